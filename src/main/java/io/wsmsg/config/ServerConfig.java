@@ -1,0 +1,224 @@
+package io.wsmsg.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.protocol.WireOrder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings of one wsmsg instance. Built-in defaults are {@code conf/standalone.json}
+ * (bundled on the class path); a configuration file or JSON object is laid over them key by
+ * key, then a few environment variables override what differs per instance. Unknown keys
+ * are refused, so a typo never silently falls back to a default.
+ */
+public final class ServerConfig {
+  public final JsonObject json;
+
+  public final String host;
+  public final int port;
+  /** Path prefix before the endpoint segment, always starting and ending with '/'. */
+  public final String root;
+  public final Path dataDir;
+
+  public final String authMode; // "jwt" or "none"
+  public final String hs256Secret;
+  public final List<JsonObject> publicKeys;
+  public final String issuer;
+  public final String audience;
+  public final int leewaySeconds;
+  public final long devTokenTtlSeconds;
+  public final JsonObject defaultPermissions;
+
+  public final int maxFrameBytes;
+  public final int maxChannels;
+  public final int maxEndpoints;
+  public final int maxMessageSubscriptions;
+  public final int errorBurst;
+  public final long errorWindowMillis;
+
+  public final int channelSize;
+  public final int channelPriority;
+
+  public final int endpointSize;
+  public final long endpointTtlMillis;
+  public final List<String> requeueUnacked;
+
+  public final int window;
+  public final int maxWindow;
+  public final long ackTimeoutMillis;
+  public final WireOrder defaultOrder;
+
+  public final long messageSubscriptionDefaultMillis;
+  public final long messageSubscriptionMaxMillis;
+
+  public final long pingIntervalMillis;
+  public final long pingTimeoutMillis;
+
+  public final long stopGraceMillis;
+
+  private ServerConfig(JsonObject j) {
+    this.json = j;
+    host = j.getString("host");
+    port = intIn(j, "port", 0, 65535);
+    String r = j.getString("root", "/");
+    if (!r.startsWith("/")) r = "/" + r;
+    if (!r.endsWith("/")) r = r + "/";
+    root = r;
+    dataDir = Path.of(j.getString("dataDir"));
+
+    JsonObject a = j.getJsonObject("auth");
+    authMode = a.getString("mode");
+    if (!"jwt".equals(authMode) && !"none".equals(authMode)) {
+      throw new IllegalArgumentException("auth.mode must be \"jwt\" or \"none\", not \"" + authMode + "\"");
+    }
+    hs256Secret = a.getString("hs256Secret");
+    List<JsonObject> keys = new ArrayList<>();
+    for (Object o : a.getJsonArray("publicKeys", new JsonArray())) {
+      if (!(o instanceof JsonObject)) {
+        throw new IllegalArgumentException("auth.publicKeys entries are objects {\"algorithm\", \"pem\" or \"file\"}");
+      }
+      keys.add((JsonObject) o);
+    }
+    publicKeys = List.copyOf(keys);
+    issuer = a.getString("issuer");
+    audience = a.getString("audience");
+    leewaySeconds = intIn(a, "leewaySeconds", 0, 3600);
+    devTokenTtlSeconds = a.getLong("devTokenTtlSeconds");
+    defaultPermissions = a.getJsonObject("defaultPermissions");
+
+    JsonObject l = j.getJsonObject("limits");
+    maxFrameBytes = intIn(l, "maxFrameBytes", 64, 64 * 1024 * 1024);
+    maxChannels = intIn(l, "maxChannels", 1, Integer.MAX_VALUE);
+    maxEndpoints = intIn(l, "maxEndpoints", 1, Integer.MAX_VALUE);
+    maxMessageSubscriptions = intIn(l, "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
+    errorBurst = intIn(l, "errorBurst", 1, Integer.MAX_VALUE);
+    errorWindowMillis = millis(l, "errorWindowSeconds");
+
+    JsonObject c = j.getJsonObject("channels");
+    channelSize = intIn(c, "size", 1, Integer.MAX_VALUE);
+    channelPriority = intIn(c, "priority", 0, 99);
+
+    JsonObject e = j.getJsonObject("endpoints");
+    endpointSize = intIn(e, "size", 1, Integer.MAX_VALUE);
+    endpointTtlMillis = millis(e, "ttlSeconds");
+    requeueUnacked = strings(e.getJsonArray("requeueUnacked", new JsonArray()));
+
+    JsonObject d = j.getJsonObject("delivery");
+    maxWindow = intIn(d, "maxWindow", 1, 1 << 20);
+    window = intIn(d, "window", 1, maxWindow);
+    ackTimeoutMillis = millis(d, "ackTimeoutSeconds");
+    if (ackTimeoutMillis <= 0) throw new IllegalArgumentException("delivery.ackTimeoutSeconds must be > 0");
+    defaultOrder = WireOrder.parse(d.getString("order"));
+    if (defaultOrder == null) throw new IllegalArgumentException("delivery.order must be \"seed\" or \"legacy\"");
+
+    JsonObject m = j.getJsonObject("messageSubscriptions");
+    messageSubscriptionDefaultMillis = millis(m, "defaultExpirySeconds");
+    messageSubscriptionMaxMillis = millis(m, "maxExpirySeconds");
+
+    JsonObject p = j.getJsonObject("ping");
+    pingIntervalMillis = millis(p, "intervalSeconds");
+    pingTimeoutMillis = millis(p, "timeoutSeconds");
+
+    stopGraceMillis = j.getJsonObject("stop").getLong("graceMillis");
+  }
+
+  /** The built-in defaults (identical to conf/standalone.json). */
+  public static JsonObject defaults() {
+    try (InputStream in = ServerConfig.class.getResourceAsStream("/conf/standalone.json")) {
+      if (in == null) throw new IllegalStateException("conf/standalone.json is missing from the jar");
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException ex) {
+      throw new IllegalStateException("cannot read built-in defaults", ex);
+    }
+  }
+
+  /** Defaults overlaid with {@code overrides} (no environment variables): what tests use. */
+  public static ServerConfig of(JsonObject overrides) {
+    JsonObject merged = defaults();
+    overlay(merged, overrides == null ? new JsonObject() : overrides, "");
+    return new ServerConfig(merged);
+  }
+
+  /** Defaults, then the file (if any), then environment variables: what the server uses. */
+  public static ServerConfig load(Path file, Map<String, String> env) throws IOException {
+    JsonObject merged = defaults();
+    if (file != null) {
+      String text = Files.readString(file);
+      JsonObject fromFile;
+      try {
+        fromFile = new JsonObject(text);
+      } catch (RuntimeException ex) {
+        throw new IllegalArgumentException(file + " is not valid JSON: " + ex.getMessage());
+      }
+      overlay(merged, fromFile, "");
+    }
+    applyEnv(merged, env);
+    return new ServerConfig(merged);
+  }
+
+  /** Environment variables that may differ per instance. */
+  static void applyEnv(JsonObject j, Map<String, String> env) {
+    if (env.containsKey("WSMSG_HOST")) j.put("host", env.get("WSMSG_HOST"));
+    if (env.containsKey("WSMSG_PORT")) j.put("port", parseInt("WSMSG_PORT", env.get("WSMSG_PORT")));
+    if (env.containsKey("WSMSG_DATA_DIR")) j.put("dataDir", env.get("WSMSG_DATA_DIR"));
+    if (env.containsKey("WSMSG_AUTH_MODE")) j.getJsonObject("auth").put("mode", env.get("WSMSG_AUTH_MODE"));
+    if (env.containsKey("WSMSG_JWT_SECRET")) j.getJsonObject("auth").put("hs256Secret", env.get("WSMSG_JWT_SECRET"));
+  }
+
+  private static int parseInt(String name, String v) {
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number, not \"" + v + "\"");
+    }
+  }
+
+  /** Lays {@code over} onto {@code base}: objects merge, everything else replaces. */
+  static void overlay(JsonObject base, JsonObject over, String path) {
+    for (Map.Entry<String, Object> en : over) {
+      String key = en.getKey();
+      String where = path + key;
+      if (!base.containsKey(key)) {
+        throw new IllegalArgumentException("unknown setting \"" + where + "\" (see the configuration table in README.md)");
+      }
+      Object cur = base.getValue(key);
+      Object val = en.getValue();
+      if (cur instanceof JsonObject && val instanceof JsonObject && !where.equals("auth.defaultPermissions")) {
+        overlay((JsonObject) cur, (JsonObject) val, where + ".");
+      } else {
+        base.put(key, val);
+      }
+    }
+  }
+
+  private static int intIn(JsonObject j, String key, int min, int max) {
+    Object v = j.getValue(key);
+    if (!(v instanceof Number)) throw new IllegalArgumentException(key + " must be a number");
+    long n = ((Number) v).longValue();
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", not " + n);
+    }
+    return (int) n;
+  }
+
+  private static long millis(JsonObject j, String key) {
+    Object v = j.getValue(key);
+    if (!(v instanceof Number)) throw new IllegalArgumentException(key + " must be a number of seconds");
+    double s = ((Number) v).doubleValue();
+    if (s < 0) throw new IllegalArgumentException(key + " must not be negative");
+    return Math.round(s * 1000);
+  }
+
+  private static List<String> strings(JsonArray a) {
+    List<String> out = new ArrayList<>();
+    for (Object o : a) out.add(String.valueOf(o));
+    return List.copyOf(out);
+  }
+}

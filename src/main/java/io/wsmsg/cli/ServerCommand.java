@@ -1,0 +1,86 @@
+package io.wsmsg.cli;
+
+import io.vertx.core.Vertx;
+import io.wsmsg.config.ServerConfig;
+import io.wsmsg.server.WsmsgServer;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wsmsg server [-c conf.json]}: runs one node until stopped. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = "Run a wsmsg server (standalone on built-in defaults when no file is given).")
+public final class ServerCommand implements Runnable {
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON configuration file (see conf/)")
+  Path config;
+
+  @Option(names = {"-p", "--port"}, description = "WebSocket port (overrides the file and WSMSG_PORT)")
+  Integer port;
+
+  @Override
+  public void run() {
+    ServerConfig cfg;
+    try {
+      cfg = ServerConfig.load(config, System.getenv());
+      if (port != null) {
+        io.vertx.core.json.JsonObject j = cfg.json.copy().put("port", port);
+        cfg = ServerConfig.of(j);
+      }
+    } catch (Exception e) {
+      System.err.println("wsmsg: cannot use the configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    AtomicReference<WsmsgServer> ref = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(1);
+    WsmsgServer server;
+    try {
+      server = WsmsgServer.start(vertx, cfg).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("wsmsg: the server could not start: " + e.getMessage());
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    ref.set(server);
+    printBanner(server, cfg);
+    // SIGTERM / SIGINT take the same graceful path as the stop command.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (done.getCount() == 0) return;
+      try {
+        server.stop().toCompletionStage().toCompletableFuture().get(cfg.stopGraceMillis + 15_000, TimeUnit.MILLISECONDS);
+      } catch (Exception ignored) {
+        // the JVM is going down anyway
+      }
+    }, "wsmsg-shutdown"));
+    server.stopped().onComplete(ar -> {
+      done.countDown();
+      vertx.close().onComplete(v -> System.exit(0));
+    });
+  }
+
+  private static void printBanner(WsmsgServer server, ServerConfig cfg) {
+    String host = "0.0.0.0".equals(cfg.host) || "::".equals(cfg.host) ? "127.0.0.1" : cfg.host;
+    String url = "ws://" + host + ":" + server.port() + cfg.root;
+    StringBuilder b = new StringBuilder();
+    b.append("wsmsg is listening on ").append(url).append("<endpoint>\n");
+    if ("none".equals(cfg.authMode)) {
+      b.append("auth: none (no token needed). Try: ").append(url).append("demo\n");
+    } else if (server.devToken() != null) {
+      b.append("auth: no JWT key is configured, so a secret was generated for this run.\n");
+      b.append("An admin token valid for ").append(cfg.devTokenTtlSeconds / 3600).append(" h:\n\n  ")
+          .append(server.devToken()).append("\n\n");
+      b.append("Connect with the header  Authorization: Bearer <token>\n");
+      b.append("or, from a browser,      ").append(url).append("demo?access_token=<token>\n");
+      b.append("Set auth.hs256Secret (or WSMSG_JWT_SECRET) to keep tokens valid across restarts.\n");
+    } else {
+      b.append("auth: JWT (send Authorization: Bearer <token>)\n");
+    }
+    System.out.print(b);
+    System.out.flush();
+  }
+}

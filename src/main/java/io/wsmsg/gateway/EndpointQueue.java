@@ -1,0 +1,115 @@
+package io.wsmsg.gateway;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An endpoint's bounded queue: dequeues by priority (taken at enqueue), FIFO within a
+ * priority. When over its bound it drops the oldest message of the lowest priority present;
+ * messages older than the TTL are dropped when met. Used on the owning gateway's event loop
+ * only.
+ */
+public final class EndpointQueue {
+  @SuppressWarnings("unchecked")
+  private final ArrayDeque<Queued>[] levels = new ArrayDeque[101];
+  private int size;
+  private int highest = -1; // highest non-empty level, -1 when empty
+  private int lowest = 101; // lowest non-empty level, 101 when empty
+
+  public int size() {
+    return size;
+  }
+
+  public boolean isEmpty() {
+    return size == 0;
+  }
+
+  /** Adds at the tail of its priority; returns how many messages were dropped to stay within bound. */
+  public int offer(Queued q, int bound) {
+    level(q.priority()).addLast(q);
+    size++;
+    return trim(bound);
+  }
+
+  /** Puts a message back at the head of its priority (unacknowledged, requeued). */
+  public void offerFirst(Queued q) {
+    level(q.priority()).addFirst(q);
+    size++;
+  }
+
+  /** Drops oldest-of-lowest-priority until within bound; returns how many went. */
+  public int trim(int bound) {
+    int dropped = 0;
+    while (size > bound) {
+      ArrayDeque<Queued> low = levels[lowest];
+      low.pollFirst();
+      size--;
+      dropped++;
+      if (low.isEmpty()) recomputeBounds();
+    }
+    return dropped;
+  }
+
+  /** The next message by priority, or null. Does not look at TTL: see {@link #expire}. */
+  public Queued poll() {
+    if (size == 0) return null;
+    ArrayDeque<Queued> top = levels[highest];
+    Queued q = top.pollFirst();
+    size--;
+    if (top.isEmpty()) recomputeBounds();
+    return q;
+  }
+
+  /** Drops messages queued at or before {@code cutoff}; returns how many went. */
+  public int expire(long cutoff) {
+    if (size == 0) return 0;
+    int dropped = 0;
+    for (int p = lowest; p <= highest; p++) {
+      ArrayDeque<Queued> l = levels[p];
+      if (l == null) continue;
+      // FIFO within a level, so the oldest are at the head -- except requeued ones, which
+      // are older still; stop at the first young one.
+      while (!l.isEmpty() && l.peekFirst().enqueuedAt() <= cutoff) {
+        l.pollFirst();
+        size--;
+        dropped++;
+      }
+    }
+    if (dropped > 0) recomputeBounds();
+    return dropped;
+  }
+
+  /** Every queued message in dequeue order (highest priority first), for snapshots. */
+  public List<Queued> toList() {
+    List<Queued> out = new ArrayList<>(size);
+    for (int p = 100; p >= 0; p--) if (levels[p] != null) out.addAll(levels[p]);
+    return out;
+  }
+
+  private ArrayDeque<Queued> level(int p) {
+    ArrayDeque<Queued> l = levels[p];
+    if (l == null) l = levels[p] = new ArrayDeque<>();
+    if (p > highest) highest = p;
+    if (p < lowest) lowest = p;
+    return l;
+  }
+
+  private void recomputeBounds() {
+    highest = -1;
+    lowest = 101;
+    if (size == 0) return;
+    for (int p = 100; p >= 0; p--) {
+      if (levels[p] != null && !levels[p].isEmpty()) {
+        highest = p;
+        break;
+      }
+    }
+    for (int p = 0; p <= 100; p++) {
+      if (levels[p] != null && !levels[p].isEmpty()) {
+        lowest = p;
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,313 @@
+package io.wsmsg.gateway;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.buffer.Buffer;
+import io.wsmsg.auth.AuthException;
+import io.wsmsg.auth.Authenticator;
+import io.wsmsg.auth.Identity;
+import io.wsmsg.config.ServerConfig;
+import io.wsmsg.glob.Glob;
+import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.registry.Registry;
+import io.wsmsg.registry.EventSink;
+import io.wsmsg.router.ChannelRouters;
+import io.wsmsg.router.Delivery;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The WebSocket gateway: upgrades and authenticates connections, runs one {@link Session}
+ * per node, owns the endpoint queues of its endpoints and delivers from them under flow
+ * control. All of its state lives on its own event loop, so writes to sockets are made there
+ * and need no locks.
+ */
+public final class GatewayVerticle extends AbstractVerticle {
+  final Logger log = Logger.getLogger(GatewayVerticle.class.getName());
+  final ServerConfig config;
+  final Counters counters;
+  final ChannelRouters routers;
+  final Registry registry;
+  final Commands commands = new Commands(this);
+  private final Authenticator authenticator;
+  private final EventSink events;
+  private final Runnable onStopRequest;
+  private final List<Glob> requeueGlobs = new ArrayList<>();
+
+  private final Map<String, Endpoint> endpoints = new HashMap<>();
+  private final Set<Session> sessions = new LinkedHashSet<>();
+  private HttpServer server;
+  volatile boolean stopping;
+
+  public GatewayVerticle(ServerConfig config, Registry registry, ChannelRouters routers, Authenticator authenticator,
+      EventSink events, Counters counters, Runnable onStopRequest) {
+    this.config = config;
+    this.registry = registry;
+    this.routers = routers;
+    this.authenticator = authenticator;
+    this.events = events;
+    this.counters = counters;
+    this.onStopRequest = onStopRequest;
+    for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    vertx.eventBus().<Delivery>localConsumer(Delivery.ADDRESS, m -> deliver(m.body()));
+    long sweep = Math.max(50, Math.min(1000, config.ackTimeoutMillis / 4));
+    vertx.setPeriodic(sweep, id -> sweepAcks());
+    vertx.setPeriodic(Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)), id -> sweepTtl());
+    if (config.pingIntervalMillis > 0) vertx.setPeriodic(Math.max(100, config.pingIntervalMillis / 2), id -> sweepPings());
+
+    HttpServerOptions opts = new HttpServerOptions()
+        .setHost(config.host)
+        .setPort(config.port)
+        .setMaxWebSocketFrameSize(config.maxFrameBytes)
+        .setMaxWebSocketMessageSize(config.maxFrameBytes)
+        .setTcpNoDelay(true);
+    server = vertx.createHttpServer(opts).requestHandler(this::onRequest);
+    server.listen().<Void>mapEmpty().onComplete(started);
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  // ---- connecting ----
+
+  private void onRequest(HttpServerRequest req) {
+    String upgrade = req.getHeader(HttpHeaders.UPGRADE);
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      refuse(req, 426, "this is the wsmsg WebSocket port: connect with ws://host:port" + config.root + "<endpoint>");
+      return;
+    }
+    String endpointName;
+    try {
+      endpointName = EndpointPath.parse(req.path(), config.root);
+    } catch (IllegalArgumentException e) {
+      refuse(req, 400, e.getMessage());
+      return;
+    }
+    int window = config.window;
+    String w = req.getParam("window");
+    if (w != null) {
+      try {
+        window = Integer.parseInt(w);
+      } catch (NumberFormatException e) {
+        window = -1;
+      }
+      if (window < 1 || window > config.maxWindow) {
+        refuse(req, 400, "window must be an integer from 1 to " + config.maxWindow + ", not \"" + w + "\"");
+        return;
+      }
+    }
+    WireOrder order = null;
+    String o = req.getParam("order");
+    if (o != null) {
+      order = WireOrder.parse(o);
+      if (order == null) {
+        refuse(req, 400, "order must be seed or legacy, not \"" + o + "\"");
+        return;
+      }
+    }
+    if (stopping) {
+      refuse(req, 503, "the server is stopping");
+      return;
+    }
+    String token = bearer(req);
+    int finalWindow = window;
+    WireOrder finalOrder = order;
+    req.pause();
+    authenticator.authenticate(token).onComplete(ar -> {
+      if (ar.failed()) {
+        String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
+        req.response().putHeader(HttpHeaders.WWW_AUTHENTICATE,
+            "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'') + "\"");
+        refuse(req, 401, why);
+        return;
+      }
+      Identity id = ar.result();
+      if (!id.permissions().mayAttach(endpointName)) {
+        refuse(req, 403, "your token does not allow endpoint " + endpointName);
+        return;
+      }
+      if (!registry.hasEndpoint(endpointName) && registry.endpointCount() >= config.maxEndpoints) {
+        refuse(req, 503, "the server holds its maximum of " + config.maxEndpoints + " endpoints");
+        return;
+      }
+      req.resume();
+      req.toWebSocket().onComplete(ws -> {
+        if (ws.succeeded()) attach(ws.result(), endpointName, id, finalWindow, finalOrder);
+      });
+    });
+  }
+
+  /** The token from {@code Authorization: Bearer ...}, else the {@code access_token} parameter. */
+  private static String bearer(HttpServerRequest req) {
+    String h = req.getHeader(HttpHeaders.AUTHORIZATION);
+    if (h != null) {
+      h = h.trim();
+      if (h.regionMatches(true, 0, "Bearer ", 0, 7)) return h.substring(7).trim();
+      return h; // a bare token; the authenticator will say what is wrong with it
+    }
+    return req.getParam("access_token");
+  }
+
+  private void refuse(HttpServerRequest req, int status, String why) {
+    req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .end(why + "\n");
+  }
+
+  private void attach(ServerWebSocket ws, String endpointName, Identity id, int window, WireOrder order) {
+    Endpoint ep = endpoint(endpointName);
+    Session s = new Session(this, ws, ep, id, window, order);
+    sessions.add(s);
+    counters.connections.incrementAndGet();
+    ws.binaryMessageHandler(s::onBinary);
+    ws.textMessageHandler(s::onText);
+    ws.pongHandler(b -> s.lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(e -> log.fine("node " + s.nodeId + ": " + e.getMessage()));
+    ws.closeHandler(v -> detach(s));
+    if (id.expiresAtMillis() > 0) {
+      long delay = Math.max(1, id.expiresAtMillis() - System.currentTimeMillis());
+      s.expiryTimer = vertx.setTimer(delay, t -> {
+        s.expiryTimer = -1;
+        s.close((short) 4001, "token expired");
+      });
+    }
+    ep.attach(s);
+    if (!registry.hasEndpoint(endpointName)) {
+      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
+          new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null));
+    }
+    events.publish("node.joined", List.of(endpointName, s.nodeId), null);
+    log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
+    ep.dispatch();
+  }
+
+  private void detach(Session s) {
+    if (!sessions.remove(s)) return;
+    counters.connections.decrementAndGet();
+    s.onClosed();
+    events.publish("node.left", List.of(s.endpoint.name, s.nodeId), null);
+  }
+
+  Endpoint endpoint(String name) {
+    Endpoint ep = endpoints.get(name);
+    if (ep == null) {
+      boolean requeue = false;
+      for (Glob g : requeueGlobs) requeue |= g.matches(name);
+      ep = new Endpoint(name, requeue);
+      endpoints.put(name, ep);
+    }
+    return ep;
+  }
+
+  // ---- routing in and out ----
+
+  void publish(Frame f) {
+    if (!registry.hasChannel(f.channel())) {
+      // first use creates the channel (and its channel.created event); routing does not wait
+      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
+          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), f.uid()));
+    }
+    routers.submit(f);
+  }
+
+  private void deliver(Delivery d) {
+    long now = System.currentTimeMillis();
+    for (String name : d.endpoints()) {
+      Endpoint ep = endpoint(name);
+      int dropped = ep.queue.offer(new Queued(d.frame(), d.priority(), now), registry.endpointSize(name));
+      if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+      ep.dispatch();
+    }
+  }
+
+  private void sweepAcks() {
+    long now = System.currentTimeMillis();
+    for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
+  }
+
+  private void sweepTtl() {
+    if (config.endpointTtlMillis <= 0) return;
+    long cutoff = System.currentTimeMillis() - config.endpointTtlMillis;
+    for (Endpoint ep : endpoints.values()) {
+      int n = ep.queue.expire(cutoff);
+      if (n > 0) counters.drop(Counters.Drop.TTL, n);
+    }
+  }
+
+  private void sweepPings() {
+    long now = System.currentTimeMillis();
+    for (Session s : new ArrayList<>(sessions)) {
+      long idle = now - s.lastSeen;
+      if (idle >= config.pingIntervalMillis + config.pingTimeoutMillis) {
+        log.info("closing node " + s.nodeId + " on endpoint " + s.endpoint.name + ": no answer to pings for "
+            + idle / 1000 + " s");
+        s.close((short) 1001, "no pong");
+      } else if (idle >= config.pingIntervalMillis) {
+        s.ws.writePing(Buffer.buffer("wsmsg"));
+      }
+    }
+  }
+
+  // ---- stopping ----
+
+  void requestStop(String why) {
+    log.info("stop requested by " + why);
+    onStopRequest.run();
+  }
+
+  /** Step one of a graceful stop: refuse new publishes, tell every node. */
+  public Future<Void> beginStop() {
+    return runHere(() -> {
+      stopping = true;
+      for (Session s : sessions) s.sendNotice("stopping", List.of(), null);
+    });
+  }
+
+  /** Last step: close every connection with 1001 and the listening socket. */
+  public Future<Void> closeAll() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      for (Session s : new ArrayList<>(sessions)) s.close((short) 1001, "server stopping");
+      server.close().onComplete(done);
+    });
+    return done.future();
+  }
+
+  private Future<Void> runHere(Runnable r) {
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> {
+      r.run();
+      p.complete();
+    });
+    return p.future();
+  }
+
+  /** Queue depth of every endpoint this gateway owns, for status, snapshots and tests. */
+  public Future<Map<String, Integer>> queueDepths() {
+    Promise<Map<String, Integer>> p = Promise.promise();
+    context.runOnContext(v -> {
+      Map<String, Integer> m = new HashMap<>();
+      endpoints.forEach((k, ep) -> m.put(k, ep.queue.size()));
+      p.complete(m);
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,200 @@
+package io.wsmsg.gateway;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.wsmsg.auth.Identity;
+import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.ErrorCodes;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.FrameCodec;
+import io.wsmsg.protocol.MsgPack;
+import io.wsmsg.protocol.ProtocolException;
+import io.wsmsg.protocol.Uid;
+import io.wsmsg.protocol.Ulids;
+import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.registry.Registry;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node: one WebSocket connection attached to one endpoint. Reads frames, hands publishes
+ * to channel routers and commands to {@link Commands}; receives deliveries from its endpoint
+ * within its ack window. Everything here runs on the gateway's event loop.
+ */
+final class Session {
+  final GatewayVerticle gateway;
+  final ServerWebSocket ws;
+  final byte[] nodeUid = Ulids.next();
+  final String nodeId = Ulids.toText(nodeUid);
+  final Endpoint endpoint;
+  final Identity identity;
+  final int window;
+  private WireOrder order;
+  /** True once the order is settled by the query parameter or the first frame. */
+  private boolean orderFixed;
+  boolean paused;
+  boolean closed;
+  /** Delivered, unacknowledged messages in delivery order (deadlines ascend with it). */
+  final LinkedHashMap<Uid, InFlight> inFlight = new LinkedHashMap<>();
+  long lastSeen = System.currentTimeMillis();
+  private final long[] errorTimes;
+  private int errorIndex;
+  long expiryTimer = -1;
+
+  record InFlight(Queued queued, long deadline) {}
+
+  Session(GatewayVerticle gateway, ServerWebSocket ws, Endpoint endpoint, Identity identity, int window,
+      WireOrder requestedOrder) {
+    this.gateway = gateway;
+    this.ws = ws;
+    this.endpoint = endpoint;
+    this.identity = identity;
+    this.window = window;
+    this.order = requestedOrder != null ? requestedOrder : gateway.config.defaultOrder;
+    this.orderFixed = requestedOrder != null;
+    this.errorTimes = new long[gateway.config.errorBurst];
+  }
+
+  WireOrder order() {
+    return order;
+  }
+
+  // ---- inbound ----
+
+  void onBinary(Buffer buffer) {
+    lastSeen = System.currentTimeMillis();
+    if (closed) return;
+    Frame f;
+    try {
+      f = FrameCodec.decode(buffer.getBytes());
+    } catch (ProtocolException e) {
+      sendError(e.code(), e.getMessage(), e.uid());
+      return;
+    }
+    if (!orderFixed) {
+      order = f.order();
+      orderFixed = true;
+    }
+    gateway.counters.messagesIn.increment();
+    if (Registry.SYSTEM.equals(f.channel())) {
+      gateway.commands.handle(this, f);
+    } else {
+      publish(f);
+    }
+  }
+
+  void onText(String text) {
+    lastSeen = System.currentTimeMillis();
+    sendError(ErrorCodes.BAD_FRAME, "text frames are not accepted: send one msgpack array per binary frame", null);
+  }
+
+  private void publish(Frame f) {
+    if (gateway.stopping) {
+      sendError(ErrorCodes.STOPPING, "the server is stopping and takes no new messages", f.uid());
+    } else if (!identity.permissions().mayPublish(f.channel())) {
+      sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
+    } else {
+      gateway.publish(f);
+    }
+  }
+
+  // ---- outbound ----
+
+  /** Ready for another delivery: attached, not paused, window not full, socket draining. */
+  boolean ready() {
+    return !closed && !paused && inFlight.size() < window && !ws.writeQueueFull();
+  }
+
+  void deliver(Queued q) {
+    Frame f = q.frame();
+    inFlight.put(Uid.of(f.uid()), new InFlight(q, System.currentTimeMillis() + gateway.config.ackTimeoutMillis));
+    ws.writeBinaryMessage(Buffer.buffer(f.bytes(order)));
+    gateway.counters.messagesOut.increment();
+    if (ws.writeQueueFull()) {
+      ws.drainHandler(v -> endpoint.dispatch());
+    }
+  }
+
+  void ack(byte[] reference) {
+    if (inFlight.remove(Uid.of(reference)) != null) endpoint.dispatch();
+    // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
+  }
+
+  /** Drops deliveries whose ack is overdue; returns how many. */
+  int expireAcks(long now) {
+    int n = 0;
+    for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
+      if (it.next().deadline() > now) break;
+      it.remove();
+      n++;
+    }
+    if (n > 0) {
+      gateway.counters.drop(Counters.Drop.ACK_TIMEOUT, n);
+      endpoint.dispatch();
+    }
+    return n;
+  }
+
+  /** Sends a server notice outside the ack window (errors, stopping): it needs no ack. */
+  void sendNotice(String subject, List<Object> args, byte[] reference) {
+    if (closed) return;
+    Frame f = FrameCodec.encode(Ulids.next(), Registry.SYSTEM, subject, reference, MsgPack.pack(args), order);
+    ws.writeBinaryMessage(Buffer.buffer(f.rawBytes()));
+  }
+
+  void sendError(String code, String text, byte[] reference) {
+    if (closed) return;
+    gateway.counters.errorsSent.increment();
+    sendNotice("error", List.of(code, text), reference);
+    // A node that keeps sending what we refuse is closed: errorBurst errors within the window.
+    long now = System.currentTimeMillis();
+    long oldest = errorTimes[errorIndex];
+    errorTimes[errorIndex] = now;
+    errorIndex = (errorIndex + 1) % errorTimes.length;
+    if (oldest != 0 && now - oldest < gateway.config.errorWindowMillis) {
+      gateway.log.warning("closing node " + nodeId + " on endpoint " + endpoint.name + " from "
+          + ws.remoteAddress() + ": " + errorTimes.length + " refused messages within "
+          + gateway.config.errorWindowMillis + " ms");
+      close((short) 1008, "too many refused messages");
+    }
+  }
+
+  void pauseDeliveries() {
+    paused = true;
+  }
+
+  void resumeDeliveries() {
+    paused = false;
+    endpoint.dispatch();
+  }
+
+  void close(short code, String reason) {
+    if (closed) return;
+    ws.close(code, reason);
+  }
+
+  /** Called once when the socket is gone: frees the endpoint and settles unacked deliveries. */
+  void onClosed() {
+    if (closed) return;
+    closed = true;
+    if (expiryTimer >= 0) gateway.getVertx().cancelTimer(expiryTimer);
+    endpoint.detach(this);
+    if (!inFlight.isEmpty()) {
+      if (endpoint.requeueUnacked) {
+        Object[] held = inFlight.values().toArray();
+        for (int i = held.length - 1; i >= 0; i--) endpoint.queue.offerFirst(((InFlight) held[i]).queued());
+      } else {
+        gateway.counters.drop(Counters.Drop.DISCONNECTED, inFlight.size());
+      }
+      inFlight.clear();
+    }
+    endpoint.dispatch();
+  }
+
+  Map<String, Object> describe() {
+    return Map.of("node", nodeId, "endpoint", endpoint.name, "subject", identity.subject(), "window", window,
+        "inFlight", inFlight.size(), "paused", paused, "order", order.wireName());
+  }
+}

@@ -1,0 +1,107 @@
+package io.wsmsg.registry;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An immutable set of channel subscriptions with a cache of "which endpoints want (channel,
+ * subject)". Changing a subscription builds a new table (subscriptions change rarely,
+ * messages are many), so the cache is thrown away with the old table and never needs
+ * per-entry invalidation. Readers on any thread use the current table without locks.
+ */
+public final class SubscriptionTable {
+  static final String[] NONE = new String[0];
+  private static final int CACHE_LIMIT = 100_000;
+
+  /** endpoint -> its subscriptions, in the order they were made. */
+  private final Map<String, List<Subscription>> byEndpoint;
+  /** Subscriptions whose channel pattern is a literal, indexed by that channel. */
+  private final Map<String, List<Subscription>> literalChannel;
+  /** Subscriptions whose channel pattern has wildcards: tested one by one. */
+  private final List<Subscription> wildcard;
+  private final ConcurrentHashMap<String, String[]> cache = new ConcurrentHashMap<>();
+
+  public static final SubscriptionTable EMPTY = new SubscriptionTable(Map.of());
+
+  private SubscriptionTable(Map<String, List<Subscription>> byEndpoint) {
+    this.byEndpoint = byEndpoint;
+    Map<String, List<Subscription>> lit = new HashMap<>();
+    List<Subscription> wild = new ArrayList<>();
+    for (List<Subscription> subs : byEndpoint.values()) {
+      for (Subscription s : subs) {
+        if (s.channel().isLiteral()) lit.computeIfAbsent(s.channel().pattern(), k -> new ArrayList<>()).add(s);
+        else wild.add(s);
+      }
+    }
+    this.literalChannel = lit;
+    this.wildcard = wild;
+  }
+
+  /** Endpoints with a subscription matching (channel, subject), each once, in a stable order. */
+  public String[] match(String channel, String subject) {
+    String key = channel + '\u0000' + subject;
+    String[] hit = cache.get(key);
+    if (hit != null) return hit;
+    Set<String> out = new LinkedHashSet<>();
+    List<Subscription> lit = literalChannel.get(channel);
+    if (lit != null) {
+      for (Subscription s : lit) if (s.subject().matches(subject)) out.add(s.endpoint());
+    }
+    for (Subscription s : wildcard) {
+      if (!out.contains(s.endpoint()) && s.matches(channel, subject)) out.add(s.endpoint());
+    }
+    String[] result = out.isEmpty() ? NONE : out.toArray(NONE);
+    if (cache.size() >= CACHE_LIMIT) cache.clear(); // a crude bound; a flood of distinct subjects must not grow memory
+    cache.put(key, result);
+    return result;
+  }
+
+  public List<Subscription> of(String endpoint) {
+    return byEndpoint.getOrDefault(endpoint, List.of());
+  }
+
+  public Map<String, List<Subscription>> all() {
+    return Collections.unmodifiableMap(byEndpoint);
+  }
+
+  public int size() {
+    int n = 0;
+    for (List<Subscription> l : byEndpoint.values()) n += l.size();
+    return n;
+  }
+
+  /** A table with the subscription added; this table when it is already there (idempotent). */
+  public SubscriptionTable with(Subscription s) {
+    List<Subscription> cur = byEndpoint.getOrDefault(s.endpoint(), List.of());
+    for (Subscription c : cur) {
+      if (c.channel().equals(s.channel()) && c.subject().equals(s.subject())) return this;
+    }
+    Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
+    List<Subscription> l = new ArrayList<>(cur);
+    l.add(s);
+    copy.put(s.endpoint(), List.copyOf(l));
+    return new SubscriptionTable(copy);
+  }
+
+  /**
+   * A table without the endpoint's subscriptions whose channel pattern, taken literally,
+   * matches {@code pattern} (so "orders.*" removes "orders.*" and "orders.new").
+   */
+  public SubscriptionTable without(String endpoint, io.wsmsg.glob.Glob pattern) {
+    List<Subscription> cur = byEndpoint.get(endpoint);
+    if (cur == null) return this;
+    List<Subscription> keep = new ArrayList<>();
+    for (Subscription s : cur) if (!pattern.matches(s.channel().pattern())) keep.add(s);
+    if (keep.size() == cur.size()) return this;
+    Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
+    if (keep.isEmpty()) copy.remove(endpoint);
+    else copy.put(endpoint, List.copyOf(keep));
+    return new SubscriptionTable(copy);
+  }
+}

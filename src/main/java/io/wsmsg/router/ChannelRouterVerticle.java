@@ -1,0 +1,112 @@
+package io.wsmsg.router;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.registry.Registry;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One channel's router: its bounded queue, its priority, and forwarding into endpoint queues.
+ * Messages arriving together are queued and forwarded in one pass; the queue only fills
+ * while the router is behind (or held back by a higher-priority channel) and then drops its
+ * oldest message. Routing uses the node's in-memory {@link Registry}; no remote lookups.
+ */
+public final class ChannelRouterVerticle extends AbstractVerticle {
+  private static final int BATCH = 512;
+
+  private final String channel;
+  private final ChannelRouters.Handle handle;
+  private final Registry registry;
+  private final PriorityGate gate;
+  private final Counters counters;
+  private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+  /** The priority under which the queued messages are counted in the gate. */
+  private int gatePriority;
+  private boolean drainScheduled;
+  private MessageConsumer<Frame> consumer;
+
+  ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
+      Counters counters) {
+    this.channel = channel;
+    this.handle = handle;
+    this.registry = registry;
+    this.gate = gate;
+    this.counters = counters;
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    gatePriority = registry.channel(channel).priority();
+    consumer = vertx.eventBus().localConsumer(handle.address(), m -> enqueue(m.body()));
+    // Frames submitted while this verticle was being deployed were parked on the handle.
+    List<Frame> parked = handle.open();
+    for (Frame f : parked) enqueue(f);
+    started.complete();
+  }
+
+  private void enqueue(Frame f) {
+    int bound = registry.channel(channel).size();
+    while (queue.size() >= bound) {
+      queue.poll();
+      gate.add(gatePriority, -1);
+      counters.drop(Counters.Drop.CHANNEL_FULL);
+    }
+    queue.add(f);
+    gate.add(gatePriority, 1);
+    if (!drainScheduled) {
+      drainScheduled = true;
+      context.runOnContext(v -> drain());
+    }
+  }
+
+  private void drain() {
+    drainScheduled = false;
+    int priority = registry.channel(channel).priority();
+    if (priority != gatePriority) { // re-prioritized while messages were queued
+      gate.add(gatePriority, -queue.size());
+      gate.add(priority, queue.size());
+      gatePriority = priority;
+    }
+    long now = System.currentTimeMillis();
+    int budget = BATCH;
+    while (!queue.isEmpty()) {
+      if (gate.higherPending(priority, registry.priorities())) {
+        drainScheduled = true;
+        vertx.setTimer(1, id -> drain()); // let the higher-priority routers go first
+        return;
+      }
+      if (budget-- == 0) {
+        drainScheduled = true;
+        context.runOnContext(v -> drain()); // give other tasks on this event loop a turn
+        return;
+      }
+      Frame f = queue.poll();
+      gate.add(priority, -1);
+      forward(f, priority, now);
+    }
+  }
+
+  private void forward(Frame f, int priority, long now) {
+    String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), now);
+    if (endpoints.length == 0) {
+      counters.drop(Counters.Drop.NO_ROUTE);
+      return;
+    }
+    vertx.eventBus().send(Delivery.ADDRESS, new Delivery(f, endpoints, priority));
+  }
+
+  @Override
+  public void stop() {
+    if (consumer != null) consumer.unregister();
+    gate.add(gatePriority, -queue.size());
+  }
+
+  /** Messages waiting in this channel's queue (for status and tests). */
+  int depth() {
+    return queue.size();
+  }
+}

@@ -1,0 +1,87 @@
+package io.wsmsg.testkit;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.auth.TokenSigner;
+import io.wsmsg.config.ServerConfig;
+import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.server.WsmsgServer;
+
+/**
+ * A real server on 127.0.0.1 and a free port, on its own Vert.x instance, with a known HS256
+ * secret so tests can sign tokens. Close it in @AfterEach.
+ */
+public final class TestServer implements AutoCloseable {
+  public static final String SECRET = "test-secret-of-at-least-32-bytes-length!!";
+
+  public final Vertx vertx;
+  public final WsmsgServer server;
+  private final Vertx clientVertx;
+
+  private TestServer(Vertx vertx, WsmsgServer server) {
+    this.vertx = vertx;
+    this.server = server;
+    this.clientVertx = Vertx.vertx();
+  }
+
+  /** Starts with the given settings laid over the defaults (host 127.0.0.1, port 0, the test secret). */
+  public static TestServer start(JsonObject overrides) {
+    JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
+        .put("auth", new JsonObject().put("hs256Secret", SECRET));
+    if (overrides != null) j = deepMerge(j, overrides);
+    Vertx vertx = Vertx.vertx();
+    WsmsgServer s = TestNode.await(WsmsgServer.start(vertx, ServerConfig.of(j)));
+    return new TestServer(vertx, s);
+  }
+
+  public static TestServer start() {
+    return start(null);
+  }
+
+  private static JsonObject deepMerge(JsonObject a, JsonObject b) {
+    JsonObject out = a.copy();
+    for (String k : b.fieldNames()) {
+      Object v = b.getValue(k);
+      if (v instanceof JsonObject bo && out.getValue(k) instanceof JsonObject ao) out.put(k, deepMerge(ao, bo));
+      else out.put(k, v);
+    }
+    return out;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** An HS256 token with the given {@code wsmsg} claim (null = none) valid for an hour. */
+  public String token(JsonObject claim) {
+    return new TokenSigner(vertx, SECRET).sign("test", claim, 3600);
+  }
+
+  public String adminToken() {
+    return token(new JsonObject().put("admin", true));
+  }
+
+  /** A node on the endpoint with an admin token, seed order. */
+  public TestNode node(String endpointAndQuery) {
+    return TestNode.connect(clientVertx, port(), endpointAndQuery, adminToken(), WireOrder.SEED);
+  }
+
+  public TestNode node(String endpointAndQuery, String token, WireOrder order) {
+    return TestNode.connect(clientVertx, port(), endpointAndQuery, token, order);
+  }
+
+  public int upgradeStatus(String path, String authorizationHeader) {
+    return TestNode.upgradeStatus(clientVertx, port(), path, authorizationHeader);
+  }
+
+  @Override
+  public void close() {
+    try {
+      TestNode.await(server.close());
+    } catch (RuntimeException ignored) {
+      // closing anyway
+    }
+    TestNode.await(clientVertx.close());
+    TestNode.await(vertx.close());
+  }
+}

@@ -22,24 +22,22 @@ public final class ServerCommand implements Runnable {
 
   @Override
   public void run() {
-    ServerConfig cfg;
+    ServerConfig loaded;
     try {
-      cfg = ServerConfig.load(config, System.getenv());
-      if (port != null) {
-        io.vertx.core.json.JsonObject j = cfg.json.copy().put("port", port);
-        cfg = ServerConfig.of(j);
-      }
+      loaded = ServerConfig.load(config, System.getenv());
+      if (port != null) loaded = ServerConfig.of(loaded.json.copy().put("port", port));
     } catch (Exception e) {
       System.err.println("wsmsg: cannot use the configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
+    final ServerConfig cfg = loaded;
     Vertx vertx = Vertx.vertx();
     AtomicReference<WsmsgServer> ref = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     WsmsgServer server;
     try {
-      server = WsmsgServer.start(vertx, cfg).await(30, TimeUnit.SECONDS);
+      server = WsmsgServer.start(vertx, cfg).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("wsmsg: the server could not start: " + e.getMessage());
       vertx.close();

@@ -135,7 +135,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     authenticator.authenticate(token).onComplete(ar -> {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
-        req.response().putHeader(HttpHeaders.WWW_AUTHENTICATE,
+        req.response().putHeader("WWW-Authenticate",
             "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'') + "\"");
         refuse(req, 401, why);
         return;

@@ -79,7 +79,7 @@ public final class WsmsgServer {
     if ("none".equals(config.authMode)) {
       LOG.warning("auth.mode is \"none\": every connection is accepted without a token and gets the default"
           + " permissions. Use this for development or trusted networks only.");
-      auth = new NoAuthenticator(config);
+      auth = NoAuthenticator.create(config);
     } else {
       auth = JwtAuthenticator.create(vertx, config);
     }

@@ -8,10 +8,30 @@ import java.util.logging.Logger;
 final class Logging {
   private Logging() {}
 
+  /**
+   * JUL's default manager resets (silences) all handlers when shutdown begins, which would
+   * swallow the log of a graceful stop on SIGTERM. This one stays quiet until the stop is done.
+   */
+  public static final class Manager extends LogManager {
+    @Override
+    public void reset() {
+      // kept on purpose: see the class comment; the JVM exits right after the stop anyway
+    }
+
+    void realReset() {
+      super.reset();
+    }
+  }
+
   static void setUp() {
     if (System.getProperty("java.util.logging.config.file") != null) return; // the operator's own
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", Manager.class.getName());
+    }
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$-7s %3$s: %5$s%6$s%n");
-    LogManager.getLogManager().reset();
+    LogManager m = LogManager.getLogManager();
+    if (m instanceof Manager own) own.realReset();
+    else m.reset();
     java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
     h.setFormatter(new java.util.logging.SimpleFormatter());
     h.setLevel(Level.ALL);

@@ -6,7 +6,6 @@ import io.wsmsg.server.WsmsgServer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +32,6 @@ public final class ServerCommand implements Runnable {
     }
     final ServerConfig cfg = loaded;
     Vertx vertx = Vertx.vertx();
-    AtomicReference<WsmsgServer> ref = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     WsmsgServer server;
     try {
@@ -44,18 +42,21 @@ public final class ServerCommand implements Runnable {
       System.exit(1);
       return;
     }
-    ref.set(server);
     printBanner(server, cfg);
-    // SIGTERM / SIGINT take the same graceful path as the stop command.
+    // SIGTERM / SIGINT take the same graceful path as the stop command, and exit 0 like it.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (done.getCount() == 0) return;
+      if (done.getCount() == 0) return; // already stopped through the stop command
       try {
-        server.stop().toCompletionStage().toCompletableFuture().get(cfg.stopGraceMillis + 15_000, TimeUnit.MILLISECONDS);
-      } catch (Exception ignored) {
-        // the JVM is going down anyway
+        server.stop().toCompletionStage().toCompletableFuture()
+            .get(cfg.stopGraceMillis + 15_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("wsmsg: the graceful stop did not finish: " + e.getMessage());
+        Runtime.getRuntime().halt(1);
       }
+      Runtime.getRuntime().halt(0);
     }, "wsmsg-shutdown"));
     server.stopped().onComplete(ar -> {
+      if (done.getCount() == 0) return;
       done.countDown();
       vertx.close().onComplete(v -> System.exit(0));
     });

@@ -50,7 +50,7 @@ public final class ServerCommand implements Runnable {
         server.stop().toCompletionStage().toCompletableFuture()
             .get(cfg.stopGraceMillis + 15_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
-        System.err.println("wsmsg: the graceful stop did not finish: " + e.getMessage());
+        System.err.println("wsmsg: the graceful stop did not complete: " + e.getMessage());
         Runtime.getRuntime().halt(1);
       }
       Runtime.getRuntime().halt(0);
@@ -58,7 +58,7 @@ public final class ServerCommand implements Runnable {
     server.stopped().onComplete(ar -> {
       if (done.getCount() == 0) return;
       done.countDown();
-      vertx.close().onComplete(v -> System.exit(0));
+      vertx.close().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
     });
   }
 

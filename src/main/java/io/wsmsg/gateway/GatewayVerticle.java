@@ -51,6 +51,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   private final Set<Session> sessions = new LinkedHashSet<>();
   private HttpServer server;
   volatile boolean stopping;
+  /** Set when the state is captured for the snapshot: nothing more leaves the queues. */
+  boolean frozen;
 
   public GatewayVerticle(ServerConfig config, Registry registry, ChannelRouters routers, Authenticator authenticator,
       EventSink events, Counters counters, Runnable onStopRequest) {
@@ -307,6 +309,37 @@ public final class GatewayVerticle extends AbstractVerticle {
       Map<String, Integer> m = new HashMap<>();
       endpoints.forEach((k, ep) -> m.put(k, ep.queue.size()));
       p.complete(m);
+    });
+    return p.future();
+  }
+
+  // ---- persistence ----
+
+  /** Before deployment only: puts a restored message at the tail of its endpoint queue. */
+  public void restoreQueued(String endpointName, Queued q) {
+    endpoint(endpointName).queue.offer(q, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Stops all deliveries and returns every endpoint's queued messages in dequeue order. For
+   * endpoints with at-least-once requeueing, unacknowledged deliveries come first, as they
+   * would after their node left. Runs on this verticle's event loop; the lists are copies of
+   * references, the frames are shared.
+   */
+  public Future<Map<String, List<Queued>>> freezeAndCapture() {
+    Promise<Map<String, List<Queued>>> p = Promise.promise();
+    context.runOnContext(v -> {
+      frozen = true;
+      Map<String, List<Queued>> out = new HashMap<>();
+      for (Endpoint ep : endpoints.values()) {
+        List<Queued> list = new ArrayList<>();
+        if (ep.requeueUnacked) {
+          for (Session s : ep.nodes) for (Session.InFlight f : s.inFlight.values()) list.add(f.queued());
+        }
+        list.addAll(ep.queue.toList());
+        if (!list.isEmpty()) out.put(ep.name, list);
+      }
+      p.complete(out);
     });
     return p.future();
   }

@@ -104,7 +104,7 @@ final class Session {
 
   /** Ready for another delivery: attached, not paused, window not full, socket draining. */
   boolean ready() {
-    return !closed && !paused && inFlight.size() < window && !ws.writeQueueFull();
+    return !closed && !paused && !gateway.frozen && inFlight.size() < window && !ws.writeQueueFull();
   }
 
   void deliver(Queued q) {

@@ -27,6 +27,13 @@ import io.wsmsg.router.ChannelRouters;
 import io.wsmsg.router.Delivery;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import io.wsmsg.gateway.Queued;
+import io.wsmsg.glob.Glob;
+import io.wsmsg.persistence.Snapshot;
+import io.wsmsg.persistence.SnapshotWriter;
+import io.wsmsg.persistence.StateStore;
+import io.wsmsg.protocol.Uid;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -85,7 +92,11 @@ public final class WsmsgServer {
     }
     EventSink events = this::publishEvent;
     gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, () -> stop());
-    return vertx.deployVerticle(new RegistryVerticle(registry, config, events))
+    return vertx.<Void>executeBlocking(() -> {
+          restore();
+          return null;
+        })
+        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway);
@@ -94,6 +105,76 @@ public final class WsmsgServer {
           deployments.add(id);
           return null;
         });
+  }
+
+  /**
+   * Loads the snapshot of the last clean stop, if any, before anything is deployed: settings
+   * and subscriptions into the registry (no events: nothing changed from the nodes' point of
+   * view), queued messages into endpoint queues with their original enqueue time, so TTLs
+   * keep counting from then.
+   */
+  private void restore() {
+    RegistryVerticle writer = new RegistryVerticle(registry, config, (subject, args, ref) -> { });
+    long now = System.currentTimeMillis();
+    long[] expired = {0};
+    new StateStore(config.dataDir).loadIfPresent(new Snapshot.Sink() {
+      @Override
+      public void channel(String name, int size, int priority) {
+        writer.apply(new RegistryCommand.SizeChannel(name, size, null));
+        if (!Registry.SYSTEM.equals(name)) writer.apply(new RegistryCommand.PrioritizeChannel(name, priority, null));
+      }
+
+      @Override
+      public void endpoint(String name, int size) {
+        writer.apply(new RegistryCommand.SizeEndpoint(name, size, null));
+      }
+
+      @Override
+      public void subscription(String endpoint, String channelPattern, String subjectPattern) {
+        writer.apply(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern),
+            Glob.compile(subjectPattern), null));
+      }
+
+      @Override
+      public void messageSubscription(String endpoint, byte[] uid, long expiresAt) {
+        if (expiresAt > now) writer.apply(new RegistryCommand.SubscribeMessage(endpoint, Uid.of(uid), expiresAt, null));
+      }
+
+      @Override
+      public void queued(String endpoint, int priority, long enqueuedAt, Frame frame) {
+        if (config.endpointTtlMillis > 0 && enqueuedAt <= now - config.endpointTtlMillis) {
+          expired[0]++;
+        } else {
+          gateway.restoreQueued(endpoint, new Queued(frame, priority, enqueuedAt));
+        }
+      }
+    });
+    if (expired[0] > 0) {
+      counters.drop(Counters.Drop.TTL, expired[0]);
+      LOG.info(expired[0] + " queued messages in the snapshot had outlived the TTL and were dropped");
+    }
+  }
+
+  /** Writes the whole state to the data directory (blocking: runs on a worker thread). */
+  private void writeSnapshot(Map<String, List<Queued>> queues) throws java.io.IOException {
+    long started = System.nanoTime();
+    StateStore store = new StateStore(config.dataDir);
+    long messages = 0;
+    try (SnapshotWriter w = new SnapshotWriter(store.snapshotFile())) {
+      registry.channels().forEach((n, c) -> w.channel(n, c.size(), c.priority()));
+      registry.endpoints().forEach(w::endpoint);
+      registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
+          sub -> w.subscription(ep, sub.channel().pattern(), sub.subject().pattern())));
+      registry.messageSubscriptions().copy().forEach(
+          (uid, m) -> m.forEach((ep, exp) -> w.messageSubscription(ep, uid.bytes(), exp)));
+      for (Map.Entry<String, List<Queued>> e : queues.entrySet()) {
+        for (Queued q : e.getValue()) w.queued(e.getKey(), q.priority(), q.enqueuedAt(), q.frame());
+        messages += e.getValue().size();
+      }
+      w.commit();
+    }
+    LOG.info("state written to " + store.snapshotFile() + ": " + messages + " queued messages, "
+        + registry.subscriptions().size() + " subscriptions, in " + (System.nanoTime() - started) / 1_000_000 + " ms");
   }
 
   private void publishEvent(String subject, List<Object> args, byte[] reference) {
@@ -150,8 +231,9 @@ public final class WsmsgServer {
 
   /**
    * The graceful stop of SPEC section 7: every node gets {@code stopping}, publishes are
-   * refused, after the grace period routers have drained into endpoint queues, then every
-   * connection closes with 1001. Idempotent.
+   * refused, after the grace period routers have drained into endpoint queues, the state is
+   * written to the data directory, then every connection closes with 1001. Idempotent. The
+   * future fails when the state could not be written.
    */
   public Future<Void> stop() {
     if (!stopping.compareAndSet(false, true)) return stopped.future();
@@ -159,12 +241,19 @@ public final class WsmsgServer {
     gateway.beginStop()
         .compose(v -> delay(config.stopGraceMillis))
         .compose(v -> awaitRoutersDrained(50))
-        .compose(v -> gateway.closeAll())
-        .compose(v -> undeployAll())
-        .onComplete(ar -> {
+        .compose(v -> gateway.freezeAndCapture())
+        .compose(queues -> vertx.<Void>executeBlocking(() -> {
+          writeSnapshot(queues);
+          return null;
+        }))
+        .onFailure(e -> LOG.severe("the state could not be written to " + config.dataDir + ": " + e.getMessage()
+            + "; queued messages are lost"))
+        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
           LOG.info("stopped");
-          stopped.tryComplete();
-        });
+          if (written.succeeded()) stopped.tryComplete();
+          else stopped.tryFail(written.cause());
+          return Future.<Void>succeededFuture();
+        }));
     return stopped.future();
   }
 

@@ -27,6 +27,7 @@ public final class TestServer implements AutoCloseable {
   /** Starts with the given settings laid over the defaults (host 127.0.0.1, port 0, the test secret). */
   public static TestServer start(JsonObject overrides) {
     JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
+        .put("dataDir", tempDir())
         .put("auth", new JsonObject().put("hs256Secret", SECRET));
     if (overrides != null) j = deepMerge(j, overrides);
     Vertx vertx = Vertx.vertx();
@@ -36,6 +37,21 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start() {
     return start(null);
+  }
+
+  /** Each server gets its own data directory, so snapshots never leak between tests. */
+  private static String tempDir() {
+    try {
+      java.nio.file.Path d = java.nio.file.Files.createTempDirectory("wsmsg-test-");
+      d.toFile().deleteOnExit();
+      return d.toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  public java.nio.file.Path dataDir() {
+    return server.config().dataDir;
   }
 
   private static JsonObject deepMerge(JsonObject a, JsonObject b) {

@@ -1,0 +1,25 @@
+package io.wsmsg.persistence;
+
+import io.wsmsg.protocol.Frame;
+
+/**
+ * What a snapshot holds, as the callbacks a reader feeds and a writer is fed with. The server
+ * implements {@link Sink} to restore its state; the writer is called once per item.
+ */
+public final class Snapshot {
+  private Snapshot() {}
+
+  /** Receives a snapshot's contents in file order: settings, subscriptions, then messages. */
+  public interface Sink {
+    void channel(String name, int size, int priority);
+
+    void endpoint(String name, int size);
+
+    void subscription(String endpoint, String channelPattern, String subjectPattern);
+
+    void messageSubscription(String endpoint, byte[] uid, long expiresAt);
+
+    /** One queued message, in dequeue order per endpoint. */
+    void queued(String endpoint, int priority, long enqueuedAt, Frame frame);
+  }
+}

@@ -1,0 +1,33 @@
+package io.wsmsg.persistence;
+
+/**
+ * The snapshot file: a header, a stream of records, a trailer.
+ *
+ * <pre>
+ * header : "WSMSGSNP" (8 bytes) | version (int) | written-at epoch millis (long)
+ * record : type (byte) | fields (below)                      -- repeated
+ * trailer: END (type byte) | record count (long) | CRC32C of every byte before the trailer (int)
+ * </pre>
+ *
+ * Strings are modified-UTF-8 ({@link java.io.DataOutputStream#writeUTF}); byte arrays are an
+ * int length and the bytes. Frames are stored as received, so data is never decoded.
+ * Records are written and read one at a time: the file is never held in memory.
+ */
+final class SnapshotFormat {
+  static final byte[] MAGIC = {'W', 'S', 'M', 'S', 'G', 'S', 'N', 'P'};
+  static final int VERSION = 1;
+
+  /** name, size, priority */
+  static final byte CHANNEL = 1;
+  /** name, size */
+  static final byte ENDPOINT = 2;
+  /** endpoint, channel pattern, subject pattern */
+  static final byte SUBSCRIPTION = 3;
+  /** endpoint, uid, expires-at millis */
+  static final byte MESSAGE_SUBSCRIPTION = 4;
+  /** endpoint, priority, enqueued-at millis, frame bytes */
+  static final byte QUEUED = 5;
+  static final byte END = 127;
+
+  private SnapshotFormat() {}
+}

@@ -90,6 +90,13 @@ public final class TestServer implements AutoCloseable {
     return TestNode.upgradeStatus(clientVertx, port(), path, authorizationHeader);
   }
 
+  /** The graceful stop (stopping, drain, snapshot, 1001), then the Vert.x instances close. */
+  public void stopGracefully() {
+    TestNode.await(server.stop());
+    TestNode.await(clientVertx.close());
+    TestNode.await(vertx.close());
+  }
+
   @Override
   public void close() {
     try {

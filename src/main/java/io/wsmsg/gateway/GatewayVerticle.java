@@ -223,9 +223,11 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   void publish(Frame f) {
     if (!registry.hasChannel(f.channel())) {
-      // first use creates the channel (and its channel.created event); routing does not wait
+      // first use creates the channel (and its channel.created event); routing does not wait.
+      // The event's reference is nil: a publish is not a command, and referencing its uid would
+      // hand the event to message subscriptions waiting for replies to that publish (RPC).
       vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), f.uid()));
+          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null));
     }
     routers.submit(f);
   }

@@ -104,7 +104,9 @@ final class Session {
 
   /** Ready for another delivery: attached, not paused, window not full, socket draining. */
   boolean ready() {
-    return !closed && !paused && !gateway.frozen && inFlight.size() < window && !ws.writeQueueFull();
+    // isClosed first: between the close frame and the close handler, writeQueueFull() throws
+    return !closed && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
+        && !ws.writeQueueFull();
   }
 
   void deliver(Queued q) {

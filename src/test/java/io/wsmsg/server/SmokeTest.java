@@ -27,6 +27,7 @@ class SmokeTest {
   void publishReachesSubscriber() {
     try (TestNode sub = server.node("workers"); TestNode pub = server.node("producer")) {
       sub.command("subscribe.channel", "workers", "jobs.*", "*");
+      sub.sync("workers");
       pub.publish("jobs.new", "hello", List.of(1, 2, 3));
       Frame got = sub.nextMessage();
       assertThat(got.channel()).isEqualTo("jobs.new");

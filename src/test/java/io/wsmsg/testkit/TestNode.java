@@ -114,6 +114,36 @@ public final class TestNode implements AutoCloseable {
     return publish("system", subject, args.length == 0 ? null : Arrays.asList(args), null);
   }
 
+  /**
+   * Returns once every command this node sent before has been applied by the server: it asks
+   * for messages referencing a fresh uid, publishes one, and waits for it to come back (the
+   * server applies a node's commands before reading its next frame). Use it before another
+   * node relies on this node's subscriptions. Other frames received meanwhile are kept.
+   */
+  public void sync(String endpoint) {
+    byte[] probe = Ulids.next();
+    command("subscribe.message", endpoint, probe, 30);
+    publish("wsmsg.test.sync", "sync", null, probe);
+    long deadline = System.currentTimeMillis() + WAIT_MS;
+    List<Frame> others = new ArrayList<>();
+    try {
+      while (true) {
+        Frame f = next(Math.max(1, deadline - System.currentTimeMillis()));
+        if (java.util.Arrays.equals(f.reference(), probe) && "wsmsg.test.sync".equals(f.channel())) {
+          if (!autoAck) ack(f);
+          return;
+        }
+        others.add(f);
+      }
+    } finally {
+      // put back what was not ours, in order, ahead of anything newer
+      List<Frame> rest = new ArrayList<>();
+      received.drainTo(rest);
+      received.addAll(others);
+      received.addAll(rest);
+    }
+  }
+
   public void ack(Frame f) {
     publish("system", "ack", null, f.uid());
   }

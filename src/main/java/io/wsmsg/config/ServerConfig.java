@@ -65,20 +65,20 @@ public final class ServerConfig {
 
   private ServerConfig(JsonObject j) {
     this.json = j;
-    host = j.getString("host");
-    port = intIn(j, "port", 0, 65535);
-    String r = j.getString("root", "/");
+    host = string(j, "", "host", false);
+    port = intIn(j, "", "port", 0, 65535);
+    String r = string(j, "", "root", false);
     if (!r.startsWith("/")) r = "/" + r;
     if (!r.endsWith("/")) r = r + "/";
     root = r;
-    dataDir = Path.of(j.getString("dataDir"));
+    dataDir = Path.of(string(j, "", "dataDir", false));
 
     JsonObject a = j.getJsonObject("auth");
-    authMode = a.getString("mode");
+    authMode = string(a, "auth.", "mode", false);
     if (!"jwt".equals(authMode) && !"none".equals(authMode)) {
       throw new IllegalArgumentException("auth.mode must be \"jwt\" or \"none\", not \"" + authMode + "\"");
     }
-    hs256Secret = a.getString("hs256Secret");
+    hs256Secret = string(a, "auth.", "hs256Secret", true);
     List<JsonObject> keys = new ArrayList<>();
     for (Object o : a.getJsonArray("publicKeys", new JsonArray())) {
       if (!(o instanceof JsonObject)) {
@@ -87,46 +87,52 @@ public final class ServerConfig {
       keys.add((JsonObject) o);
     }
     publicKeys = List.copyOf(keys);
-    issuer = a.getString("issuer");
-    audience = a.getString("audience");
-    leewaySeconds = intIn(a, "leewaySeconds", 0, 3600);
-    devTokenTtlSeconds = a.getLong("devTokenTtlSeconds");
-    defaultPermissions = a.getJsonObject("defaultPermissions");
+    issuer = string(a, "auth.", "issuer", true);
+    audience = string(a, "auth.", "audience", true);
+    leewaySeconds = intIn(a, "auth.", "leewaySeconds", 0, 3600);
+    devTokenTtlSeconds = intIn(a, "auth.", "devTokenTtlSeconds", 0, Integer.MAX_VALUE);
+    defaultPermissions = permissions(a.getJsonObject("defaultPermissions"), "auth.defaultPermissions");
 
     JsonObject l = j.getJsonObject("limits");
-    maxFrameBytes = intIn(l, "maxFrameBytes", 64, 64 * 1024 * 1024);
-    maxChannels = intIn(l, "maxChannels", 1, Integer.MAX_VALUE);
-    maxEndpoints = intIn(l, "maxEndpoints", 1, Integer.MAX_VALUE);
-    maxMessageSubscriptions = intIn(l, "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
-    errorBurst = intIn(l, "errorBurst", 1, Integer.MAX_VALUE);
-    errorWindowMillis = millis(l, "errorWindowSeconds");
+    maxFrameBytes = intIn(l, "limits.", "maxFrameBytes", 64, 64 * 1024 * 1024);
+    maxChannels = intIn(l, "limits.", "maxChannels", 1, Integer.MAX_VALUE);
+    maxEndpoints = intIn(l, "limits.", "maxEndpoints", 1, Integer.MAX_VALUE);
+    maxMessageSubscriptions = intIn(l, "limits.", "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
+    errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
+    errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
 
     JsonObject c = j.getJsonObject("channels");
-    channelSize = intIn(c, "size", 1, Integer.MAX_VALUE);
-    channelPriority = intIn(c, "priority", 0, 99);
+    channelSize = intIn(c, "channels.", "size", 1, Integer.MAX_VALUE);
+    channelPriority = intIn(c, "channels.", "priority", 0, 99);
 
     JsonObject e = j.getJsonObject("endpoints");
-    endpointSize = intIn(e, "size", 1, Integer.MAX_VALUE);
-    endpointTtlMillis = millis(e, "ttlSeconds");
-    requeueUnacked = strings(e.getJsonArray("requeueUnacked", new JsonArray()));
+    endpointSize = intIn(e, "endpoints.", "size", 1, Integer.MAX_VALUE);
+    endpointTtlMillis = millis(e, "endpoints.", "ttlSeconds");
+    requeueUnacked = strings(e.getJsonArray("requeueUnacked", new JsonArray()), "endpoints.requeueUnacked");
 
     JsonObject d = j.getJsonObject("delivery");
-    maxWindow = intIn(d, "maxWindow", 1, 1 << 20);
-    window = intIn(d, "window", 1, maxWindow);
-    ackTimeoutMillis = millis(d, "ackTimeoutSeconds");
+    maxWindow = intIn(d, "delivery.", "maxWindow", 1, 1 << 20);
+    window = intIn(d, "delivery.", "window", 1, maxWindow);
+    ackTimeoutMillis = millis(d, "delivery.", "ackTimeoutSeconds");
     if (ackTimeoutMillis <= 0) throw new IllegalArgumentException("delivery.ackTimeoutSeconds must be > 0");
-    defaultOrder = WireOrder.parse(d.getString("order"));
-    if (defaultOrder == null) throw new IllegalArgumentException("delivery.order must be \"seed\" or \"legacy\"");
+    defaultOrder = WireOrder.parse(string(d, "delivery.", "order", false));
+    if (defaultOrder == null) {
+      throw new IllegalArgumentException("delivery.order must be \"seed\" or \"legacy\", not \"" + d.getValue("order") + "\"");
+    }
 
     JsonObject m = j.getJsonObject("messageSubscriptions");
-    messageSubscriptionDefaultMillis = millis(m, "defaultExpirySeconds");
-    messageSubscriptionMaxMillis = millis(m, "maxExpirySeconds");
+    messageSubscriptionDefaultMillis = millis(m, "messageSubscriptions.", "defaultExpirySeconds");
+    messageSubscriptionMaxMillis = millis(m, "messageSubscriptions.", "maxExpirySeconds");
+    if (messageSubscriptionDefaultMillis > messageSubscriptionMaxMillis) {
+      throw new IllegalArgumentException("messageSubscriptions.defaultExpirySeconds must not exceed"
+          + " messageSubscriptions.maxExpirySeconds");
+    }
 
     JsonObject p = j.getJsonObject("ping");
-    pingIntervalMillis = millis(p, "intervalSeconds");
-    pingTimeoutMillis = millis(p, "timeoutSeconds");
+    pingIntervalMillis = millis(p, "ping.", "intervalSeconds");
+    pingTimeoutMillis = millis(p, "ping.", "timeoutSeconds");
 
-    stopGraceMillis = j.getJsonObject("stop").getLong("graceMillis");
+    stopGraceMillis = intIn(j.getJsonObject("stop"), "stop.", "graceMillis", 0, Integer.MAX_VALUE);
   }
 
   /** The built-in defaults (identical to conf/standalone.json). */
@@ -190,7 +196,13 @@ public final class ServerConfig {
       }
       Object cur = base.getValue(key);
       Object val = en.getValue();
-      if (cur instanceof JsonObject && val instanceof JsonObject && !where.equals("auth.defaultPermissions")) {
+      if (cur instanceof JsonObject && !(val instanceof JsonObject)) {
+        throw new IllegalArgumentException("setting \"" + where + "\" must be a JSON object, not " + val);
+      }
+      if (cur instanceof JsonArray && !(val instanceof JsonArray)) {
+        throw new IllegalArgumentException("setting \"" + where + "\" must be a JSON array, not " + val);
+      }
+      if (cur instanceof JsonObject && !where.equals("auth.defaultPermissions")) {
         overlay((JsonObject) cur, (JsonObject) val, where + ".");
       } else {
         base.put(key, val);
@@ -198,27 +210,69 @@ public final class ServerConfig {
     }
   }
 
-  private static int intIn(JsonObject j, String key, int min, int max) {
+  /** An integer setting; {@code path} is the section prefix used in messages ("delivery."). */
+  private static int intIn(JsonObject j, String path, String key, int min, int max) {
     Object v = j.getValue(key);
-    if (!(v instanceof Number)) throw new IllegalArgumentException(key + " must be a number");
-    long n = ((Number) v).longValue();
-    if (n < min || n > max) {
-      throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", not " + n);
+    if (!(v instanceof Number)) throw new IllegalArgumentException(path + key + " must be a number, not " + v);
+    double d = ((Number) v).doubleValue();
+    if (d != Math.rint(d)) throw new IllegalArgumentException(path + key + " must be a whole number, not " + v);
+    if (d < min || d > max) {
+      throw new IllegalArgumentException(path + key + " must be between " + min + " and " + max + ", not " + v);
     }
-    return (int) n;
+    return (int) d;
   }
 
-  private static long millis(JsonObject j, String key) {
+  private static long millis(JsonObject j, String path, String key) {
     Object v = j.getValue(key);
-    if (!(v instanceof Number)) throw new IllegalArgumentException(key + " must be a number of seconds");
+    if (!(v instanceof Number)) {
+      throw new IllegalArgumentException(path + key + " must be a number of seconds, not " + v);
+    }
     double s = ((Number) v).doubleValue();
-    if (s < 0) throw new IllegalArgumentException(key + " must not be negative");
+    if (s < 0) throw new IllegalArgumentException(path + key + " must not be negative");
     return Math.round(s * 1000);
   }
 
-  private static List<String> strings(JsonArray a) {
+  private static String string(JsonObject j, String path, String key, boolean nullable) {
+    Object v = j.getValue(key);
+    if (v == null && nullable) return null;
+    if (!(v instanceof String)) throw new IllegalArgumentException(path + key + " must be a string, not " + v);
+    return (String) v;
+  }
+
+  private static List<String> strings(JsonArray a, String what) {
     List<String> out = new ArrayList<>();
-    for (Object o : a) out.add(String.valueOf(o));
+    for (Object o : a) {
+      if (!(o instanceof String)) throw new IllegalArgumentException(what + " must hold strings, not " + o);
+      out.add((String) o);
+    }
     return List.copyOf(out);
+  }
+
+  /**
+   * The default permissions replace the built-in ones as a whole, so a misspelt key would
+   * silently deny (or never grant) something: only the claim's own keys are accepted.
+   */
+  private static JsonObject permissions(JsonObject p, String what) {
+    for (Map.Entry<String, Object> en : p) {
+      switch (en.getKey()) {
+        case "endpoints":
+        case "publish":
+        case "subscribe":
+          if (!(en.getValue() instanceof JsonArray)) {
+            throw new IllegalArgumentException(what + "." + en.getKey() + " must be a list of globs");
+          }
+          strings((JsonArray) en.getValue(), what + "." + en.getKey());
+          break;
+        case "admin":
+          if (!(en.getValue() instanceof Boolean)) {
+            throw new IllegalArgumentException(what + ".admin must be true or false");
+          }
+          break;
+        default:
+          throw new IllegalArgumentException("unknown setting \"" + what + "." + en.getKey()
+              + "\" (permissions are endpoints, publish, subscribe and admin)");
+      }
+    }
+    return p;
   }
 }

@@ -8,6 +8,8 @@ import java.util.Arrays;
  * character, {@code [abc]}, {@code [a-z]} and {@code [!abc]} one character of a class. A '['
  * without a closing ']' is a literal '['. Matching is case-sensitive and never backtracks
  * exponentially: it is the classic greedy-star algorithm, O(pattern x text) at worst.
+ * Characters are Unicode code points, as in Python: {@code ?} matches one emoji (a surrogate
+ * pair in a Java string), not half of it.
  *
  * <p>Instances are immutable and thread-safe; compile once, match many times.
  */
@@ -16,8 +18,8 @@ public final class Glob {
 
   private final String pattern;
   private final int[] kinds;
-  private final char[] literals;
-  private final char[][] classes; // pairs of (from, to) ranges
+  private final int[] literals; // code points
+  private final int[][] classes; // (from, to) code point pairs
   private final boolean[] negated;
   /** Set when the pattern has no wildcard at all: matching is plain equality. */
   private final boolean literal;
@@ -26,16 +28,19 @@ public final class Glob {
 
   private Glob(String pattern) {
     this.pattern = pattern;
-    int n = pattern.length();
+    // Python strings are sequences of code points: '?' and classes take one code point, so a
+    // character outside the BMP (a surrogate pair in Java) counts as one character.
+    int[] cp = pattern.codePoints().toArray();
+    int n = cp.length;
     int[] k = new int[n];
-    char[] lit = new char[n];
-    char[][] cls = new char[n][];
+    int[] lit = new int[n];
+    int[][] cls = new int[n][];
     boolean[] neg = new boolean[n];
     int count = 0;
     boolean wild = false;
     int i = 0;
     while (i < n) {
-      char c = pattern.charAt(i++);
+      int c = cp[i++];
       if (c == '*') {
         wild = true;
         if (count > 0 && k[count - 1] == STAR) continue; // "**" is "*"
@@ -45,42 +50,19 @@ public final class Glob {
         k[count++] = ANY;
       } else if (c == '[') {
         int j = i;
-        if (j < n && pattern.charAt(j) == '!') j++;
-        if (j < n && pattern.charAt(j) == ']') j++;
-        while (j < n && pattern.charAt(j) != ']') j++;
+        if (j < n && cp[j] == '!') j++;
+        if (j < n && cp[j] == ']') j++;
+        while (j < n && cp[j] != ']') j++;
         if (j >= n) { // no closing bracket: a literal '['
           k[count] = LITERAL;
           lit[count++] = '[';
           continue;
         }
         wild = true;
-        int start = i;
-        boolean isNeg = false;
-        if (pattern.charAt(start) == '!') {
-          isNeg = true;
-          start++;
-        }
-        char[] ranges = new char[2 * (j - start)];
-        int r = 0;
-        int p = start;
-        while (p < j) {
-          char from = pattern.charAt(p);
-          if (p + 2 < j && pattern.charAt(p + 1) == '-') {
-            char to = pattern.charAt(p + 2);
-            if (from <= to) { // Python drops reversed ranges such as z-a
-              ranges[r++] = from;
-              ranges[r++] = to;
-            }
-            p += 3;
-          } else {
-            ranges[r++] = from;
-            ranges[r++] = from;
-            p++;
-          }
-        }
+        int[] spec = parseClass(cp, i, j);
         k[count] = CLASS;
-        cls[count] = Arrays.copyOf(ranges, r);
-        neg[count++] = isNeg;
+        neg[count] = spec[0] == 1;
+        cls[count++] = Arrays.copyOfRange(spec, 1, spec.length);
         i = j + 1;
       } else {
         k[count] = LITERAL;
@@ -93,6 +75,83 @@ public final class Glob {
     this.negated = Arrays.copyOf(neg, count);
     this.literal = !wild;
     this.matchAll = count == 1 && kinds[0] == STAR;
+  }
+
+  /** Marks a range hyphen (one that joins two chunks) among the class's code points. */
+  private static final int RANGE_DASH = -1;
+
+  /**
+   * Parses the class between '[' and its closing ']' (code points {@code [from, to)}) exactly
+   * as Python's {@code fnmatch.translate} and then {@code re} do. Returns {negated, from0, to0,
+   * from1, to1, ...}.
+   *
+   * <p>Python splits the class into chunks at range hyphens (never the first character, nor
+   * the one after '!'; after a hyphen the next two characters cannot start a range), drops
+   * reversed ranges by gluing their neighbours together, and only then looks at the first
+   * character for '!'. So {@code [z-a!x]} becomes {@code [!x]}, a negated class, and
+   * {@code [z-a!]} becomes {@code [!]}, which matches any character. Gluing can also leave
+   * the range hyphen right after that '!', where the regex engine reads it as a literal '-'.
+   */
+  private static int[] parseClass(int[] cp, int from, int to) {
+    java.util.List<int[]> chunks = new java.util.ArrayList<>();
+    int i = from;
+    int k = cp[from] == '!' ? from + 2 : from + 1;
+    while (true) {
+      while (k < to && cp[k] != '-') k++;
+      if (k >= to) break;
+      chunks.add(Arrays.copyOfRange(cp, i, k));
+      i = k + 1;
+      k = k + 3;
+    }
+    if (i < to) {
+      chunks.add(Arrays.copyOfRange(cp, i, to));
+    } else { // the class ends with a hyphen: a literal '-'
+      int[] last = chunks.get(chunks.size() - 1);
+      int[] longer = Arrays.copyOf(last, last.length + 1);
+      longer[last.length] = '-';
+      chunks.set(chunks.size() - 1, longer);
+    }
+    // drop reversed ranges such as z-a, right to left as Python does
+    for (int c = chunks.size() - 1; c > 0; c--) {
+      int[] left = chunks.get(c - 1);
+      int[] right = chunks.get(c);
+      if (left[left.length - 1] > right[0]) {
+        int[] glued = new int[left.length - 1 + right.length - 1];
+        System.arraycopy(left, 0, glued, 0, left.length - 1);
+        System.arraycopy(right, 1, glued, left.length - 1, right.length - 1);
+        chunks.set(c - 1, glued);
+        chunks.remove(c);
+      }
+    }
+    int size = chunks.size() - 1;
+    for (int[] ch : chunks) size += ch.length;
+    int[] tokens = new int[size];
+    int t = 0;
+    for (int c = 0; c < chunks.size(); c++) {
+      if (c > 0) tokens[t++] = RANGE_DASH;
+      for (int v : chunks.get(c)) tokens[t++] = v;
+    }
+    boolean negated = t > 0 && tokens[0] == '!';
+    int[] out = new int[1 + 2 * t];
+    out[0] = negated ? 1 : 0;
+    int r = 1;
+    int p = negated ? 1 : 0;
+    while (p < t) {
+      int lo = tokens[p] == RANGE_DASH ? '-' : tokens[p];
+      if (p + 2 < t && tokens[p + 1] == RANGE_DASH) {
+        int hi = tokens[p + 2];
+        if (lo <= hi) {
+          out[r++] = lo;
+          out[r++] = hi;
+        }
+        p += 3;
+      } else {
+        out[r++] = lo;
+        out[r++] = lo;
+        p++;
+      }
+    }
+    return Arrays.copyOf(out, r);
   }
 
   public static Glob compile(String pattern) {
@@ -117,19 +176,22 @@ public final class Glob {
   public boolean matches(String text) {
     if (matchAll) return true;
     if (literal) return pattern.equals(text);
+    // t and starT are char indices into text, always at the start of a code point
     int n = text.length();
     int t = 0, p = 0;
     int starP = -1, starT = -1;
     while (t < n) {
-      if (p < kinds.length && kinds[p] != STAR && one(p, text.charAt(t))) {
+      int c = text.codePointAt(t);
+      if (p < kinds.length && kinds[p] != STAR && one(p, c)) {
         p++;
-        t++;
+        t += Character.charCount(c);
       } else if (p < kinds.length && kinds[p] == STAR) {
         starP = p++;
         starT = t;
       } else if (starP >= 0) {
         p = starP + 1;
-        t = ++starT;
+        starT += Character.charCount(text.codePointAt(starT));
+        t = starT;
       } else {
         return false;
       }
@@ -138,14 +200,14 @@ public final class Glob {
     return p == kinds.length;
   }
 
-  private boolean one(int p, char c) {
+  private boolean one(int p, int c) {
     switch (kinds[p]) {
       case LITERAL:
         return literals[p] == c;
       case ANY:
         return true;
       default:
-        char[] r = classes[p];
+        int[] r = classes[p];
         boolean in = false;
         for (int i = 0; i < r.length; i += 2) {
           if (c >= r[i] && c <= r[i + 1]) {

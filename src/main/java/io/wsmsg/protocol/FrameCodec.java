@@ -86,8 +86,15 @@ public final class FrameCodec {
     if (ch.length > MAX_NAME_BYTES || su.length > MAX_NAME_BYTES) {
       throw new IllegalArgumentException("channel and subject are at most 255 bytes of UTF-8");
     }
+    if (ch.length == 0) {
+      throw new IllegalArgumentException("channel must not be empty");
+    }
     if (uid.length == 0 || uid.length > MAX_UID_BYTES) {
       throw new IllegalArgumentException("uid must have 1..64 bytes");
+    }
+    // putBin writes a one-byte length: a longer reference would corrupt the frame
+    if (reference != null && (reference.length == 0 || reference.length > MAX_UID_BYTES)) {
+      throw new IllegalArgumentException("reference must be null or have 1..64 bytes");
     }
     int size = 1 + 2 + uid.length + strLen(ch) + strLen(su) + (reference == null ? 1 : 2 + reference.length)
         + data.length;

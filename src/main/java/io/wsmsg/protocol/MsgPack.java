@@ -3,6 +3,7 @@ package io.wsmsg.protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageInsufficientBufferException;
+import org.msgpack.core.MessageSizeException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
@@ -30,8 +33,23 @@ public final class MsgPack {
   /** An already-encoded msgpack value, written through as is. */
   public record Raw(byte[] bytes) {}
 
-  /** A msgpack extension value. */
-  public record Ext(byte type, byte[] data) {}
+  /** A msgpack extension value; equal when type and data bytes are equal. */
+  public record Ext(byte type, byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Ext e && e.type == type && java.util.Arrays.equals(e.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * type + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "Ext(" + type + ", " + java.util.HexFormat.of().formatHex(data) + ")";
+    }
+  }
 
   public static byte[] pack(Object value) {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
@@ -101,16 +119,48 @@ public final class MsgPack {
     return unpack(bytes, 0, bytes.length);
   }
 
-  /** Decodes one value; throws IllegalArgumentException when the bytes are not msgpack. */
+  /**
+   * Arrays and maps nested deeper than this are refused rather than overflowing the stack
+   * (the limit of msgpack-python's C unpacker, which the original client uses).
+   */
+  public static final int MAX_DEPTH = 1024;
+
+  /** Strict UTF-8: a str that is not valid UTF-8 is refused, not patched with U+FFFD. */
+  private static final MessagePack.UnpackerConfig STRICT = new MessagePack.UnpackerConfig()
+      .withActionOnMalformedString(CodingErrorAction.REPORT)
+      .withActionOnUnmappableString(CodingErrorAction.REPORT);
+
+  /**
+   * Decodes exactly one value filling {@code bytes[off, off + len)}; throws
+   * IllegalArgumentException when the bytes are not msgpack, are not valid UTF-8 where a str
+   * is, nest deeper than {@link #MAX_DEPTH}, or hold more than one value.
+   */
   public static Object unpack(byte[] bytes, int off, int len) {
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
-      return read(u);
+    try (MessageUnpacker u = STRICT.newUnpacker(bytes, off, len)) {
+      Object value = read(u, 0);
+      if (u.hasNext()) {
+        throw new IllegalArgumentException("not a msgpack value: " + (len - u.getTotalReadBytes())
+            + " stray bytes after the value");
+      }
+      return value;
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (MessageInsufficientBufferException e) {
+      throw new IllegalArgumentException("not a msgpack value: the bytes end in the middle of a value", e);
+    } catch (MessageSizeException e) {
+      throw new IllegalArgumentException("not a msgpack value: a length or element count does not fit"
+          + " in 31 bits", e);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("not a msgpack value: " + e.getMessage(), e);
     }
   }
 
+  /** Reads one value; throws IOException for arrays and maps nested deeper than MAX_DEPTH. */
   public static Object read(MessageUnpacker u) throws IOException {
+    return read(u, 0);
+  }
+
+  private static Object read(MessageUnpacker u, int depth) throws IOException {
     ValueType t = u.getNextFormat().getValueType();
     switch (t) {
       case NIL:
@@ -135,18 +185,20 @@ public final class MsgPack {
         return u.readPayload(n);
       }
       case ARRAY: {
+        checkDepth(depth);
         int n = u.unpackArrayHeader();
         List<Object> list = new ArrayList<>(Math.min(n, 1024));
-        for (int i = 0; i < n; i++) list.add(read(u));
+        for (int i = 0; i < n; i++) list.add(read(u, depth + 1));
         return list;
       }
       case MAP: {
+        checkDepth(depth);
         int n = u.unpackMapHeader();
         Map<Object, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-          Object k = read(u);
+          Object k = read(u, depth + 1);
           if (k instanceof byte[] kb) k = new BinKey(kb);
-          map.put(k, read(u));
+          map.put(k, read(u, depth + 1));
         }
         return map;
       }
@@ -156,6 +208,12 @@ public final class MsgPack {
       }
       default:
         throw new IOException("unknown msgpack type " + t);
+    }
+  }
+
+  private static void checkDepth(int depth) throws IOException {
+    if (depth >= MAX_DEPTH) {
+      throw new IOException("arrays and maps are nested more than " + MAX_DEPTH + " deep");
     }
   }
 

@@ -1,0 +1,78 @@
+package io.wsmsg.cli;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.auth.TokenSigner;
+import io.wsmsg.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wsmsg token}: signs an HS256 token with the server's secret, so operators can hand
+ * out tokens with exactly the permissions a node needs.
+ */
+@Command(name = "token", mixinStandardHelpOptions = true,
+    description = "Sign a JWT for a node with the configured HS256 secret and print it.")
+public final class TokenCommand implements Callable<Integer> {
+  @Option(names = "--sub", required = true, paramLabel = "NAME", description = "who the token is for (the sub claim)")
+  String subject;
+
+  @Option(names = "--admin", description = "allow admin commands (stop, channel.size, channel.priority, endpoint.size)")
+  boolean admin;
+
+  @Option(names = "--publish", arity = "1..*", paramLabel = "GLOB", description = "channels it may publish to")
+  List<String> publish;
+
+  @Option(names = "--subscribe", arity = "1..*", paramLabel = "GLOB", description = "channel patterns it may subscribe with")
+  List<String> subscribe;
+
+  @Option(names = "--endpoints", arity = "1..*", paramLabel = "GLOB", description = "endpoints it may attach to and act on")
+  List<String> endpoints;
+
+  @Option(names = "--ttl", paramLabel = "SECONDS", defaultValue = "86400",
+      description = "lifetime in seconds, 0 for no expiry (default: ${DEFAULT-VALUE})")
+  long ttl;
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "server configuration with auth.hs256Secret")
+  Path config;
+
+  @Option(names = "--secret", paramLabel = "SECRET",
+      description = "the HS256 secret (default: auth.hs256Secret of --config, or WSMSG_JWT_SECRET)")
+  String secret;
+
+  @Override
+  public Integer call() throws Exception {
+    String key = secret;
+    ServerConfig cfg = null;
+    if (key == null) {
+      cfg = ServerConfig.load(config, System.getenv());
+      key = cfg.hs256Secret;
+    }
+    if (key == null) {
+      System.err.println("wsmsg token: no secret: pass --secret, set WSMSG_JWT_SECRET, or use a configuration"
+          + " file with auth.hs256Secret");
+      return 2;
+    }
+    if (ttl < 0) {
+      System.err.println("wsmsg token: --ttl must be 0 (no expiry) or a positive number of seconds");
+      return 2;
+    }
+    JsonObject claim = new JsonObject();
+    if (admin) claim.put("admin", true);
+    if (publish != null) claim.put("publish", new JsonArray(publish));
+    if (subscribe != null) claim.put("subscribe", new JsonArray(subscribe));
+    if (endpoints != null) claim.put("endpoints", new JsonArray(endpoints));
+    Vertx vertx = Vertx.vertx();
+    try {
+      TokenSigner signer = cfg != null ? new TokenSigner(vertx, key, cfg.issuer, cfg.audience) : new TokenSigner(vertx, key);
+      System.out.println(signer.sign(subject, claim.isEmpty() ? null : claim, ttl));
+      return 0;
+    } finally {
+      vertx.close();
+    }
+  }
+}

@@ -25,7 +25,9 @@ public final class SubscriptionTable {
   private final Map<String, List<Subscription>> literalChannel;
   /** Subscriptions whose channel pattern has wildcards: tested one by one. */
   private final List<Subscription> wildcard;
-  private final ConcurrentHashMap<String, String[]> cache = new ConcurrentHashMap<>();
+  /** channel -> subject -> endpoints: two lookups and no key allocation per message. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, String[]>> cache = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger cached = new java.util.concurrent.atomic.AtomicInteger();
 
   public static final SubscriptionTable EMPTY = new SubscriptionTable(Map.of());
 
@@ -45,9 +47,11 @@ public final class SubscriptionTable {
 
   /** Endpoints with a subscription matching (channel, subject), each once, in a stable order. */
   public String[] match(String channel, String subject) {
-    String key = channel + '\u0000' + subject;
-    String[] hit = cache.get(key);
-    if (hit != null) return hit;
+    ConcurrentHashMap<String, String[]> bySubject = cache.get(channel);
+    if (bySubject != null) {
+      String[] hit = bySubject.get(subject);
+      if (hit != null) return hit;
+    }
     Set<String> out = new LinkedHashSet<>();
     List<Subscription> lit = literalChannel.get(channel);
     if (lit != null) {
@@ -57,8 +61,11 @@ public final class SubscriptionTable {
       if (!out.contains(s.endpoint()) && s.matches(channel, subject)) out.add(s.endpoint());
     }
     String[] result = out.isEmpty() ? NONE : out.toArray(NONE);
-    if (cache.size() >= CACHE_LIMIT) cache.clear(); // a crude bound; a flood of distinct subjects must not grow memory
-    cache.put(key, result);
+    if (cached.incrementAndGet() > CACHE_LIMIT) { // a crude bound: a flood of distinct subjects must not grow memory
+      cache.clear();
+      cached.set(1);
+    }
+    cache.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(subject, result);
     return result;
   }
 

@@ -119,7 +119,9 @@ public final class TestNode implements AutoCloseable {
   }
 
   public void sendRaw(byte[] frame) {
-    await(ws.writeBinaryMessage(Buffer.buffer(frame)));
+    Future<Void> written = ws.writeBinaryMessage(Buffer.buffer(frame));
+    // autoAck sends from the client's event loop: waiting there for the write would block it
+    if (!io.vertx.core.Context.isOnEventLoopThread()) await(written);
   }
 
   public void sendText(String text) {

@@ -221,9 +221,11 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   void publish(Frame f) {
     if (!registry.hasChannel(f.channel())) {
-      // first use creates the channel (and its channel.created event); routing does not wait
+      // first use creates the channel (and its channel.created event); routing does not wait.
+      // A publish is not a command: the event's reference is nil, else a message subscription
+      // waiting for replies to this message would receive the event as a reply.
       vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), f.uid()));
+          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null));
     }
     routers.submit(f);
   }

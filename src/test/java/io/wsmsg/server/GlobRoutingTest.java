@@ -107,6 +107,18 @@ class GlobRoutingTest {
   }
 
   @Test
+  void omittedSubjectPatternMatchesEverySubject() {
+    TestNode sub = node("any");
+    TestNode pub = node("pub");
+    sub.command("subscribe.channel", "any", "feed");
+    awaitSubscribed(ts, "any", "feed");
+    assertThat(ts.server.registry().subscriptions().of("any").get(0).subject().pattern()).isEqualTo("*");
+    pub.publish("feed", "", 1);
+    pub.publish("feed", "anything.at.all", 2);
+    assertThat(dataOf(next(sub, 2))).containsExactly(1L, 2L);
+  }
+
+  @Test
   void subjectFiltersOfOneChannelPatternAddUp() {
     TestNode sub = node("mixed");
     TestNode pub = node("pub");

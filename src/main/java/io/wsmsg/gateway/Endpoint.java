@@ -1,5 +1,6 @@
 package io.wsmsg.gateway;
 
+import io.wsmsg.metrics.Counters;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,11 +14,16 @@ final class Endpoint {
   final List<Session> nodes = new ArrayList<>();
   /** Put unacknowledged messages of a departing node back at the head of the queue. */
   final boolean requeueUnacked;
+  /** Queued messages older than this are dropped, never delivered (0 = no TTL). */
+  private final long ttlMillis;
+  private final Counters counters;
   private int next;
 
-  Endpoint(String name, boolean requeueUnacked) {
+  Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters) {
     this.name = name;
     this.requeueUnacked = requeueUnacked;
+    this.ttlMillis = ttlMillis;
+    this.counters = counters;
   }
 
   void attach(Session s) {
@@ -34,6 +40,11 @@ final class Endpoint {
 
   /** Hands queued messages to ready nodes until the queue is empty or no node is ready. */
   void dispatch() {
+    // the periodic sweep may not have run yet: never hand out a message past its TTL
+    if (ttlMillis > 0 && !queue.isEmpty()) {
+      int expired = queue.expire(System.currentTimeMillis() - ttlMillis);
+      if (expired > 0) counters.drop(Counters.Drop.TTL, expired);
+    }
     while (!queue.isEmpty()) {
       Session s = nextReady();
       if (s == null) return;

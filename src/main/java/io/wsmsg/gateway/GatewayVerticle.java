@@ -213,7 +213,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (ep == null) {
       boolean requeue = false;
       for (Glob g : requeueGlobs) requeue |= g.matches(name);
-      ep = new Endpoint(name, requeue);
+      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters);
       endpoints.put(name, ep);
     }
     return ep;

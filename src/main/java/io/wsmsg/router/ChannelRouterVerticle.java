@@ -85,8 +85,10 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
         return;
       }
       Frame f = queue.poll();
-      gate.add(priority, -1);
+      // forward before leaving the gate: a lower-priority router that sees the gate clear
+      // must not get its message to the gateway ahead of this one
       forward(f, priority, now);
+      gate.add(priority, -1);
     }
   }
 

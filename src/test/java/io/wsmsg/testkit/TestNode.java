@@ -64,8 +64,12 @@ public final class TestNode implements AutoCloseable {
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI(pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery);
     if (token != null) o.addHeader("Authorization", "Bearer " + token);
-    WebSocket ws = await(client.connect(o));
-    return new TestNode(client, ws, order == null ? WireOrder.SEED : order);
+    // handlers go on before the handshake: a node attaching to an endpoint with queued
+    // messages may receive one right after the upgrade, before connect() returns
+    io.vertx.core.http.ClientWebSocket ws = client.webSocket();
+    TestNode node = new TestNode(client, ws, order == null ? WireOrder.SEED : order);
+    await(ws.connect(o));
+    return node;
   }
 
   /** Attempts an upgrade and returns the HTTP status of the refusal (or 101 when it succeeded). */
@@ -149,7 +153,9 @@ public final class TestNode implements AutoCloseable {
   }
 
   public void sendRaw(byte[] frame) {
-    await(ws.writeBinaryMessage(Buffer.buffer(frame)));
+    Future<Void> written = ws.writeBinaryMessage(Buffer.buffer(frame));
+    // autoAck sends from the client's event loop: waiting there for the write would block it
+    if (!io.vertx.core.Context.isOnEventLoopThread()) await(written);
   }
 
   public void sendText(String text) {

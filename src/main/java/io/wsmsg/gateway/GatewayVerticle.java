@@ -71,7 +71,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     vertx.eventBus().<Delivery>localConsumer(Delivery.ADDRESS, m -> deliver(m.body()));
     long sweep = Math.max(50, Math.min(1000, config.ackTimeoutMillis / 4));
     vertx.setPeriodic(sweep, id -> sweepAcks());
-    vertx.setPeriodic(Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)), id -> sweepTtl());
+    long ttlSweep = config.endpointTtlMillis > 0 ? Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)) : 1000;
+    vertx.setPeriodic(ttlSweep, id -> sweepTtl());
     if (config.pingIntervalMillis > 0) vertx.setPeriodic(Math.max(100, config.pingIntervalMillis / 2), id -> sweepPings());
 
     HttpServerOptions opts = new HttpServerOptions()
@@ -247,12 +248,16 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
   }
 
+  /** Drops expired messages, and trims queues whose endpoint was sized below its depth. */
   private void sweepTtl() {
-    if (config.endpointTtlMillis <= 0) return;
     long cutoff = System.currentTimeMillis() - config.endpointTtlMillis;
     for (Endpoint ep : endpoints.values()) {
-      int n = ep.queue.expire(cutoff);
-      if (n > 0) counters.drop(Counters.Drop.TTL, n);
+      if (config.endpointTtlMillis > 0) {
+        int n = ep.queue.expire(cutoff);
+        if (n > 0) counters.drop(Counters.Drop.TTL, n);
+      }
+      int over = ep.queue.trim(registry.endpointSize(ep.name));
+      if (over > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, over);
     }
   }
 

@@ -95,6 +95,10 @@ final class Session {
       sendError(ErrorCodes.STOPPING, "the server is stopping and takes no new messages", f.uid());
     } else if (!identity.permissions().mayPublish(f.channel())) {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
+    } else if (!gateway.registry.hasChannel(f.channel())
+        && gateway.registry.channelCount() >= gateway.config.maxChannels) {
+      sendError(ErrorCodes.LIMIT, "the server holds its maximum of " + gateway.config.maxChannels
+          + " channels (limits.maxChannels); channel " + f.channel() + " was not created", f.uid());
     } else {
       gateway.publish(f);
     }
@@ -187,6 +191,8 @@ final class Session {
       if (endpoint.requeueUnacked) {
         Object[] held = inFlight.values().toArray();
         for (int i = held.length - 1; i >= 0; i--) endpoint.queue.offerFirst(((InFlight) held[i]).queued());
+        int dropped = endpoint.queue.trim(gateway.registry.endpointSize(endpoint.name));
+        if (dropped > 0) gateway.counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
       } else {
         gateway.counters.drop(Counters.Drop.DISCONNECTED, inFlight.size());
       }

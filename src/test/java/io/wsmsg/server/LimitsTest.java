@@ -1,0 +1,66 @@
+package io.wsmsg.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.TestNode;
+import io.wsmsg.testkit.TestServer;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Configured limits refuse clearly, and a shrunk endpoint queue is trimmed without new traffic. */
+class LimitsTest {
+  TestServer ts;
+
+  @AfterEach
+  void stop() {
+    if (ts != null) ts.close();
+  }
+
+  @Test
+  void publishingToANewChannelBeyondMaxChannelsIsRefusedWithLimit() {
+    // "system" is one channel, so two leaves room for exactly one more
+    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxChannels", 2)));
+    try (TestNode node = ts.node("a")) {
+      E2e.subscribe(ts, node, "a", "*");
+      node.publish("first", "s", 1);
+      Frame first = node.nextMessage();
+      assertThat(first.channel()).isEqualTo("first");
+      node.ack(first);
+      E2e.until("channel first registered", () -> ts.server.registry().hasChannel("first"));
+
+      byte[] uid = node.publish("second", "s", 2);
+      Frame err = node.nextSystem("error");
+      assertThat(err.reference()).isEqualTo(uid);
+      List<?> data = (List<?>) TestNode.data(err);
+      assertThat(data.get(0)).isEqualTo("limit");
+      assertThat((String) data.get(1)).contains("maxChannels").contains("second");
+      assertThat(ts.server.registry().hasChannel("second")).isFalse();
+
+      node.publish("first", "again", 3); // the existing channel still works
+      assertThat(node.nextMessage().subject()).isEqualTo("again");
+    }
+  }
+
+  @Test
+  void sizingAnEndpointBelowItsDepthTrimsTheOldestAtOnce() {
+    ts = TestServer.start();
+    try (TestNode admin = ts.node("admin")) {
+      E2e.subscribe(ts, admin, "offline", "jobs");
+      for (int i = 0; i < 5; i++) admin.publish("jobs", "j" + i, i);
+      E2e.awaitDepth(ts, "offline", 5);
+      admin.command("endpoint.size", "offline", 2);
+      E2e.awaitDepth(ts, "offline", 2);
+      E2e.awaitDrops(ts, Counters.Drop.ENDPOINT_FULL, 3);
+    }
+    try (TestNode node = ts.node("offline")) {
+      Frame a = node.nextMessage();
+      node.ack(a);
+      Frame b = node.nextMessage();
+      assertThat(List.of(a.subject(), b.subject())).containsExactly("j3", "j4");
+    }
+  }
+}

@@ -64,8 +64,10 @@ public final class TestNode implements AutoCloseable {
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI(pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery);
     if (token != null) o.addHeader("Authorization", "Bearer " + token);
-    WebSocket ws = await(client.connect(o));
-    return new TestNode(client, ws, order == null ? WireOrder.SEED : order);
+    // Handlers are set on the event loop as the connection completes: set later from the test
+    // thread, they would miss what the server sends at once (messages queued for the endpoint).
+    WireOrder wireOrder = order == null ? WireOrder.SEED : order;
+    return await(client.connect(o).map(ws -> new TestNode(client, ws, wireOrder)));
   }
 
   /** Attempts an upgrade and returns the HTTP status of the refusal (or 101 when it succeeded). */

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.buffer.Buffer;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.wsmsg.auth.AuthException;
 import io.wsmsg.auth.Authenticator;
 import io.wsmsg.auth.Identity;
@@ -183,7 +184,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     ws.binaryMessageHandler(s::onBinary);
     ws.textMessageHandler(s::onText);
     ws.pongHandler(b -> s.lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(e -> log.fine("node " + s.nodeId + ": " + e.getMessage()));
+    ws.exceptionHandler(e -> onSocketException(s, e));
     ws.closeHandler(v -> detach(s));
     if (id.expiresAtMillis() > 0) {
       long delay = Math.max(1, id.expiresAtMillis() - System.currentTimeMillis());
@@ -200,6 +201,27 @@ public final class GatewayVerticle extends AbstractVerticle {
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
     ep.dispatch();
+  }
+
+  /**
+   * Vert.x only reports a frame or a fragmented message over limits.maxFrameBytes (then drops
+   * the TCP connection, or not at all for a message): close with 1009 as the SPEC says, so the
+   * client learns why.
+   */
+  private void onSocketException(Session s, Throwable e) {
+    short code = 0;
+    if (e instanceof CorruptedWebSocketFrameException c) {
+      code = (short) c.closeStatus().code(); // 1009 when too big, 1002/1007 for broken frames
+    } else if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
+      code = 1009; // the aggregated fragments of one message are too big
+    }
+    if (code == 0) {
+      log.fine("node " + s.nodeId + ": " + e.getMessage());
+      return;
+    }
+    String why = code == 1009 ? "a message larger than " + config.maxFrameBytes + " bytes" : "a malformed WebSocket frame";
+    log.info("closing node " + s.nodeId + " on endpoint " + s.endpoint.name + ": it sent " + why);
+    s.close(code, code == 1009 ? "message too big" : "protocol error");
   }
 
   private void detach(Session s) {

@@ -36,6 +36,8 @@ final class Session {
   private boolean orderFixed;
   boolean paused;
   boolean closed;
+  /** Set once the server decided to close this node: nothing it sends afterwards is carried out. */
+  boolean closing;
   /** Delivered, unacknowledged messages in delivery order (deadlines ascend with it). */
   final LinkedHashMap<Uid, InFlight> inFlight = new LinkedHashMap<>();
   long lastSeen = System.currentTimeMillis();
@@ -65,7 +67,7 @@ final class Session {
 
   void onBinary(Buffer buffer) {
     lastSeen = System.currentTimeMillis();
-    if (closed) return;
+    if (closed || closing) return;
     Frame f;
     try {
       f = FrameCodec.decode(buffer.getBytes());
@@ -87,6 +89,7 @@ final class Session {
 
   void onText(String text) {
     lastSeen = System.currentTimeMillis();
+    if (closed || closing) return;
     sendError(ErrorCodes.BAD_FRAME, "text frames are not accepted: send one msgpack array per binary frame", null);
   }
 
@@ -109,7 +112,7 @@ final class Session {
   /** Ready for another delivery: attached, not paused, window not full, socket draining. */
   boolean ready() {
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
-    return !closed && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
+    return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
         && !ws.writeQueueFull();
   }
 
@@ -151,7 +154,7 @@ final class Session {
   }
 
   void sendError(String code, String text, byte[] reference) {
-    if (closed) return;
+    if (closed || closing) return;
     gateway.counters.errorsSent.increment();
     sendNotice("error", List.of(code, text), reference);
     // A node that keeps sending what we refuse is closed: errorBurst errors within the window.
@@ -177,7 +180,8 @@ final class Session {
   }
 
   void close(short code, String reason) {
-    if (closed) return;
+    if (closed || closing) return;
+    closing = true;
     ws.close(code, reason);
   }
 

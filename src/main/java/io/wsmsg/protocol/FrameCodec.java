@@ -27,7 +27,8 @@ public final class FrameCodec {
     try {
       int n = r.arrayHeader();
       if (n != 5) {
-        throw bad("a message is an array of exactly 5 elements, got " + n, null);
+        // the uid is still readable when element 0 is one: the error then references it
+        throw bad("a message is an array of exactly 5 elements, got " + n, n > 0 ? r.uidIfAny() : null);
       }
       int uidStart = r.pos;
       byte[] uid = r.bin("uid");
@@ -202,6 +203,18 @@ public final class FrameCodec {
       byte[] v = take(len);
       if (uidSeen == null) uidSeen = v;
       return v;
+    }
+
+    /** Element 0 when it is a well-formed uid (bin of 1..64 bytes), else null; never throws. */
+    byte[] uidIfAny() {
+      try {
+        int t = peek();
+        if (t != 0xc4 && t != 0xc5 && t != 0xc6) return null;
+        byte[] v = bin("uid");
+        return v.length > 0 && v.length <= MAX_UID_BYTES ? v : null;
+      } catch (ProtocolException | ArrayIndexOutOfBoundsException e) {
+        return null;
+      }
     }
 
     byte[] reference(byte[] uid) throws ProtocolException {

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * are meant for the test thread, never an event loop.
  */
 public final class TestNode implements AutoCloseable {
-  public static final long WAIT_MS = 5000;
+  public static final long WAIT_MS = 10_000;
 
   private final WebSocketClient client; // kept in a field: an unreferenced client is closed by a cleaner
   private final WebSocket ws;

@@ -350,9 +350,11 @@ async def scenario_errors(base, run):
     try:
         await c.sync()  # the original client's first frames are valid commands
         bad_uid = new_uid()
+        four_uid = new_uid()
         malformed = [
             ("bytes that are not msgpack", b"\xc1\x00\x01", None),
-            ("an array of 4 elements", pack([new_uid(), None, "news.x", "four"]), None),
+            # its uid is readable, so the error references it
+            ("an array of 4 elements", pack([four_uid, None, "news.x", "four"]), four_uid),
             ("a channel that is an integer", pack([bad_uid, None, 42, "subject", None]), bad_uid),
         ]
         for what, frame, ref in malformed:

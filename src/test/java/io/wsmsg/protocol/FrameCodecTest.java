@@ -342,7 +342,7 @@ class FrameCodecTest {
       p.packString("c");
       p.packString("s");
       p.packNil();
-    }), null)).hasMessageContaining("5").hasMessageContaining("4");
+    }), UID)).hasMessageContaining("5").hasMessageContaining("4");
     assertThat(refused(elements(6, p -> {
       bin(p, UID);
       p.packString("c");
@@ -350,7 +350,7 @@ class FrameCodecTest {
       p.packNil();
       p.packNil();
       p.packNil();
-    }), null)).hasMessageContaining("6");
+    }), UID)).hasMessageContaining("6");
     assertThat(refused(bytes(0xdd, 0x80, 0, 0, 0), null)).hasMessageContaining("5");
     assertThat(refused(bytes(0xdc, 0xff, 0xff), null)).hasMessageContaining("65535");
   }

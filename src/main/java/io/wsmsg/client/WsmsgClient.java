@@ -213,7 +213,7 @@ public final class WsmsgClient {
     Vertx v = Vertx.vertx();
     WsmsgClient c = new WsmsgClient(v, true, options);
     c.ctx.runOnContext(x -> c.start());
-    return c.connected.future().recover(e -> v.close().transform(ar -> Future.failedFuture(e)));
+    return c.connected.future().recover(e -> closeVertx(v).transform(ar -> Future.failedFuture(e)));
   }
 
   private void start() {
@@ -1249,19 +1249,44 @@ public final class WsmsgClient {
     closing = true;
     if (reconnectTimer >= 0) vertx.cancelTimer(reconnectTimer);
     if (housekeepingTimer >= 0) vertx.cancelTimer(housekeepingTimer);
+    setState(ConnectionState.CLOSED); // before failing futures: their callbacks see the final state
     for (Promise<Void> p : new ArrayList<>(commands.values())) p.tryFail(e);
     commands.clear();
     for (PendingRequest r : new ArrayList<>(requests.values())) r.fail(e);
     for (LocalSub s : subs) s.ready.tryFail(e);
     connected.tryFail(e);
-    setState(ConnectionState.CLOSED);
     WebSocket w = ws;
     ws = null;
     Future<Void> f = w == null || w.isClosed() ? Future.succeededFuture()
         : w.close((short) 1000, "client closed").otherwiseEmpty();
     Future<Void> done = f.eventually(() -> wsClient.close().otherwiseEmpty());
-    if (ownsVertx) done = done.eventually(() -> vertx.close().otherwiseEmpty());
-    closeFuture = done.otherwiseEmpty();
+    // A promise bound to no context: listeners of futures bound to ctx would be dispatched to
+    // an event loop that no longer runs once an owned Vert.x is closed.
+    Promise<Void> closed = Promise.promise();
+    done.onComplete(ar -> {
+      if (ownsVertx) closeVertx(vertx).onComplete(closed);
+      else closed.complete();
+    });
+    closeFuture = closed.future();
+  }
+
+  /**
+   * Closes a Vert.x instance from a thread of its own (called on one of its event loops,
+   * {@code vertx.close()} would wait for that very loop) and completes from that thread.
+   */
+  private static Future<Void> closeVertx(Vertx v) {
+    Promise<Void> p = Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        v.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.FINE, "closing the client's Vert.x instance", e);
+      }
+      p.tryComplete();
+    }, "wsmsg-client-close");
+    t.setDaemon(true);
+    t.start();
+    return p.future();
   }
 
   @Override

@@ -58,6 +58,11 @@ public final class TcpProxy implements AutoCloseable {
     for (NetSocket s : sockets) s.close();
   }
 
+  /** Open connections stay open but carry nothing any more, either way (a dead peer or network). */
+  public void blackholeAll() {
+    for (NetSocket s : sockets) s.handler(b -> { });
+  }
+
   /** While refusing, new connections are closed at once. */
   public void refuse(boolean on) {
     refusing = on;

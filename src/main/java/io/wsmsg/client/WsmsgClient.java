@@ -83,11 +83,13 @@ import java.util.logging.Logger;
  *       {@code subscribe.message} for that uid, so the server's forwarding of the applied
  *       command (SPEC section 6) comes back to this endpoint. An {@code error} referencing the
  *       command fails the future with a {@link WsmsgException} carrying the server's code. If
- *       the echo cannot come back (a shared endpoint gave it to another node, or the window is
- *       full because this call is made from a handler), the future completes after
- *       {@link ClientOptions#confirmTimeout} when no error came: errors are sent at once, so
- *       silence means success. Only {@code pause}/{@code resume} complete when written (a
- *       paused node cannot receive the echo).
+ *       the echo does not come back (a shared endpoint gave it to another node), the future
+ *       completes after {@link ClientOptions#confirmTimeout} when no error came: errors are
+ *       sent at once, outside the window, so silence means success. When the echo cannot
+ *       come (the node is paused, or every window slot is held by a delivery still being
+ *       handled, typically because the command is awaited inside a handler) the client
+ *       waits only a short grace (250 ms at most) for an error. {@code pause} and
+ *       {@code resume} complete when written.
  *   <li><b>Requests</b> ({@link #request}, {@link #requestStream}): the client sends
  *       {@code subscribe.message [endpoint, uid, expires]} then the request with that uid
  *       (commands are applied in order per connection, so no reply can be missed), and takes
@@ -119,6 +121,8 @@ public final class WsmsgClient {
   static final String SYSTEM = "system";
   private static final Logger LOG = Logger.getLogger(WsmsgClient.class.getName());
   private static final int SEEN_LIMIT = 16_384;
+  private static final int FINISHED_LIMIT = 100_000;
+  private static final long WINDOW_FULL_GRACE_MS = 250;
   private static final byte[] NIL = {(byte) 0xc0};
 
   private final Vertx vertx;
@@ -147,6 +151,8 @@ public final class WsmsgClient {
   private long lastReceived;
   private long lastPing;
   private boolean paused;
+  /** Deliveries received on the current connection and not yet acked. */
+  private int inHand;
   private final Promise<WsmsgClient> connected = Promise.promise();
   private final List<LocalSub> subs = new ArrayList<>();
   /** Channel patterns to unsubscribe once a connection is open again. */
@@ -156,8 +162,16 @@ public final class WsmsgClient {
   private final Map<Uid, Promise<Void>> commands = new HashMap<>();
   /** uid of a helper subscribe.message -> the command or request it serves (errors map back). */
   private final Map<Uid, Uid> aliases = new HashMap<>();
-  /** Own finished requests and commands -> when to forget them: late replies/echoes are dropped quietly. */
-  private final Map<Uid, Long> finished = new HashMap<>();
+  /**
+   * Own finished requests and commands -> when to forget them: late replies/echoes are dropped
+   * quietly. Bounded, so a request-heavy load does not grow it without limit.
+   */
+  private final LinkedHashMap<Uid, Long> finished = new LinkedHashMap<>(256, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Uid, Long> eldest) {
+      return size() > FINISHED_LIMIT;
+    }
+  };
   /** Recently handled deliveries: a redelivery is acked without calling handlers again. */
   private final LinkedHashMap<Uid, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -321,6 +335,7 @@ public final class WsmsgClient {
     generation++;
     int gen = generation;
     ws = w;
+    inHand = 0;
     lastReceived = System.currentTimeMillis();
     w.binaryMessageHandler(b -> onBinary(b, gen));
     w.textMessageHandler(t -> LOG.fine("ignoring a text frame from the server"));
@@ -336,8 +351,11 @@ public final class WsmsgClient {
   private void restore(WebSocket w, int gen) {
     List<Future<?>> waits = new ArrayList<>();
     for (String p : new ArrayList<>(unsubscribeOnRestore)) {
-      waits.add(confirmed("unsubscribe.channel", List.of(endpoint, p))
-          .onSuccess(v -> unsubscribeOnRestore.remove(p)));
+      waits.add(confirmed("unsubscribe.channel", List.of(endpoint, p)).andThen(ar -> {
+        if (ar.succeeded() || (ar.cause() instanceof WsmsgException e && e.isServerError())) {
+          unsubscribeOnRestore.remove(p);
+        }
+      }));
     }
     if (paused) send(w, Ulids.next(), SYSTEM, "pause", null, NIL);
     for (List<String> pair : distinctPairs(s -> true)) waits.add(sendSubscribe(pair.get(0), pair.get(1)));
@@ -441,6 +459,7 @@ public final class WsmsgClient {
       notifySystem(Message.of(f));
       return;
     }
+    inHand++; // every delivery is acked exactly once below, now or when its handlers are done
     Uid u = Uid.of(f.uid());
     if (seen.containsKey(u)) {
       LOG.fine(() -> "redelivery of " + u + " acknowledged without calling handlers again");
@@ -478,16 +497,18 @@ public final class WsmsgClient {
   }
 
   private void dispatch(Message m, int gen) {
-    List<Future<?>> running = null;
-    for (LocalSub s : subs) {
+    List<LocalSub> matching = null;
+    for (LocalSub s : subs) { // collected first: a handler may subscribe or unsubscribe inline
       if (!s.matches(m.channel(), m.subject())) continue;
-      if (running == null) running = new ArrayList<>(1);
-      running.add(invoke(s, m));
+      if (matching == null) matching = new ArrayList<>(1);
+      matching.add(s);
     }
-    if (running == null) {
+    if (matching == null) {
       ack(m.uidBytes(), gen);
       return;
     }
+    List<Future<?>> running = new ArrayList<>(matching.size());
+    for (LocalSub s : matching) running.add(invoke(s, m));
     Future<?> all = running.size() == 1 ? running.get(0) : Future.join(running);
     if (all.isComplete() && Vertx.currentContext() == ctx) {
       ack(m.uidBytes(), gen);
@@ -519,6 +540,7 @@ public final class WsmsgClient {
   private void ack(byte[] uid, int gen) {
     WebSocket w = ws;
     if (gen != generation || w == null) return; // that delivery belonged to a lost connection
+    inHand--;
     send(w, Ulids.next(), SYSTEM, "ack", uid, NIL);
   }
 
@@ -684,6 +706,10 @@ public final class WsmsgClient {
     Uid su = Uid.of(s);
     Promise<Void> p = Promise.promise();
     long confirmMs = options.confirmTimeout().toMillis();
+    // Paused, or every window slot held by a delivery still being handled (typically: this
+    // command is awaited inside a handler): the echo cannot come until a slot frees, so only
+    // wait a short grace for an error, which the server sends at once, outside the window.
+    long waitMs = paused || inHand >= options.window() ? Math.min(confirmMs, WINDOW_FULL_GRACE_MS) : confirmMs;
     try {
       byte[] frame = encode(c, SYSTEM, subject, c, args == null ? List.of() : args);
       send(w, s, SYSTEM, "subscribe.message", null, List.of(endpoint, c, confirmMs / 1000.0 + 10));
@@ -697,7 +723,7 @@ public final class WsmsgClient {
     } catch (RuntimeException e) {
       return Future.failedFuture(invalid(e));
     }
-    long timer = vertx.setTimer(confirmMs, id -> {
+    long timer = vertx.setTimer(waitMs, id -> {
       if (commands.remove(cu) != null) p.tryComplete(); // no error came: applied
     });
     return p.future().andThen(ar -> {

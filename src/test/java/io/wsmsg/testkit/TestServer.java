@@ -31,7 +31,13 @@ public final class TestServer implements AutoCloseable {
         .put("auth", new JsonObject().put("hs256Secret", SECRET));
     if (overrides != null) j = deepMerge(j, overrides);
     Vertx vertx = Vertx.vertx();
-    WsmsgServer s = TestNode.await(WsmsgServer.start(vertx, ServerConfig.of(j)));
+    WsmsgServer s;
+    try {
+      s = TestNode.await(WsmsgServer.start(vertx, ServerConfig.of(j)));
+    } catch (RuntimeException e) {
+      vertx.close(); // e.g. the port is still taken: do not leak the event loops
+      throw e;
+    }
     return new TestServer(vertx, s);
   }
 
@@ -52,6 +58,29 @@ public final class TestServer implements AutoCloseable {
 
   public java.nio.file.Path dataDir() {
     return server.config().dataDir;
+  }
+
+  /**
+   * Starts on a fixed port (to restart a server where clients expect it), retrying for a few
+   * seconds while the port is still held by a server that is closing.
+   */
+  public static TestServer startOnPort(int port, JsonObject overrides) {
+    JsonObject o = overrides == null ? new JsonObject() : overrides.copy();
+    o.put("port", port);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      try {
+        return start(o);
+      } catch (RuntimeException e) {
+        if (System.currentTimeMillis() > deadline) throw e;
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private static JsonObject deepMerge(JsonObject a, JsonObject b) {

@@ -67,6 +67,11 @@ public final class ServerCommand implements Runnable {
     String url = "ws://" + host + ":" + server.port() + cfg.root;
     StringBuilder b = new StringBuilder();
     b.append("wsmsg is listening on ").append(url).append("<endpoint>\n");
+    if (server.managementPort() > 0) {
+      String mhost = "0.0.0.0".equals(cfg.managementHost) ? "127.0.0.1" : cfg.managementHost;
+      b.append("management: http://").append(mhost).append(':').append(server.managementPort())
+          .append("/status  (also /health, /ready, /metrics)\n");
+    }
     if ("none".equals(cfg.authMode)) {
       b.append("auth: none (no token needed). Try: ").append(url).append("demo\n");
     } else if (server.devToken() != null) {

@@ -27,6 +27,10 @@ public final class ServerConfig {
   public final String root;
   public final Path dataDir;
 
+  public final boolean managementEnabled;
+  public final String managementHost;
+  public final int managementPort;
+
   public final String authMode; // "jwt" or "none"
   public final String hs256Secret;
   public final List<JsonObject> publicKeys;
@@ -72,6 +76,13 @@ public final class ServerConfig {
     if (!r.endsWith("/")) r = r + "/";
     root = r;
     dataDir = Path.of(string(j, "", "dataDir", false));
+
+    JsonObject mg = j.getJsonObject("management");
+    Object en = mg.getValue("enabled");
+    if (!(en instanceof Boolean)) throw new IllegalArgumentException("management.enabled must be true or false");
+    managementEnabled = (Boolean) en;
+    managementHost = string(mg, "management.", "host", false);
+    managementPort = intIn(mg, "management.", "port", 0, 65535);
 
     JsonObject a = j.getJsonObject("auth");
     authMode = string(a, "auth.", "mode", false);
@@ -174,6 +185,10 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_HOST")) j.put("host", env.get("WSMSG_HOST"));
     if (env.containsKey("WSMSG_PORT")) j.put("port", parseInt("WSMSG_PORT", env.get("WSMSG_PORT")));
     if (env.containsKey("WSMSG_DATA_DIR")) j.put("dataDir", env.get("WSMSG_DATA_DIR"));
+    if (env.containsKey("WSMSG_MANAGEMENT_HOST")) j.getJsonObject("management").put("host", env.get("WSMSG_MANAGEMENT_HOST"));
+    if (env.containsKey("WSMSG_MANAGEMENT_PORT")) {
+      j.getJsonObject("management").put("port", parseInt("WSMSG_MANAGEMENT_PORT", env.get("WSMSG_MANAGEMENT_PORT")));
+    }
     if (env.containsKey("WSMSG_AUTH_MODE")) j.getJsonObject("auth").put("mode", env.get("WSMSG_AUTH_MODE"));
     if (env.containsKey("WSMSG_JWT_SECRET")) j.getJsonObject("auth").put("hs256Secret", env.get("WSMSG_JWT_SECRET"));
   }

@@ -273,6 +273,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   /** Drops expired messages, and trims queues whose endpoint was sized below its depth. */
   private void sweepTtl() {
     long cutoff = System.currentTimeMillis() - config.endpointTtlMillis;
+    long depth = 0;
     for (Endpoint ep : endpoints.values()) {
       if (config.endpointTtlMillis > 0) {
         int n = ep.queue.expire(cutoff);
@@ -280,7 +281,9 @@ public final class GatewayVerticle extends AbstractVerticle {
       }
       int over = ep.queue.trim(registry.endpointSize(ep.name));
       if (over > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, over);
+      depth += ep.queue.size();
     }
+    counters.endpointQueueDepth = depth;
   }
 
   private void sweepPings() {
@@ -327,6 +330,24 @@ public final class GatewayVerticle extends AbstractVerticle {
     context.runOnContext(v -> {
       r.run();
       p.complete();
+    });
+    return p.future();
+  }
+
+  /** One endpoint as the status page shows it. */
+  public record EndpointStatus(String name, int queued, int nodes, int inFlight) {}
+
+  /** Every endpoint this gateway owns, for the status page. */
+  public Future<List<EndpointStatus>> endpointStatus() {
+    Promise<List<EndpointStatus>> p = Promise.promise();
+    context.runOnContext(v -> {
+      List<EndpointStatus> out = new ArrayList<>();
+      for (Endpoint ep : endpoints.values()) {
+        int inFlight = 0;
+        for (Session s : ep.nodes) inFlight += s.inFlight.size();
+        out.add(new EndpointStatus(ep.name, ep.queue.size(), ep.nodes.size(), inFlight));
+      }
+      p.complete(out);
     });
     return p.future();
   }

@@ -45,7 +45,7 @@ final class Session {
   private int errorIndex;
   long expiryTimer = -1;
 
-  record InFlight(Queued queued, long deadline) {}
+  record InFlight(Queued queued, long deadline, long sentNanos) {}
 
   Session(GatewayVerticle gateway, ServerWebSocket ws, Endpoint endpoint, Identity identity, int window,
       WireOrder requestedOrder) {
@@ -118,7 +118,9 @@ final class Session {
 
   void deliver(Queued q) {
     Frame f = q.frame();
-    inFlight.put(Uid.of(f.uid()), new InFlight(q, System.currentTimeMillis() + gateway.config.ackTimeoutMillis));
+    long now = System.currentTimeMillis();
+    inFlight.put(Uid.of(f.uid()), new InFlight(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
+    gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
     ws.writeBinaryMessage(Buffer.buffer(f.bytes(order)));
     gateway.counters.messagesOut.increment();
     if (ws.writeQueueFull()) {
@@ -127,7 +129,11 @@ final class Session {
   }
 
   void ack(byte[] reference) {
-    if (inFlight.remove(Uid.of(reference)) != null) endpoint.dispatch();
+    InFlight done = inFlight.remove(Uid.of(reference));
+    if (done != null) {
+      gateway.counters.ackLatency.record(System.nanoTime() - done.sentNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      endpoint.dispatch();
+    }
     // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
   }
 

@@ -1,5 +1,9 @@
 package io.wsmsg.metrics;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,9 +36,27 @@ public final class Counters {
   public final LongAdder errorsSent = new LongAdder();
   public final AtomicLong connections = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
+  /** Messages waiting in endpoint queues, node-wide; refreshed by the gateway's sweep. */
+  public volatile long endpointQueueDepth;
+
+  /** Where the Prometheus metrics live; counters above are exported from it by reference. */
+  public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** From delivery to a node to its ack: how long nodes take to process a message. */
+  public final Timer ackLatency;
+  /** From entering an endpoint queue to delivery: how long messages wait for a ready node. */
+  public final Timer queueWait;
 
   public Counters() {
     for (Drop d : Drop.values()) dropped.put(d, new LongAdder());
+    ackLatency = Timer.builder("wsmsg.delivery.ack").description("time from delivery to a node until its ack")
+        .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
+    queueWait = Timer.builder("wsmsg.endpoint.queue.wait")
+        .description("time a message waited in its endpoint queue before delivery")
+        .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(600))
+        .register(registry);
   }
 
   public void drop(Drop reason) {
@@ -47,5 +69,10 @@ public final class Counters {
 
   public long dropped(Drop reason) {
     return dropped.get(reason).sum();
+  }
+
+  /** The live adder behind a drop reason (for metric export). */
+  public LongAdder droppedAdder(Drop reason) {
+    return dropped.get(reason);
   }
 }

@@ -19,6 +19,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private static final int BATCH = 512;
 
   private final String channel;
+  private final boolean system;
   private final ChannelRouters.Handle handle;
   private final Registry registry;
   private final PriorityGate gate;
@@ -32,6 +33,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
       Counters counters) {
     this.channel = channel;
+    this.system = Registry.SYSTEM.equals(channel);
     this.handle = handle;
     this.registry = registry;
     this.gate = gate;
@@ -95,7 +97,8 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private void forward(Frame f, int priority, long now) {
     String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), now);
     if (endpoints.length == 0) {
-      counters.drop(Counters.Drop.NO_ROUTE);
+      // Events and forwarded commands nobody monitors are not lost messages: only count the rest.
+      if (!system) counters.drop(Counters.Drop.NO_ROUTE);
       return;
     }
     vertx.eventBus().send(Delivery.ADDRESS, new Delivery(f, endpoints, priority));

@@ -12,6 +12,7 @@ import io.wsmsg.auth.NoAuthenticator;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.management.ManagementVerticle;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;
@@ -54,6 +55,8 @@ public final class WsmsgServer {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Promise<Void> stopped = Promise.promise();
   private GatewayVerticle gateway;
+  private ManagementVerticle management;
+  private final String nodeId = Ulids.nextText();
   private String devToken;
 
   private WsmsgServer(Vertx vertx, ServerConfig config) {
@@ -101,8 +104,18 @@ public final class WsmsgServer {
           deployments.add(id);
           return vertx.deployVerticle(gateway);
         })
-        .map(id -> {
+        .compose(id -> {
           deployments.add(id);
+          if (!config.managementEnabled) return Future.succeededFuture();
+          management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId);
+          return vertx.deployVerticle(management).map(mid -> {
+            deployments.add(mid);
+            return null;
+          });
+        })
+        .map(v -> {
+          LOG.info("node " + nodeId + " started: WebSocket port " + gateway.actualPort()
+              + (management != null ? ", management port " + management.actualPort() : ""));
           return null;
         });
   }
@@ -201,6 +214,15 @@ public final class WsmsgServer {
 
   public int port() {
     return gateway.actualPort();
+  }
+
+  /** The management port actually bound, or -1 when it is disabled. */
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
+  }
+
+  public String nodeId() {
+    return nodeId;
   }
 
   public ServerConfig config() {

@@ -29,6 +29,7 @@ class SigtermTest {
     Path conf = dir.resolve("conf.json");
     Files.writeString(conf, new JsonObject().put("host", "127.0.0.1").put("port", port)
         .put("dataDir", dataDir.toString())
+        .put("management", new JsonObject().put("port", 0))
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET)).encodePrettily());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = dir.resolve("server.log"); // a file, not a pipe: the whole output survives the exit

@@ -28,6 +28,7 @@ public final class TestServer implements AutoCloseable {
   public static TestServer start(JsonObject overrides) {
     JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
         .put("dataDir", tempDir())
+        .put("management", new JsonObject().put("port", 0))
         .put("auth", new JsonObject().put("hs256Secret", SECRET));
     if (overrides != null) j = deepMerge(j, overrides);
     Vertx vertx = Vertx.vertx();

@@ -1,0 +1,138 @@
+package io.wsmsg.management;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.TestNode;
+import io.wsmsg.testkit.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The management port answers health, readiness, metrics and status over real HTTP. */
+@ExtendWith(VertxExtension.class)
+class ManagementTest {
+  TestServer ts;
+
+  @BeforeEach
+  void start() {
+    ts = TestServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    ts.close();
+  }
+
+  record Reply(int status, String contentType, String body) {}
+
+  private Reply get(Vertx vertx, String path) {
+    HttpClient http = vertx.createHttpClient();
+    try {
+      return TestNode.await(http.request(HttpMethod.GET, ts.server.managementPort(), "127.0.0.1", path)
+          .compose(req -> req.send())
+          .compose((HttpClientResponse resp) -> resp.body().map((Buffer b) ->
+              new Reply(resp.statusCode(), resp.getHeader("Content-Type"), b.toString()))));
+    } finally {
+      http.close();
+    }
+  }
+
+  @Test
+  void healthReadinessAndUnknownPaths(Vertx vertx) {
+    assertThat(ts.server.managementPort()).isPositive().isNotEqualTo(ts.port());
+    Reply health = get(vertx, "/health");
+    assertThat(health.status()).isEqualTo(200);
+    assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("UP");
+    assertThat(get(vertx, "/ready").status()).isEqualTo(200);
+    Reply missing = get(vertx, "/nope");
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.body()).contains("/status");
+  }
+
+  @Test
+  void metricsCountTrafficAndDropsInPrometheusFormat(Vertx vertx) {
+    try (TestNode node = ts.node("m")) {
+      node.command("subscribe.channel", "m", "metered");
+      node.sync("m");
+      node.publish("metered", "one", 1);
+      Frame f = node.nextMessage();
+      node.ack(f);
+      node.publish("nobody.listens", "x", 2); // dropped: no route
+      node.sync("m");
+    }
+    Reply metrics = get(vertx, "/metrics");
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.contentType()).startsWith("text/plain");
+    assertThat(metrics.body())
+        .contains("wsmsg_messages_in_total")
+        .contains("wsmsg_messages_out_total")
+        .contains("wsmsg_messages_dropped_total{reason=\"no_route\"} 1.0")
+        .contains("wsmsg_delivery_ack_seconds_count")
+        .contains("wsmsg_endpoint_queue_depth")
+        .contains("wsmsg_connections");
+  }
+
+  @Test
+  void statusDescribesNodeChannelsAndEndpoints(Vertx vertx, VertxTestContext ctx) {
+    try (TestNode admin = ts.node("ops")) {
+      admin.command("channel.priority", "orders", 5);
+      admin.command("subscribe.channel", "offline", "orders");
+      admin.sync("ops");
+      admin.publish("orders", "o1", 1);
+      admin.publish("orders", "o2", 2);
+      long deadline = System.currentTimeMillis() + 10_000;
+      JsonObject status;
+      JsonObject offline;
+      do {
+        Reply r = get(vertx, "/status");
+        assertThat(r.status()).isEqualTo(200);
+        status = new JsonObject(r.body());
+        offline = find(status.getJsonArray("endpoints"), "offline");
+      } while ((offline == null || offline.getInteger("queued") < 2) && System.currentTimeMillis() < deadline);
+      JsonObject fin = status;
+      JsonObject ep = offline;
+      ctx.verify(() -> {
+        assertThat(fin.getJsonObject("node").getString("id")).hasSize(26);
+        assertThat(fin.getJsonObject("node").getInteger("websocketPort")).isEqualTo(ts.port());
+        assertThat(fin.getLong("connections")).isEqualTo(1L);
+        assertThat(find(fin.getJsonArray("channels"), "orders").getInteger("priority")).isEqualTo(5);
+        assertThat(find(fin.getJsonArray("channels"), "system").getInteger("priority")).isEqualTo(100);
+        assertThat(ep.getInteger("queued")).isEqualTo(2);
+        assertThat(ep.getInteger("nodes")).isZero();
+        assertThat(find(fin.getJsonArray("endpoints"), "ops").getInteger("nodes")).isEqualTo(1);
+        assertThat(fin.getInteger("subscriptions")).isGreaterThanOrEqualTo(1);
+        ctx.completeNow();
+      });
+    }
+  }
+
+  @Test
+  void readinessTurnsToUnavailableWhileStopping(Vertx vertx) {
+    ts.server.stop();
+    long deadline = System.currentTimeMillis() + 10_000;
+    int status;
+    do {
+      status = get(vertx, "/ready").status();
+    } while (status == 200 && System.currentTimeMillis() < deadline);
+    assertThat(status).isEqualTo(503);
+  }
+
+  private static JsonObject find(JsonArray items, String name) {
+    for (Object o : items) {
+      JsonObject j = (JsonObject) o;
+      if (name.equals(j.getString("name"))) return j;
+    }
+    return null;
+  }
+}

@@ -52,6 +52,17 @@ public final class SubscriptionTable {
       String[] hit = bySubject.get(subject);
       if (hit != null) return hit;
     }
+    String[] result = compute(channel, subject);
+    if (cached.incrementAndGet() > CACHE_LIMIT) { // a crude bound: a flood of distinct subjects must not grow memory
+      cache.clear();
+      cached.set(1);
+    }
+    cache.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(subject, result);
+    return result;
+  }
+
+  /** The endpoints for (channel, subject) computed from the subscriptions, bypassing the cache. */
+  public String[] compute(String channel, String subject) {
     Set<String> out = new LinkedHashSet<>();
     List<Subscription> lit = literalChannel.get(channel);
     if (lit != null) {
@@ -60,13 +71,7 @@ public final class SubscriptionTable {
     for (Subscription s : wildcard) {
       if (!out.contains(s.endpoint()) && s.matches(channel, subject)) out.add(s.endpoint());
     }
-    String[] result = out.isEmpty() ? NONE : out.toArray(NONE);
-    if (cached.incrementAndGet() > CACHE_LIMIT) { // a crude bound: a flood of distinct subjects must not grow memory
-      cache.clear();
-      cached.set(1);
-    }
-    cache.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(subject, result);
-    return result;
+    return out.isEmpty() ? NONE : out.toArray(NONE);
   }
 
   public List<Subscription> of(String endpoint) {

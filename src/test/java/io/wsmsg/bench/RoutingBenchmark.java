@@ -29,7 +29,6 @@ public class RoutingBenchmark {
 
   RegistryBench registry;
   byte[] liveReference;
-  int n;
 
   @Setup
   public void setUp() {
@@ -48,10 +47,10 @@ public class RoutingBenchmark {
     return registry.registry().route("orders.region0", "order.created", null, 0);
   }
 
-  /** A fresh (channel, subject) pair every call: the full scan over the subscriptions. */
+  /** Without the cache: the full scan a new (channel, subject) pair costs once. */
   @Benchmark
   public String[] uncachedMatch() {
-    return registry.registry().subscriptions().match("orders.region0", "s" + (n++ & 0xffff));
+    return registry.registry().subscriptions().compute("orders.region0", "order.created");
   }
 
   @Benchmark

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code wsmsg token}: signs an HS256 token with the server's secret, so operators can hand
@@ -18,6 +20,9 @@ import picocli.CommandLine.Option;
 @Command(name = "token", mixinStandardHelpOptions = true,
     description = "Sign a JWT for a node with the configured HS256 secret and print it.")
 public final class TokenCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--sub", required = true, paramLabel = "NAME", description = "who the token is for (the sub claim)")
   String subject;
 
@@ -53,12 +58,12 @@ public final class TokenCommand implements Callable<Integer> {
       key = cfg.hs256Secret;
     }
     if (key == null) {
-      System.err.println("wsmsg token: no secret: pass --secret, set WSMSG_JWT_SECRET, or use a configuration"
+      spec.commandLine().getErr().println("wsmsg token: no secret: pass --secret, set WSMSG_JWT_SECRET, or use a configuration"
           + " file with auth.hs256Secret");
       return 2;
     }
     if (ttl < 0) {
-      System.err.println("wsmsg token: --ttl must be 0 (no expiry) or a positive number of seconds");
+      spec.commandLine().getErr().println("wsmsg token: --ttl must be 0 (no expiry) or a positive number of seconds");
       return 2;
     }
     JsonObject claim = new JsonObject();
@@ -69,7 +74,7 @@ public final class TokenCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       TokenSigner signer = cfg != null ? new TokenSigner(vertx, key, cfg.issuer, cfg.audience) : new TokenSigner(vertx, key);
-      System.out.println(signer.sign(subject, claim.isEmpty() ? null : claim, ttl));
+      spec.commandLine().getOut().println(signer.sign(subject, claim.isEmpty() ? null : claim, ttl));
       return 0;
     } finally {
       vertx.close();

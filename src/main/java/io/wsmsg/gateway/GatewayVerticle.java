@@ -384,7 +384,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       for (Endpoint ep : endpoints.values()) {
         List<Queued> list = new ArrayList<>();
         if (ep.requeueUnacked) {
-          for (Session s : ep.nodes) for (Session.InFlight f : s.inFlight.values()) list.add(f.queued());
+          for (Session s : ep.nodes) list.addAll(s.inFlight.held());
         }
         list.addAll(ep.queue.toList());
         if (!list.isEmpty()) out.put(ep.name, list);

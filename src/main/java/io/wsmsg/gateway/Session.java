@@ -13,8 +13,6 @@ import io.wsmsg.protocol.Uid;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,14 +36,12 @@ final class Session {
   boolean closed;
   /** Set once the server decided to close this node: nothing it sends afterwards is carried out. */
   boolean closing;
-  /** Delivered, unacknowledged messages in delivery order (deadlines ascend with it). */
-  final LinkedHashMap<Uid, InFlight> inFlight = new LinkedHashMap<>();
+  /** Delivered, unacknowledged messages. */
+  final InFlightTable inFlight = new InFlightTable();
   long lastSeen = System.currentTimeMillis();
   private final long[] errorTimes;
   private int errorIndex;
   long expiryTimer = -1;
-
-  record InFlight(Queued queued, long deadline, long sentNanos) {}
 
   Session(GatewayVerticle gateway, ServerWebSocket ws, Endpoint endpoint, Identity identity, int window,
       WireOrder requestedOrder) {
@@ -119,7 +115,7 @@ final class Session {
   void deliver(Queued q) {
     Frame f = q.frame();
     long now = System.currentTimeMillis();
-    inFlight.put(Uid.of(f.uid()), new InFlight(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
+    inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
     gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
     ws.writeBinaryMessage(Buffer.buffer(f.bytes(order)));
     gateway.counters.messagesOut.increment();
@@ -129,9 +125,9 @@ final class Session {
   }
 
   void ack(byte[] reference) {
-    InFlight done = inFlight.remove(Uid.of(reference));
+    InFlightTable.Entry done = inFlight.ack(Uid.of(reference));
     if (done != null) {
-      gateway.counters.ackLatency.record(System.nanoTime() - done.sentNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      gateway.counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
       endpoint.dispatch();
     }
     // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
@@ -139,12 +135,7 @@ final class Session {
 
   /** Drops deliveries whose ack is overdue; returns how many. */
   int expireAcks(long now) {
-    int n = 0;
-    for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
-      if (it.next().deadline() > now) break;
-      it.remove();
-      n++;
-    }
+    int n = inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
     if (n > 0) {
       gateway.counters.drop(Counters.Drop.ACK_TIMEOUT, n);
       endpoint.dispatch();
@@ -197,10 +188,10 @@ final class Session {
     closed = true;
     if (expiryTimer >= 0) gateway.getVertx().cancelTimer(expiryTimer);
     endpoint.detach(this);
-    if (!inFlight.isEmpty()) {
+    if (inFlight.size() > 0) {
       if (endpoint.requeueUnacked) {
-        Object[] held = inFlight.values().toArray();
-        for (int i = held.length - 1; i >= 0; i--) endpoint.queue.offerFirst(((InFlight) held[i]).queued());
+        List<Queued> held = inFlight.held();
+        for (int i = held.size() - 1; i >= 0; i--) endpoint.queue.offerFirst(held.get(i));
         int dropped = endpoint.queue.trim(gateway.registry.endpointSize(endpoint.name));
         if (dropped > 0) gateway.counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
       } else {

@@ -232,7 +232,9 @@ public final class JwtAuthenticator implements Authenticator {
     String subject = sub == null || ((String) sub).isEmpty() ? NoAuthenticator.ANONYMOUS : (String) sub;
     // exp <= 0 would read as "never expires", but Vert.x refuses such a token as expired; an
     // absurdly far exp saturates instead of overflowing.
-    long expiresAt = exp <= 0 ? 0 : exp > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : exp * 1000;
+    // The connection lives as long as the token is accepted: exp plus the configured leeway.
+    long expiresAt = exp <= 0 ? 0
+        : exp > Long.MAX_VALUE / 1000 - leewaySeconds ? Long.MAX_VALUE : (exp + leewaySeconds) * 1000;
     Identity identity = new Identity(subject, permissions, expiresAt);
     return new Claims(token, payload, identity);
   }

@@ -27,6 +27,9 @@ final class Commands {
   static final Set<String> EVENTS = Set.of("node.joined", "node.left", "endpoint.created", "endpoint.sized",
       "channel.created", "channel.sized", "channel.prioritized", "stopping", "error");
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final Set<String> NO_ARGS = Set.of("pause", "resume", "stop");
+  /** Commands carry a few names and numbers; a larger data is refused before it is decoded. */
+  static final int MAX_COMMAND_DATA = 64 * 1024;
 
   private final GatewayVerticle gateway;
 
@@ -46,7 +49,8 @@ final class Commands {
     }
     gateway.counters.commands.increment();
     try {
-      List<Object> args = arguments(f);
+      // pause, resume and stop take no arguments: their data is not even looked at
+      List<Object> args = NO_ARGS.contains(subject) ? List.of() : arguments(f);
       switch (subject) {
         case "pause" -> {
           s.pauseDeliveries();
@@ -164,6 +168,9 @@ final class Commands {
   }
 
   private List<Object> arguments(Frame f) throws ProtocolException {
+    if (f.dataLength() > MAX_COMMAND_DATA) {
+      throw badArgs("a command's data is at most " + MAX_COMMAND_DATA + " bytes, got " + f.dataLength());
+    }
     Object data;
     try {
       data = MsgPack.unpack(f.rawBytes(), f.dataOffset(), f.dataLength());

@@ -137,10 +137,24 @@ public final class GatewayVerticle extends AbstractVerticle {
     WireOrder finalOrder = order;
     req.pause();
     authenticator.authenticate(token).onComplete(ar -> {
+      try {
+        upgradeChecked(req, ar, endpointName, finalWindow, finalOrder);
+      } catch (RuntimeException e) {
+        // never leave a paused request unanswered, whatever went wrong
+        log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
+        if (!req.response().ended()) refuse(req, 400, "the request could not be handled");
+      }
+    });
+  }
+
+  private void upgradeChecked(HttpServerRequest req, io.vertx.core.AsyncResult<Identity> ar, String endpointName,
+      int finalWindow, WireOrder finalOrder) {
+    {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
+        why = printable(why);
         req.response().putHeader("WWW-Authenticate",
-            "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'') + "\"");
+            "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'').replace('\\', '/') + "\"");
         refuse(req, 401, why);
         return;
       }
@@ -157,7 +171,17 @@ public final class GatewayVerticle extends AbstractVerticle {
       req.toWebSocket().onComplete(ws -> {
         if (ws.succeeded()) attach(ws.result(), endpointName, id, finalWindow, finalOrder);
       });
-    });
+    }
+  }
+
+  /** Text that is safe in a header and a log line: no control characters, bounded length. */
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
+    for (int i = 0; i < s.length() && b.length() < 200; i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c == 0x7f || c > 0x7e ? '?' : c);
+    }
+    return b.toString();
   }
 
   /** The token from {@code Authorization: Bearer ...}, else the {@code access_token} parameter. */

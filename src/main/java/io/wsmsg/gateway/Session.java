@@ -155,6 +155,8 @@ final class Session {
     gateway.counters.errorsSent.increment();
     sendNotice("error", List.of(code, text), reference);
     // A node that keeps sending what we refuse is closed: errorBurst errors within the window.
+    // Only its own mistakes count: "stopping" or "limit" describe the server, not the node.
+    if (ErrorCodes.STOPPING.equals(code) || ErrorCodes.LIMIT.equals(code)) return;
     long now = System.currentTimeMillis();
     long oldest = errorTimes[errorIndex];
     errorTimes[errorIndex] = now;

@@ -44,6 +44,7 @@ public final class ServerConfig {
   public final int maxChannels;
   public final int maxEndpoints;
   public final int maxMessageSubscriptions;
+  public final int maxSubscriptions;
   public final int errorBurst;
   public final long errorWindowMillis;
 
@@ -109,6 +110,7 @@ public final class ServerConfig {
     maxChannels = intIn(l, "limits.", "maxChannels", 1, Integer.MAX_VALUE);
     maxEndpoints = intIn(l, "limits.", "maxEndpoints", 1, Integer.MAX_VALUE);
     maxMessageSubscriptions = intIn(l, "limits.", "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
+    maxSubscriptions = intIn(l, "limits.", "maxSubscriptions", 1, Integer.MAX_VALUE);
     errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
 

@@ -58,7 +58,13 @@ public final class RegistryVerticle extends AbstractVerticle {
     if (cmd instanceof SubscribeChannel c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
-      registry.setTable(registry.subscriptions().with(new Subscription(c.endpoint(), c.channel(), c.subject())));
+      SubscriptionTable table = registry.subscriptions();
+      SubscriptionTable next = table.with(new Subscription(c.endpoint(), c.channel(), c.subject()));
+      if (next != table && table.size() >= config.maxSubscriptions) {
+        return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
+            + " subscriptions (limits.maxSubscriptions)");
+      }
+      registry.setTable(next);
     } else if (cmd instanceof UnsubscribeChannel c) {
       registry.setTable(registry.subscriptions().without(c.endpoint(), c.pattern()));
     } else if (cmd instanceof SubscribeMessage c) {

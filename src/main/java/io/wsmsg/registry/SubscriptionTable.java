@@ -25,6 +25,7 @@ public final class SubscriptionTable {
   private final Map<String, List<Subscription>> literalChannel;
   /** Subscriptions whose channel pattern has wildcards: tested one by one. */
   private final List<Subscription> wildcard;
+  private final int size;
   /** channel -> subject -> endpoints: two lookups and no key allocation per message. */
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, String[]>> cache = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger cached = new java.util.concurrent.atomic.AtomicInteger();
@@ -35,12 +36,15 @@ public final class SubscriptionTable {
     this.byEndpoint = byEndpoint;
     Map<String, List<Subscription>> lit = new HashMap<>();
     List<Subscription> wild = new ArrayList<>();
+    int n = 0;
     for (List<Subscription> subs : byEndpoint.values()) {
+      n += subs.size();
       for (Subscription s : subs) {
         if (s.channel().isLiteral()) lit.computeIfAbsent(s.channel().pattern(), k -> new ArrayList<>()).add(s);
         else wild.add(s);
       }
     }
+    this.size = n;
     this.literalChannel = lit;
     this.wildcard = wild;
   }
@@ -83,9 +87,7 @@ public final class SubscriptionTable {
   }
 
   public int size() {
-    int n = 0;
-    for (List<Subscription> l : byEndpoint.values()) n += l.size();
-    return n;
+    return size;
   }
 
   /** A table with the subscription added; this table when it is already there (idempotent). */

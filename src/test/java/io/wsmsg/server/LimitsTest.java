@@ -63,4 +63,19 @@ class LimitsTest {
       assertThat(List.of(a.subject(), b.subject())).containsExactly("j3", "j4");
     }
   }
+
+  @Test
+  void subscriptionsBeyondMaxSubscriptionsAreRefusedWithLimit() {
+    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxSubscriptions", 2)));
+    try (TestNode node = ts.node("a")) {
+      E2e.subscribe(ts, node, "a", "one");
+      E2e.subscribe(ts, node, "a", "two");
+      node.command("subscribe.channel", "a", "two"); // idempotent: not a new subscription, no error
+      byte[] uid = node.command("subscribe.channel", "a", "three");
+      Frame err = node.nextSystem("error");
+      assertThat(err.reference()).isEqualTo(uid);
+      assertThat(((List<?>) TestNode.data(err)).get(0)).isEqualTo("limit");
+      assertThat(ts.server.registry().subscriptions().size()).isEqualTo(2);
+    }
+  }
 }

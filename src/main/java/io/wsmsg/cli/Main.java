@@ -6,7 +6,12 @@ import picocli.CommandLine.Command;
 /** The {@code wsmsg} command: {@code wsmsg server}, and the client tools. */
 @Command(name = "wsmsg", mixinStandardHelpOptions = true, version = "wsmsg 0.1.0",
     description = "WebSocket + msgpack messaging: server and tools.",
-    subcommands = {ServerCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+        ServerCommand.class,
+        TokenCommand.class,
+        BenchCommand.class,
+        CommandLine.HelpCommand.class,
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -81,6 +81,11 @@ public final class BenchCommand implements Runnable {
             + " (default: client for rpc, raw otherwise)")
     String driver;
 
+    @Option(names = "--event-loops", defaultValue = "0", paramLabel = "N",
+        description = "client event loops; connections are spread over them, producers first on their own"
+            + " (default: 2 x CPUs; for queue at least one per publisher and consumer, up to 64)")
+    int eventLoops;
+
     @Option(names = "--json", description = "print the summary as one JSON object")
     boolean json;
 
@@ -102,6 +107,7 @@ public final class BenchCommand implements Runnable {
       s.count = count;
       s.drainMillis = drain;
       s.driver = driver == null ? null : driver.toLowerCase(Locale.ROOT);
+      s.eventLoops = eventLoops;
       s.json = json;
       s.progress = progress;
       return s;

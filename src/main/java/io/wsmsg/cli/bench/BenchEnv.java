@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
@@ -47,6 +48,9 @@ final class BenchEnv implements AutoCloseable {
   private final WsmsgServer server;
   private final Path dataDir;
   private final AtomicInteger nextLane = new AtomicInteger();
+  private final AtomicInteger nextProducerLane = new AtomicInteger();
+  /** Lanes [0, reserved) are kept for producers, so a busy sender never starves a receiver's event loop. */
+  private volatile int reserved;
   WsmsgClient control;
 
   private BenchEnv(BenchSettings s, Vertx vertx, List<Context> lanes, Vertx serverVertx, WsmsgServer server,
@@ -90,11 +94,11 @@ final class BenchEnv implements AutoCloseable {
       server = await(WsmsgServer.start(serverVertx, ServerConfig.of(conf)), 30_000);
       url = "ws://127.0.0.1:" + server.port() + "/";
     }
-    Vertx vertx = Vertx.vertx();
+    int n = s.eventLoops > 0 ? s.eventLoops : defaultEventLoops(s);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(n));
     List<Context> lanes = Collections.synchronizedList(new ArrayList<>());
     // One context per event loop: connecting from the main thread would put every connection on
     // the same (sticky) event loop. Deploying N instances of a verticle spreads them.
-    int n = 2 * Runtime.getRuntime().availableProcessors();
     await(vertx.deployVerticle(() -> new AbstractVerticle() {
       @Override
       public void start() {
@@ -105,12 +109,36 @@ final class BenchEnv implements AutoCloseable {
         Math.max(64, plannedConnections * 2 + 16));
   }
 
+  /**
+   * 2 x CPUs, as Vert.x does; for queue at least one per publisher and consumer, or the
+   * fairness figure would measure which consumers share a client thread, not the server.
+   */
+  static int defaultEventLoops(BenchSettings s) {
+    int n = 2 * Runtime.getRuntime().availableProcessors();
+    if ("queue".equals(s.scenario)) n = Math.max(n, Math.min(64, s.publishers + s.connections));
+    return n;
+  }
+
   boolean embedded() {
     return server != null;
   }
 
+  /** The next lane for a receiving (or idle) connection: round-robin over the lanes not kept for producers. */
   Context nextLane() {
-    return lanes.get(Math.floorMod(nextLane.getAndIncrement(), lanes.size()));
+    int r = reserved;
+    return lanes.get(r + Math.floorMod(nextLane.getAndIncrement(), lanes.size() - r));
+  }
+
+  /** Keeps up to {@code producers} lanes (always leaving one) for {@link #producerLane()}. */
+  void reserveProducerLanes(int producers) {
+    reserved = Math.max(0, Math.min(producers, lanes.size() - 1));
+  }
+
+  /** The next lane for a producer: its own when enough lanes are kept, else shared with receivers. */
+  Context producerLane() {
+    int r = reserved;
+    if (r == 0) return nextLane();
+    return lanes.get(Math.floorMod(nextProducerLane.getAndIncrement(), r));
   }
 
   ClientOptions clientOptions(String endpoint, int window) {

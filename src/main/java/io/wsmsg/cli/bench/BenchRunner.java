@@ -90,6 +90,7 @@ public final class BenchRunner {
     if (s.drainMillis < 0 || s.drainMillis > 600_000) return "--drain must be 0..10m";
     if (s.pingIntervalMillis < 10) return "--ping-interval must be at least 10ms";
     if (s.requestTimeoutMillis < 100) return "--request-timeout must be at least 100ms";
+    if (s.eventLoops < 0 || s.eventLoops > 256) return "--event-loops must be 0 (2 x CPUs) ..256";
     String d = s.driverOrDefault();
     if (!"raw".equals(d) && !"client".equals(d)) return "--driver must be raw or client";
     if ("conns".equals(s.scenario) && "client".equals(d)) return "conns uses raw connections only";
@@ -158,6 +159,7 @@ public final class BenchRunner {
         .put("embedded", env.embedded())
         .put("driver", s.driverOrDefault())
         .put("cpus", Runtime.getRuntime().availableProcessors())
+        .put("eventLoops", env.lanes.size())
         .put("connections", s.connections)
         .put("payloadBytes", s.payload)
         .put("window", s.window)
@@ -201,9 +203,15 @@ public final class BenchRunner {
     b.append(String.format(Locale.ROOT, "  target      %s%s%n", j.getString("url"), j.getBoolean("embedded")
         ? " (embedded: client and server share this JVM and its " + j.getInteger("cpus") + " CPUs)"
         : loopback(j.getString("url")) ? " (same host: client and server share its " + j.getInteger("cpus") + " CPUs)" : ""));
-    b.append(String.format(Locale.ROOT, "  settings    driver %s, payload %d B, window %d, inflight %d per producer, rate %s%n",
-        j.getString("driver"), j.getInteger("payloadBytes"), j.getInteger("window"), j.getInteger("inflight"),
-        s.rate > 0 ? String.format(Locale.ROOT, "%,.0f/s", s.rate) : "unpaced"));
+    if ("conns".equals(s.scenario)) {
+      b.append(String.format(Locale.ROOT, "  settings    driver %s on %d event loops, payload %d B, window %d, ping every %d ms%n",
+          j.getString("driver"), j.getInteger("eventLoops"), j.getInteger("payloadBytes"), j.getInteger("window"),
+          s.pingIntervalMillis));
+    } else {
+      b.append(String.format(Locale.ROOT, "  settings    driver %s on %d event loops, payload %d B, window %d, inflight %d per producer, rate %s%n",
+          j.getString("driver"), j.getInteger("eventLoops"), j.getInteger("payloadBytes"), j.getInteger("window"),
+          j.getInteger("inflight"), s.rate > 0 ? String.format(Locale.ROOT, "%,.0f/s", s.rate) : "unpaced"));
+    }
     b.append(String.format(Locale.ROOT, "  time        warmup %.1f s, measured %.1f s%s, drain %d ms%n",
         j.getDouble("warmupSeconds"), j.getDouble("measuredSeconds"),
         j.getBoolean("stoppedEarly") ? " (stopped early: --count reached)" : "", j.getLong("drainMillis")));

@@ -30,6 +30,8 @@ public final class BenchSettings {
   public long pingIntervalMillis = 1_000;
   /** raw (hand-built frames on plain WebSockets) or client (WsmsgClient). */
   public String driver;
+  /** Client event loops (0 = 2 x CPUs, as Vert.x does). */
+  public int eventLoops;
   public boolean json;
   /** auto, tty, lines or none. */
   public String progress = "auto";

@@ -34,6 +34,7 @@ final class FanoutScenario extends Scenario {
   @Override
   void setup() throws Exception {
     String channel = env.channel("fanout");
+    env.reserveProducerLanes(1);
     int n = s.connections;
     counts = new AtomicLongArray(n);
     List<Future<Nodes.Handle>> subs = new ArrayList<>();

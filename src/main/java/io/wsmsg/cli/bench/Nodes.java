@@ -73,7 +73,7 @@ final class Nodes {
   static Future<Sender> sender(BenchEnv env, Stats stats, String endpoint, String channel, String subject) {
     int payload = env.s.payload;
     if ("client".equals(env.s.driverOrDefault())) {
-      Context ctx = env.nextLane();
+      Context ctx = env.producerLane();
       return env.clientOn(ctx, endpoint, env.s.window).map(c -> {
         c.onError(e -> stats.error(e.code() + ": " + e.text()));
         return new Sender() {
@@ -103,7 +103,7 @@ final class Nodes {
       });
     }
     Frames.Template t = new Frames.Template(channel, subject, false, payload);
-    return RawNode.connect(env, endpoint, env.s.window).map(n -> {
+    return RawNode.connect(env, env.producerLane(), endpoint, env.s.window).map(n -> {
       n.onNotice = f -> notice(stats, f);
       return new Sender() {
         @Override

@@ -37,6 +37,7 @@ final class QueueScenario extends Scenario {
   @Override
   void setup() throws Exception {
     String channel = env.channel("queue");
+    env.reserveProducerLanes(s.publishers);
     int n = s.connections;
     int p = s.publishers;
     perConsumer = new AtomicLongArray(n);

@@ -46,9 +46,14 @@ final class RawNode {
     this.ctx = ctx;
   }
 
-  /** Opens the WebSocket on the next lane; the future completes on that lane. */
+  /** Opens the WebSocket on the next receiver lane; the future completes on that lane. */
   static Future<RawNode> connect(BenchEnv env, String endpoint, int window) {
-    RawNode n = new RawNode(env, endpoint, window, env.nextLane());
+    return connect(env, env.nextLane(), endpoint, window);
+  }
+
+  /** Opens the WebSocket on {@code lane}; the future completes there. */
+  static Future<RawNode> connect(BenchEnv env, Context lane, String endpoint, int window) {
+    RawNode n = new RawNode(env, endpoint, window, lane);
     Promise<RawNode> p = Promise.promise();
     n.ctx.runOnContext(v -> {
       WebSocketConnectOptions o = new WebSocketConnectOptions()

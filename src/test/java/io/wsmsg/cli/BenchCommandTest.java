@@ -136,7 +136,7 @@ class BenchCommandTest {
     assertThat(r.code()).as(r.err()).isZero();
     JsonObject j = r.json();
     assertSane(j, true);
-    JsonObject c = j.getJsonObject("connections");
+    JsonObject c = j.getJsonObject("conns");
     assertThat(c.getInteger("attempted")).isEqualTo(50);
     assertThat(c.getInteger("open")).isEqualTo(50);
     assertThat(c.getInteger("failed")).isZero();
@@ -151,7 +151,7 @@ class BenchCommandTest {
     try (TestServer server = TestServer.start()) { // JWT auth, and no token given: every upgrade gets 401
       Run r = bench("conns", "--url", "ws://127.0.0.1:" + server.port() + "/", "--token", "", "-n", "5", "--json");
       assertThat(r.code()).as(r.err()).isZero();
-      JsonObject c = r.json().getJsonObject("connections");
+      JsonObject c = r.json().getJsonObject("conns");
       assertThat(c.getInteger("failed")).isEqualTo(5);
       assertThat(c.getInteger("open")).isZero();
       assertThat(c.getJsonArray("failures").encode()).contains("401");

@@ -183,7 +183,7 @@ final class ConnsScenario extends Scenario {
     synchronized (failures) {
       failures.forEach((k, v) -> why.add(new JsonObject().put("reason", k).put("count", v)));
     }
-    j.put("connections", new JsonObject()
+    j.put("conns", new JsonObject()
         .put("attempted", attempted.get()).put("open", connected.get()).put("failed", failed.get())
         .put("closedWhileHeld", closedEarly.get()).put("rampMillis", rampMillis)
         .put("connectMillis", new JsonObject().put("p50", c[0] / 1000).put("p90", c[1] / 1000).put("p99", c[2] / 1000)

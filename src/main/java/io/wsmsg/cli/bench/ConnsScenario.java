@@ -61,46 +61,83 @@ final class ConnsScenario extends Scenario {
     String channel = env.channel("conns");
     int n = s.connections;
     long expires = (s.warmupMillis + s.durationMillis + s.drainMillis) / 1000 + 120;
+    if (s.warmupMillis > 0) {
+      // A fresh JVM handshakes slowly (interpreted code, the JIT busy): open and close
+      // connections at the same rate for the warmup first, so the ramp measures a warm client.
+      int w = (int) Math.min(Math.min(n, 2000), s.rate > 0 ? Math.max(1, s.rate * s.warmupMillis / 1000) : n);
+      List<RawNode> warm = Collections.synchronizedList(new ArrayList<>());
+      ramp(w, i -> "bench-conns-warm-" + i, "warming up", (ep, start, ar) -> {
+        if (ar.succeeded()) warm.add(ar.result());
+      });
+      List<io.vertx.core.Future<?>> closing = new ArrayList<>();
+      synchronized (warm) {
+        for (RawNode node : warm) closing.add(node.close());
+      }
+      try {
+        BenchEnv.await(io.vertx.core.Future.join(closing), 30_000);
+      } catch (Exception ignored) {
+        // the warm connections only had to be made
+      }
+    }
+    rampMillis = ramp(n, i -> "bench-conns-" + i, "connecting", (ep, start, ar) -> {
+      attempted.incrementAndGet();
+      if (ar.succeeded()) {
+        connectTimes.recordValue(System.nanoTime() - start);
+        connected.incrementAndGet();
+        prepare(ar.result(), ep, channel, expires);
+      } else {
+        failed.incrementAndGet();
+        failures.merge(BenchEnv.describe(ar.cause()), 1, Integer::sum);
+      }
+    });
+  }
+
+  interface Connected {
+    void accept(String endpoint, long startNanos, io.vertx.core.AsyncResult<RawNode> ar);
+  }
+
+  /**
+   * Opens {@code n} connections paced by a timer (at most rate x elapsed started; at full
+   * speed, 256 handshakes at a time) and waits for all of them; returns the milliseconds taken.
+   */
+  private long ramp(int n, java.util.function.IntFunction<String> endpoint, String what, Connected then)
+      throws InterruptedException {
     Promise<Void> done = Promise.promise();
+    AtomicInteger started = new AtomicInteger();
     AtomicInteger finished = new AtomicInteger();
-    long t0 = System.nanoTime();
-    Context ramp = env.nextLane();
-    // Paced by a timer: at most rate * elapsed connections started; at full speed, 256 at a time.
-    int maxPending = 256;
+    AtomicInteger ok = new AtomicInteger();
     AtomicInteger pending = new AtomicInteger();
-    ramp.runOnContext(v -> ramp.owner().setPeriodic(1, 5, id -> {
+    int maxPending = 256;
+    long t0 = System.nanoTime();
+    Context lane = env.nextLane();
+    lane.runOnContext(v -> lane.owner().setPeriodic(1, 5, id -> {
       long elapsed = System.nanoTime() - t0;
       long due = s.rate > 0 ? Math.min(n, (long) (elapsed * s.rate / 1e9) + 1) : n;
-      while (attempted.get() < due && pending.get() < maxPending) {
-        int i = attempted.getAndIncrement();
+      while (started.get() < due && pending.get() < maxPending) {
+        String ep = endpoint.apply(started.getAndIncrement());
         pending.incrementAndGet();
         long start = System.nanoTime();
-        String ep = "bench-conns-" + i;
         RawNode.connect(env, ep, s.window).onComplete(ar -> {
           pending.decrementAndGet();
-          if (ar.succeeded()) {
-            connectTimes.recordValue(System.nanoTime() - start);
-            connected.incrementAndGet();
-            prepare(ar.result(), ep, channel, expires);
-          } else {
-            failed.incrementAndGet();
-            failures.merge(BenchEnv.describe(ar.cause()), 1, Integer::sum);
-          }
+          if (ar.succeeded()) ok.incrementAndGet();
+          then.accept(ep, start, ar);
           if (finished.incrementAndGet() == n) done.tryComplete();
         });
       }
-      if (attempted.get() >= n) ramp.owner().cancelTimer(id);
+      if (started.get() >= n) lane.owner().cancelTimer(id);
     }));
     long budget = (s.rate > 0 ? (long) (n * 1000 / s.rate) : 0) + 60_000;
     long deadline = System.currentTimeMillis() + budget;
     for (int k = 1; !done.future().isComplete() && System.currentTimeMillis() < deadline; k++) {
       Thread.sleep(100);
-      if (k % 10 == 0) ticker.accept(String.format("connecting: %,d of %,d open, %,d failed", connected.get(), n, failed.get()));
+      if (k % 10 == 0) {
+        ticker.accept(String.format("%s: %,d of %,d open, %,d failed", what, ok.get(), n, finished.get() - ok.get()));
+      }
     }
-    rampMillis = (System.nanoTime() - t0) / 1_000_000;
     if (!done.future().isComplete()) {
-      failures.merge("no answer within the ramp budget", n - finished.get(), Integer::sum);
+      failures.merge("no answer within the ramp budget (" + what + ")", n - finished.get(), Integer::sum);
     }
+    return (System.nanoTime() - t0) / 1_000_000;
   }
 
   /** Gives a held node its message subscription and its ping. Runs on the node's context. */

@@ -68,7 +68,7 @@ by = {}
 for r in rows: by.setdefault(r['name'], []).append(r)
 med = lambda xs: statistics.median(xs) if xs else None
 n = lambda x, d=0: '-' if x is None else f"{x:,.{d}f}"
-print("| run | command | throughput, median of runs | runs | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | lost | notes |")
+print("| run | command | throughput (median of runs) | each run | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | lost | notes |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for name, rs in by.items():
     ok = [r['result'] for r in rs if r['result']]

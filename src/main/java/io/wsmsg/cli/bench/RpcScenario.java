@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code subscribe.message [requester, uid, expiry]} then the request with that uid; the
  * responder publishes the echo with {@code reference} = the uid, which the message
  * subscription routes back. Latency is the round trip seen by the requester. Each requester
- * keeps {@code inflight} requests outstanding.
+ * keeps {@code inflight} requests outstanding. With the client driver a request without a
+ * reply times out ({@code --request-timeout}) and frees its place; the raw driver keeps no
+ * per-request timers, so a lost reply holds its place until the end of the run.
  */
 final class RpcScenario extends Scenario {
   static final String RESPONDERS = "bench-rpc-responders";

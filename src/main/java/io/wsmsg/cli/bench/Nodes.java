@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.MsgPack;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Senders and receivers of the message scenarios, in the two drivers: {@code raw}
@@ -161,9 +160,5 @@ final class Nodes {
       return -1;
     }
     return len >= Frames.MIN_PAYLOAD && start + len <= d.length ? start : -1;
-  }
-
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

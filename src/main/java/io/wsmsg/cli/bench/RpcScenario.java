@@ -3,7 +3,6 @@ package io.wsmsg.cli.bench;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.client.WsmsgException;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         SubCommand.class,
         ReqCommand.class,
         ReplyCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {"", "Client commands (pub, sub, req, reply) connect to --url (default ws://127.0.0.1:8765/) with"

@@ -1,6 +1,8 @@
 package io.wsmsg.gateway;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.ServerWebSocket;
 import io.wsmsg.auth.Identity;
 import io.wsmsg.metrics.Counters;
@@ -117,7 +119,8 @@ final class Session {
     long now = System.currentTimeMillis();
     inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
     gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
-    ws.writeBinaryMessage(Buffer.buffer(f.bytes(order)));
+    // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
+    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
     gateway.counters.messagesOut.increment();
     if (ws.writeQueueFull()) {
       ws.drainHandler(v -> endpoint.dispatch());

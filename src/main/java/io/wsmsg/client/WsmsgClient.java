@@ -112,9 +112,12 @@ import java.util.logging.Logger;
  *       twice: the client remembers the uids it handled recently and acks a redelivery
  *       without calling handlers again; a handler that finishes after its connection was
  *       lost is not acked (the new connection does not know that delivery).
- *   <li><b>Threads</b>: handlers and listeners run on the client's event loop (the Vert.x
- *       context current when {@code connect} was called, or a fresh one). Do not block in
- *       them.
+ *   <li><b>Threads</b>: handlers and listeners run on the client's event loop: the Vert.x
+ *       context current when {@code connect} was called, else the context Vert.x gives the
+ *       calling thread. A plain thread (such as {@code main}) keeps one context, so every
+ *       client it connects shares one event loop; to spread many busy clients over event
+ *       loops, connect each from its own context (e.g. inside a verticle). Do not block in
+ *       handlers.
  * </ul>
  */
 public final class WsmsgClient {
@@ -262,7 +265,17 @@ public final class WsmsgClient {
     });
   }
 
+  /**
+   * The token, delivered on this client's context: a supplier may complete its future on any
+   * thread (an HTTP client's, say), and everything after it must run on ctx.
+   */
   private Future<String> token() {
+    Promise<String> onCtx = Promise.promise();
+    suppliedToken().onComplete(ar -> ctx.runOnContext(v -> onCtx.handle(ar)));
+    return onCtx.future();
+  }
+
+  private Future<String> suppliedToken() {
     try {
       if (options.tokenSupplier() != null) {
         Future<String> f = options.tokenSupplier().get();
@@ -1116,7 +1129,9 @@ public final class WsmsgClient {
         }
         return;
       }
+      List<Uid> subscribed = new ArrayList<>(aliases);
       finish();
+      release(subscribed);
       if (m.subject().equals(exceptionSubject(subject))) {
         Object d;
         try {
@@ -1146,6 +1161,18 @@ public final class WsmsgClient {
       if (requests.get(key) != this) return;
       finish();
       promise.tryFail(t);
+    }
+
+    /**
+     * A single-reply request is answered: its message subscriptions on the server are no
+     * longer needed, so they are removed now (fire and forget) rather than left to expire and
+     * count against the server's limit.
+     */
+    private void release(List<Uid> extra) {
+      WebSocket w = ws;
+      if (w == null) return;
+      send(w, Ulids.next(), SYSTEM, "unsubscribe.message", null, List.of(endpoint, uid));
+      for (Uid a : extra) send(w, Ulids.next(), SYSTEM, "unsubscribe.message", null, List.of(endpoint, a.bytes()));
     }
 
     private void finish() {

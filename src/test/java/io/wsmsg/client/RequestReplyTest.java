@@ -37,6 +37,30 @@ class RequestReplyTest extends ClientTestBase {
   }
 
   @Test
+  void anAnsweredRequestReleasesItsMessageSubscriptionOnTheServer() throws InterruptedException {
+    WsmsgClient responder = connect();
+    WsmsgClient client = connect();
+    await(responder.reply("math", "*.request", RequestReplyTest::sum));
+    for (int i = 0; i < 5; i++) {
+      assertThat(await(client.request("math", "add.request", List.of(i, 1), Duration.ofSeconds(30))).data())
+          .isEqualTo(i + 1L);
+    }
+    // the requests' subscriptions would otherwise live for their 30 s timeout; commands'
+    // confirmation subscriptions expire on their own, so wait for those of the requests only
+    long deadline = System.currentTimeMillis() + 10_000;
+    var subs = server.server.registry().messageSubscriptions();
+    while (countFor(subs, client.endpoint()) > 0 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    assertThat(countFor(subs, client.endpoint())).isZero();
+  }
+
+  /** Live message subscriptions of an endpoint that last longer than a command confirmation. */
+  private static long countFor(io.wsmsg.registry.MessageSubscriptions subs, String endpoint) {
+    long soon = System.currentTimeMillis() + 20_000;
+    return subs.copy().values().stream()
+        .filter(m -> m.containsKey(endpoint) && m.get(endpoint) > soon).count();
+  }
+
+  @Test
   void replySubjects() {
     assertThat(WsmsgClient.replySubject("user.get.request")).isEqualTo("user.get.reply");
     assertThat(WsmsgClient.exceptionSubject("user.get.request")).isEqualTo("user.get.exception");

@@ -148,6 +148,12 @@ final class Commands {
 
   /** Sends a registry change and holds the node's input until it is applied. */
   private void registry(Session s, Frame f, RegistryCommand cmd) {
+    if (gateway.stopping) {
+      // the state is about to be written: a change now might not be kept, so say so instead
+      s.sendError(ErrorCodes.STOPPING, "the server is stopping and takes no more subscription or settings changes",
+          f.uid());
+      return;
+    }
     s.ws.pause();
     gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, cmd, LOCAL)
         .onComplete(ar -> {

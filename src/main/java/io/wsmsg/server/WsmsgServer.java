@@ -263,7 +263,11 @@ public final class WsmsgServer {
     gateway.beginStop()
         .compose(v -> delay(config.stopGraceMillis))
         .compose(v -> awaitRoutersDrained(50))
-        .compose(v -> gateway.freezeAndCapture())
+        .compose(v -> {
+          int left = routers.totalDepth();
+          if (left > 0) LOG.warning(left + " messages were still in channel queues when the state was written; they are not kept");
+          return gateway.freezeAndCapture();
+        })
         .compose(queues -> vertx.<Void>executeBlocking(() -> {
           writeSnapshot(queues);
           return null;

@@ -45,6 +45,7 @@ public final class ServerConfig {
   public final int maxEndpoints;
   public final int maxMessageSubscriptions;
   public final int maxSubscriptions;
+  public final long maxQueuedBytes;
   public final int errorBurst;
   public final long errorWindowMillis;
 
@@ -111,6 +112,7 @@ public final class ServerConfig {
     maxEndpoints = intIn(l, "limits.", "maxEndpoints", 1, Integer.MAX_VALUE);
     maxMessageSubscriptions = intIn(l, "limits.", "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
     maxSubscriptions = intIn(l, "limits.", "maxSubscriptions", 1, Integer.MAX_VALUE);
+    maxQueuedBytes = (long) intIn(l, "limits.", "maxQueuedMiB", 1, 1 << 20) << 20;
     errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
 

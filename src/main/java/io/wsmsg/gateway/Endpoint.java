@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class Endpoint {
   final String name;
-  final EndpointQueue queue = new EndpointQueue();
+  final EndpointQueue queue;
   final List<Session> nodes = new ArrayList<>();
   /** Put unacknowledged messages of a departing node back at the head of the queue. */
   final boolean requeueUnacked;
@@ -19,7 +19,8 @@ final class Endpoint {
   private final Counters counters;
   private int next;
 
-  Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters) {
+  Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters, long[] nodeBytes) {
+    this.queue = new EndpointQueue(nodeBytes);
     this.name = name;
     this.requeueUnacked = requeueUnacked;
     this.ttlMillis = ttlMillis;

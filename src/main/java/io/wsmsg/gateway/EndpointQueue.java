@@ -14,6 +14,34 @@ public final class EndpointQueue {
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Queued>[] levels = new ArrayDeque[101];
   private int size;
+  private long bytes;
+  /** Node-wide total of queued frame bytes, shared by the gateway's queues (one event loop). */
+  private final long[] nodeBytes;
+
+  public EndpointQueue() {
+    this(new long[1]);
+  }
+
+  public EndpointQueue(long[] nodeBytes) {
+    this.nodeBytes = nodeBytes;
+  }
+
+  /** Bytes of the frames queued here. */
+  public long bytes() {
+    return bytes;
+  }
+
+  private void added(Queued q) {
+    size++;
+    bytes += q.frame().size();
+    nodeBytes[0] += q.frame().size();
+  }
+
+  private void removed(Queued q) {
+    size--;
+    bytes -= q.frame().size();
+    nodeBytes[0] -= q.frame().size();
+  }
   private int highest = -1; // highest non-empty level, -1 when empty
   private int lowest = 101; // lowest non-empty level, 101 when empty
 
@@ -28,14 +56,14 @@ public final class EndpointQueue {
   /** Adds at the tail of its priority; returns how many messages were dropped to stay within bound. */
   public int offer(Queued q, int bound) {
     level(q.priority()).addLast(q);
-    size++;
+    added(q);
     return trim(bound);
   }
 
   /** Puts a message back at the head of its priority (unacknowledged, requeued). */
   public void offerFirst(Queued q) {
     level(q.priority()).addFirst(q);
-    size++;
+    added(q);
   }
 
   /** Drops oldest-of-lowest-priority until within bound; returns how many went. */
@@ -43,8 +71,22 @@ public final class EndpointQueue {
     int dropped = 0;
     while (size > bound) {
       ArrayDeque<Queued> low = levels[lowest];
-      low.pollFirst();
-      size--;
+      removed(low.pollFirst());
+      dropped++;
+      if (low.isEmpty()) recomputeBounds();
+    }
+    return dropped;
+  }
+
+  /**
+   * While the node-wide queued bytes exceed {@code nodeLimit}, drops this queue's oldest
+   * message of the lowest priority; returns how many went.
+   */
+  public int trimBytes(long nodeLimit) {
+    int dropped = 0;
+    while (nodeBytes[0] > nodeLimit && size > 0) {
+      ArrayDeque<Queued> low = levels[lowest];
+      removed(low.pollFirst());
       dropped++;
       if (low.isEmpty()) recomputeBounds();
     }
@@ -56,7 +98,7 @@ public final class EndpointQueue {
     if (size == 0) return null;
     ArrayDeque<Queued> top = levels[highest];
     Queued q = top.pollFirst();
-    size--;
+    removed(q);
     if (top.isEmpty()) recomputeBounds();
     return q;
   }
@@ -71,8 +113,7 @@ public final class EndpointQueue {
       // FIFO within a level, so the oldest are at the head -- except requeued ones, which
       // are older still; stop at the first young one.
       while (!l.isEmpty() && l.peekFirst().enqueuedAt() <= cutoff) {
-        l.pollFirst();
-        size--;
+        removed(l.pollFirst());
         dropped++;
       }
     }

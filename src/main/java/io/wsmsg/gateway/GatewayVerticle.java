@@ -49,6 +49,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   private final List<Glob> requeueGlobs = new ArrayList<>();
 
   private final Map<String, Endpoint> endpoints = new HashMap<>();
+  /** Bytes of all frames in this gateway's endpoint queues, against limits.maxQueuedBytes. */
+  private final long[] queuedBytes = new long[1];
   private final Set<Session> sessions = new LinkedHashSet<>();
   private HttpServer server;
   volatile boolean stopping;
@@ -260,7 +262,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (ep == null) {
       boolean requeue = false;
       for (Glob g : requeueGlobs) requeue |= g.matches(name);
-      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters);
+      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, queuedBytes);
       endpoints.put(name, ep);
     }
     return ep;
@@ -284,6 +286,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (String name : d.endpoints()) {
       Endpoint ep = endpoint(name);
       int dropped = ep.queue.offer(new Queued(d.frame(), d.priority(), now), registry.endpointSize(name));
+      if (queuedBytes[0] > config.maxQueuedBytes) dropped += ep.queue.trimBytes(config.maxQueuedBytes);
       if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
       ep.dispatch();
     }

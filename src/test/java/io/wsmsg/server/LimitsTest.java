@@ -78,4 +78,20 @@ class LimitsTest {
       assertThat(ts.server.registry().subscriptions().size()).isEqualTo(2);
     }
   }
+
+  @Test
+  void queuedBytesBeyondMaxQueuedMiBDropTheOldestOfTheReceivingEndpoint() {
+    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 1)));
+    byte[] blob = new byte[300 * 1024];
+    try (TestNode admin = ts.node("admin")) {
+      E2e.subscribe(ts, admin, "offline", "blobs");
+      for (int i = 0; i < 5; i++) admin.publish("blobs", "b" + i, blob);
+      E2e.awaitDrops(ts, Counters.Drop.ENDPOINT_FULL, 2);
+      E2e.awaitDepth(ts, "offline", 3);
+    }
+    try (TestNode node = ts.node("offline")) {
+      Frame first = node.nextMessage();
+      assertThat(first.subject()).as("the two oldest went").isEqualTo("b2");
+    }
+  }
 }

@@ -60,6 +60,7 @@ public final class ServerConfig {
   public final int maxWindow;
   public final long ackTimeoutMillis;
   public final WireOrder defaultOrder;
+  public final long orderGraceMillis;
 
   public final long messageSubscriptionDefaultMillis;
   public final long messageSubscriptionMaxMillis;
@@ -131,6 +132,7 @@ public final class ServerConfig {
     ackTimeoutMillis = millis(d, "delivery.", "ackTimeoutSeconds");
     if (ackTimeoutMillis <= 0) throw new IllegalArgumentException("delivery.ackTimeoutSeconds must be > 0");
     defaultOrder = WireOrder.parse(string(d, "delivery.", "order", false));
+    orderGraceMillis = millis(d, "delivery.", "orderGraceSeconds");
     if (defaultOrder == null) {
       throw new IllegalArgumentException("delivery.order must be \"seed\" or \"legacy\", not \"" + d.getValue("order") + "\"");
     }

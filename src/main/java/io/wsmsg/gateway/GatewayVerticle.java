@@ -226,6 +226,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
+    if (s.orderGraceUntil > 0) vertx.setTimer(config.orderGraceMillis + 1, t -> ep.dispatch());
     ep.dispatch();
   }
 

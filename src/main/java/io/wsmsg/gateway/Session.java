@@ -41,6 +41,12 @@ final class Session {
   /** Delivered, unacknowledged messages. */
   final InFlightTable inFlight = new InFlightTable();
   long lastSeen = System.currentTimeMillis();
+  /**
+   * A node that did not ask for an order gets nothing until its first frame shows its order,
+   * or until this time: otherwise a legacy-order client attaching to an endpoint with queued
+   * messages would be sent seed-order frames it cannot read.
+   */
+  final long orderGraceUntil;
   private final long[] errorTimes;
   private int errorIndex;
   long expiryTimer = -1;
@@ -54,6 +60,7 @@ final class Session {
     this.window = window;
     this.order = requestedOrder != null ? requestedOrder : gateway.config.defaultOrder;
     this.orderFixed = requestedOrder != null;
+    this.orderGraceUntil = orderFixed ? 0 : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
   }
 
@@ -76,6 +83,7 @@ final class Session {
     if (!orderFixed) {
       order = f.order();
       orderFixed = true;
+      gateway.getVertx().runOnContext(v -> endpoint.dispatch()); // deliveries held for the order may go now
     }
     gateway.counters.messagesIn.increment();
     if (Registry.SYSTEM.equals(f.channel())) {
@@ -107,8 +115,12 @@ final class Session {
 
   // ---- outbound ----
 
-  /** Ready for another delivery: attached, not paused, window not full, socket draining. */
+  /**
+   * Ready for another delivery: attached, not paused, window not full, socket draining, and
+   * its element order known (or the grace period for learning it over).
+   */
   boolean ready() {
+    if (!orderFixed && System.currentTimeMillis() < orderGraceUntil) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
     return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
         && !ws.writeQueueFull();

@@ -1,0 +1,58 @@
+package io.wsmsg.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.server.TestAccess;
+import io.wsmsg.testkit.TestNode;
+import io.wsmsg.testkit.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that names no order gets its first deliveries in the order of its first frame, even
+ * when messages were already queued for its endpoint: a legacy client is not sent seed frames.
+ */
+class OrderGraceTest {
+  TestServer ts;
+
+  @AfterEach
+  void stop() {
+    if (ts != null) ts.close();
+  }
+
+  @Test
+  void queuedMessagesWaitForALegacyNodesFirstFrame() {
+    ts = TestServer.start();
+    try (TestNode admin = ts.node("admin")) {
+      admin.command("subscribe.channel", "legacy-ep", "news");
+      admin.sync("admin");
+      admin.publish("news", "queued-before", 1);
+      TestAccess.awaitDepth(ts, "legacy-ep", 1);
+    }
+    try (TestNode legacy = ts.node("legacy-ep", ts.adminToken(), WireOrder.LEGACY)) {
+      legacy.command("pause"); // its first frame, legacy order, sent right after the upgrade
+      legacy.command("resume");
+      Frame f = legacy.nextMessage();
+      assertThat(f.order()).isEqualTo(WireOrder.LEGACY);
+      assertThat(f.subject()).isEqualTo("queued-before");
+    }
+  }
+
+  @Test
+  void aSilentNodeStillGetsItsMessagesAfterTheGracePeriodInTheDefaultOrder() {
+    ts = TestServer.start();
+    try (TestNode admin = ts.node("admin")) {
+      admin.command("subscribe.channel", "quiet", "news");
+      admin.sync("admin");
+      admin.publish("news", "for-a-listener", 1);
+      TestAccess.awaitDepth(ts, "quiet", 1);
+    }
+    try (TestNode listener = ts.node("quiet")) {
+      Frame f = listener.nextMessage();
+      assertThat(f.order()).isEqualTo(WireOrder.SEED);
+      assertThat(f.subject()).isEqualTo("for-a-listener");
+    }
+  }
+}

@@ -97,7 +97,7 @@ public final class BenchCommand implements Runnable {
       BenchSettings s = new BenchSettings();
       s.scenario = scenario;
       s.url = url;
-      s.token = token == null || token.isBlank() ? null : token.trim();
+      s.token = ClientOptionsMixin.bearer(token);
       s.embedded = embedded;
       s.payload = payload;
       s.window = window;

@@ -73,7 +73,7 @@ public final class ClientOptionsMixin {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(mixee.commandLine(), e.getMessage());
     }
-    o.token(token == null || token.isBlank() ? null : token.trim());
+    o.token(bearer(token));
     o.order(order);
     o.connectTimeout(timeout.compareTo(MIN_CONNECT) < 0 ? MIN_CONNECT : timeout);
     o.requestTimeout(timeout);
@@ -81,6 +81,11 @@ public final class ClientOptionsMixin {
   }
 
   boolean hasToken() {
-    return token != null && !token.isBlank();
+    return bearer(token) != null;
+  }
+
+  /** A --token value as sent: trimmed, and none when blank (e.g. an empty WSMSG_TOKEN). */
+  static String bearer(String token) {
+    return token == null || token.isBlank() ? null : token.trim();
   }
 }

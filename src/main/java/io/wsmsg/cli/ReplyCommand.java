@@ -3,7 +3,6 @@ package io.wsmsg.cli;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.wsmsg.client.ConnectionState;
 import io.wsmsg.client.Message;
 import io.wsmsg.client.Subscription;
 import io.wsmsg.client.WsmsgClient;
@@ -16,9 +15,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -38,7 +35,7 @@ import picocli.CommandLine.Parameters;
             + " the same --endpoint to share the requests among them."},
     exitCodeListHeading = Exit.HEADING,
     exitCodeList = {Exit.C0, Exit.C1, Exit.C2, Exit.C3, Exit.C4})
-public final class ReplyCommand extends ClientCommand {
+public final class ReplyCommand extends ListeningCommand {
   @Parameters(index = "0", paramLabel = "CHANNEL_PATTERN", description = "channel glob")
   String channelPattern;
 
@@ -65,27 +62,13 @@ public final class ReplyCommand extends ClientCommand {
   @Option(names = {"-q", "--quiet"}, description = "print nothing: no request lines, no notes on stderr")
   boolean quiet;
 
-  private final CountDownLatch done = new CountDownLatch(1);
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
-  private volatile boolean stopping;
-  private volatile boolean closedUnexpectedly;
 
   @Override
   int run() throws InterruptedException {
-    if (count != null && count < 1) throw new CliFailure(Exit.USAGE, "--count must be at least 1");
-    WsmsgClient c = connect(true);
+    WsmsgClient c = connectListening(count);
     Vertx vertx = c.vertx();
-    c.onError(e -> error("the server refused a message: " + e.code() + ": " + e.text()));
-    AtomicBoolean wasLost = new AtomicBoolean();
-    c.onStateChange(s -> {
-      if (s == ConnectionState.RECONNECTING && wasLost.compareAndSet(false, true)) note("the connection was lost; reconnecting");
-      if (s == ConnectionState.CONNECTED && wasLost.compareAndSet(true, false)) note("reconnected");
-      if (s == ConnectionState.CLOSED && !stopping) {
-        closedUnexpectedly = true;
-        done.countDown();
-      }
-    });
     Subscription sub;
     try {
       sub = await(c.reply(channelPattern, subjectPattern, m -> serve(vertx, m)), conn.timeout.plusSeconds(5));
@@ -94,9 +77,7 @@ public final class ReplyCommand extends ClientCommand {
     }
     note("answering requests on endpoint " + c.endpoint() + ", channel pattern '" + channelPattern
         + "', subject pattern '" + subjectPattern + "'" + (Interrupts.onInterrupt(done::countDown) ? " (Ctrl-C to stop)" : ""));
-    done.await();
-    stopping = true;
-    if (closedUnexpectedly) throw new CliFailure(Exit.CONNECT, "the connection was closed");
+    awaitDone();
     try {
       // The last reply is written before this command: once it is confirmed, the reply has
       // reached the server and the request is acknowledged.
@@ -190,7 +171,8 @@ public final class ReplyCommand extends ClientCommand {
     }
   }
 
-  private void note(String s) {
-    if (!quiet) error(s);
+  @Override
+  boolean quiet() {
+    return quiet;
   }
 }

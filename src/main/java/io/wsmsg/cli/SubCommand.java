@@ -3,14 +3,11 @@ package io.wsmsg.cli;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.wsmsg.client.ConnectionState;
 import io.wsmsg.client.Message;
 import io.wsmsg.client.Subscription;
 import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.client.WsmsgException;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +22,7 @@ import picocli.CommandLine.Parameters;
             + " subscription is removed on exit; with --endpoint (e.g. a shared work queue) it stays."},
     exitCodeListHeading = Exit.HEADING,
     exitCodeList = {Exit.C0, Exit.C1, Exit.C2, Exit.C3, Exit.C4})
-public final class SubCommand extends ClientCommand {
+public final class SubCommand extends ListeningCommand {
   @Parameters(index = "0", paramLabel = "CHANNEL_PATTERN", description = "channel glob (orders, prices.*, *)")
   String channelPattern;
 
@@ -43,27 +40,13 @@ public final class SubCommand extends ClientCommand {
   @Option(names = {"-q", "--quiet"}, description = "no notes on stderr (listening, reconnecting)")
   boolean quiet;
 
-  private final CountDownLatch done = new CountDownLatch(1);
   private final AtomicInteger received = new AtomicInteger();
   private final AtomicInteger printed = new AtomicInteger();
-  private volatile boolean stopping;
-  private volatile boolean closedUnexpectedly;
 
   @Override
   int run() throws InterruptedException {
-    if (count != null && count < 1) throw new CliFailure(Exit.USAGE, "--count must be at least 1");
-    WsmsgClient c = connect(true);
+    WsmsgClient c = connectListening(count);
     Vertx vertx = c.vertx();
-    c.onError(e -> error("the server refused a message: " + e.code() + ": " + e.text()));
-    AtomicBoolean wasLost = new AtomicBoolean();
-    c.onStateChange(s -> {
-      if (s == ConnectionState.RECONNECTING && wasLost.compareAndSet(false, true)) note("the connection was lost; reconnecting");
-      if (s == ConnectionState.CONNECTED && wasLost.compareAndSet(true, false)) note("reconnected");
-      if (s == ConnectionState.CLOSED && !stopping) {
-        closedUnexpectedly = true;
-        done.countDown();
-      }
-    });
     c.onSystemEvent(m -> {
       if ("stopping".equals(m.subject())) note("the server is stopping");
     });
@@ -76,9 +59,7 @@ public final class SubCommand extends ClientCommand {
     note("listening on endpoint " + c.endpoint() + " to channel pattern '" + channelPattern + "', subject pattern '"
         + subjectPattern + "'" + (count != null ? " for " + count + " message" + (count == 1 ? "" : "s") : "")
         + (Interrupts.onInterrupt(done::countDown) ? " (Ctrl-C to stop)" : ""));
-    done.await();
-    stopping = true;
-    if (closedUnexpectedly) throw new CliFailure(Exit.CONNECT, "the connection was closed");
+    awaitDone();
     if (conn.privateEndpoint()) {
       try {
         await(sub.unsubscribe(), conn.timeout.plusSeconds(1)); // the private endpoint stops collecting messages
@@ -108,7 +89,8 @@ public final class SubCommand extends ClientCommand {
     });
   }
 
-  private void note(String s) {
-    if (!quiet) error(s);
+  @Override
+  boolean quiet() {
+    return quiet;
   }
 }

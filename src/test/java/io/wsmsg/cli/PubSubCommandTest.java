@@ -8,7 +8,6 @@ import io.wsmsg.cli.Cli.Background;
 import io.wsmsg.cli.Cli.Result;
 import io.wsmsg.client.BlockingClient;
 import io.wsmsg.client.ClientOptions;
-import io.wsmsg.testkit.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -16,34 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code wsmsg pub} and {@code wsmsg sub} end to end against a real server. */
-class PubSubCommandTest {
-  static TestServer server;
-  static String admin;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-    admin = server.adminToken();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
-  private static String[] cli(String command, String... args) {
-    return Cli.client(server, admin, command, args);
-  }
-
-  private static String fresh(String prefix) {
-    return prefix + "-" + Ulid.fast().toString().toLowerCase();
-  }
-
+class PubSubCommandTest extends CliServerTestBase {
   private static final String TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 
   @Test

@@ -2,43 +2,17 @@ package io.wsmsg.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.f4b6a3.ulid.Ulid;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cli.Cli.Background;
 import io.wsmsg.cli.Cli.Result;
 import io.wsmsg.client.BlockingClient;
 import io.wsmsg.client.ClientOptions;
-import io.wsmsg.testkit.TestServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code wsmsg req} and {@code wsmsg reply} end to end against a real server. */
-class ReqReplyCommandTest {
-  static TestServer server;
-  static String admin;
-
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-    admin = server.adminToken();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
-  private static String[] cli(String command, String... args) {
-    return Cli.client(server, admin, command, args);
-  }
-
-  private static String fresh(String prefix) {
-    return prefix + "-" + Ulid.fast().toString().toLowerCase();
-  }
-
+class ReqReplyCommandTest extends CliServerTestBase {
   /** A generous request timeout: the machine is shared, and a test never waits for it to pass. */
   private static final String T = "20s";
 

@@ -11,7 +11,6 @@ import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,26 +19,11 @@ import org.junit.jupiter.api.Test;
  * unless the endpoint matches {@code endpoints.requeueUnacked}: then they go back to the head
  * of the queue and another node gets them (at least once).
  */
-class AtLeastOnceTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
+class AtLeastOnceTest extends ServerTestBase {
   @BeforeEach
   void start() {
     ts = TestServer.start(new JsonObject().put("endpoints",
         new JsonObject().put("requeueUnacked", new JsonArray().add("jobs*"))));
-  }
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    ts.close();
-  }
-
-  TestNode node(String endpointAndQuery) {
-    TestNode n = ts.node(endpointAndQuery);
-    nodes.add(n);
-    return n;
   }
 
   @Test

@@ -10,29 +10,13 @@ import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * SPEC 4 endpoint queues: priority order, drop-oldest-of-lowest-priority at the bound, TTL,
  * and collecting messages while no node is attached.
  */
-class EndpointQueueTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    if (ts != null) ts.close();
-  }
-
-  TestNode node(String endpointAndQuery) {
-    TestNode n = ts.node(endpointAndQuery);
-    nodes.add(n);
-    return n;
-  }
-
+class EndpointQueueTest extends ServerTestBase {
   /** Receives {@code n} messages, acking each, and returns their data. */
   private static List<Object> receive(TestNode node, int n) {
     List<Object> out = new ArrayList<>();

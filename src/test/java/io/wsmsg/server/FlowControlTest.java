@@ -10,26 +10,10 @@ import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** SPEC 5: ack windows, ack timeout, pause and resume. */
-class FlowControlTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    if (ts != null) ts.close();
-  }
-
-  TestNode node(String endpointAndQuery) {
-    TestNode n = ts.node(endpointAndQuery);
-    nodes.add(n);
-    return n;
-  }
-
+class FlowControlTest extends ServerTestBase {
   private void publish(TestNode pub, String channel, int from, int to) {
     for (int i = from; i < to; i++) pub.publish(channel, "m", i);
   }

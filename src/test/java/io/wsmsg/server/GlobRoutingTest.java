@@ -10,7 +10,6 @@ import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,25 +18,15 @@ import org.junit.jupiter.api.Test;
  * once per message, no echo suppression. Non-matching messages are proven dropped by waiting
  * for the NO_ROUTE counter (events are routed to a system sink so they do not count).
  */
-class GlobRoutingTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
+class GlobRoutingTest extends ServerTestBase {
   @BeforeEach
   void start() {
     ts = TestServer.start();
   }
 
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    ts.close();
-  }
-
+  @Override
   TestNode node(String endpoint) {
-    TestNode n = ts.node(endpoint).autoAck(true);
-    nodes.add(n);
-    return n;
+    return super.node(endpoint).autoAck(true);
   }
 
   /** Publishes each (channel, subject); returns the data (an index) of those expected to arrive. */

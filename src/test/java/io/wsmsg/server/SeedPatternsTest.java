@@ -12,30 +12,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The five messaging patterns of the seed design, over real WebSockets. */
-class SeedPatternsTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
+class SeedPatternsTest extends ServerTestBase {
   @BeforeEach
   void start() {
     ts = TestServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    ts.close();
-  }
-
-  TestNode node(String endpoint) {
-    TestNode n = ts.node(endpoint);
-    nodes.add(n);
-    return n;
   }
 
   @Test

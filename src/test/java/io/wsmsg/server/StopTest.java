@@ -13,10 +13,8 @@ import io.wsmsg.protocol.ErrorCodes;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,22 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@link WsmsgServer#stopped()}.
  */
 @ExtendWith(VertxExtension.class)
-class StopTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
-  @AfterEach
-  void close() {
-    nodes.forEach(TestNode::close);
-    if (ts != null) ts.close();
-  }
-
-  TestNode node(String endpoint) {
-    TestNode n = ts.node(endpoint);
-    nodes.add(n);
-    return n;
-  }
-
+class StopTest extends ServerTestBase {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void stopCommandStopsTheServerCleanly(VertxTestContext ctx) {

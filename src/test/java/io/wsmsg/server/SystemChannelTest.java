@@ -10,7 +10,6 @@ import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,25 +17,10 @@ import org.junit.jupiter.api.Test;
  * SPEC 4 and 6: events and commands on {@code system} reach monitors by subscription, and the
  * system priority (100) and channel priorities order what an endpoint receives.
  */
-class SystemChannelTest {
-  TestServer ts;
-  final List<TestNode> nodes = new ArrayList<>();
-
+class SystemChannelTest extends ServerTestBase {
   @BeforeEach
   void start() {
     ts = TestServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    ts.close();
-  }
-
-  TestNode node(String endpointAndQuery) {
-    TestNode n = ts.node(endpointAndQuery);
-    nodes.add(n);
-    return n;
   }
 
   @Test

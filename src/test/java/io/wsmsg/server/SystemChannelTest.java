@@ -64,10 +64,11 @@ class SystemChannelTest extends ServerTestBase {
     assertThat(sized.get("endpoint.sized").reference()).isEqualTo(size);
 
     byte[] ep = admin.command("endpoint.create", "fresh");
-    Frame epCreated = nextSystem(monitor, "endpoint.created");
+    // the event and the forwarded command travel separately: wait for both
+    Map<String, Frame> epCreatedAll = nextSystemAll(monitor, "endpoint.created", "endpoint.create");
+    Frame epCreated = epCreatedAll.get("endpoint.created");
     assertThat(data(epCreated)).isEqualTo(List.of("fresh"));
     assertThat(epCreated.reference()).isEqualTo(ep);
-    monitor.ack(epCreated);
 
     worker.close();
     List<Frame> seen = new ArrayList<>();

@@ -60,7 +60,8 @@ final class Session {
     this.window = window;
     this.order = requestedOrder != null ? requestedOrder : gateway.config.defaultOrder;
     this.orderFixed = requestedOrder != null;
-    this.orderGraceUntil = orderFixed ? 0 : System.currentTimeMillis() + gateway.config.orderGraceMillis;
+    this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
+        : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
   }
 

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node that names no order gets its first deliveries in the order of its first frame, even
- * when messages were already queued for its endpoint: a legacy client is not sent seed frames.
+ * With delivery.orderGraceSeconds set, a node that names no order gets its first deliveries
+ * in the order of its first frame, even when messages were already queued for its endpoint.
  */
 class OrderGraceTest {
   TestServer ts;
@@ -22,9 +22,14 @@ class OrderGraceTest {
     if (ts != null) ts.close();
   }
 
+  private static TestServer withGrace() {
+    return TestServer.start(new io.vertx.core.json.JsonObject()
+        .put("delivery", new io.vertx.core.json.JsonObject().put("orderGraceSeconds", 0.25)));
+  }
+
   @Test
   void queuedMessagesWaitForALegacyNodesFirstFrame() {
-    ts = TestServer.start();
+    ts = withGrace();
     try (TestNode admin = ts.node("admin")) {
       admin.command("subscribe.channel", "legacy-ep", "news");
       admin.sync("admin");
@@ -42,7 +47,7 @@ class OrderGraceTest {
 
   @Test
   void aSilentNodeStillGetsItsMessagesAfterTheGracePeriodInTheDefaultOrder() {
-    ts = TestServer.start();
+    ts = withGrace();
     try (TestNode admin = ts.node("admin")) {
       admin.command("subscribe.channel", "quiet", "news");
       admin.sync("admin");

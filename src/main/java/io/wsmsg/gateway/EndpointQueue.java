@@ -69,12 +69,7 @@ public final class EndpointQueue {
   /** Drops oldest-of-lowest-priority until within bound; returns how many went. */
   public int trim(int bound) {
     int dropped = 0;
-    while (size > bound) {
-      ArrayDeque<Queued> low = levels[lowest];
-      removed(low.pollFirst());
-      dropped++;
-      if (low.isEmpty()) recomputeBounds();
-    }
+    for (; size > bound; dropped++) dropOldestOfLowest();
     return dropped;
   }
 
@@ -84,13 +79,15 @@ public final class EndpointQueue {
    */
   public int trimBytes(long nodeLimit) {
     int dropped = 0;
-    while (nodeBytes[0] > nodeLimit && size > 0) {
-      ArrayDeque<Queued> low = levels[lowest];
-      removed(low.pollFirst());
-      dropped++;
-      if (low.isEmpty()) recomputeBounds();
-    }
+    for (; nodeBytes[0] > nodeLimit && size > 0; dropped++) dropOldestOfLowest();
     return dropped;
+  }
+
+  /** The drop policy of a full queue: the oldest message of the lowest priority present. */
+  private void dropOldestOfLowest() {
+    ArrayDeque<Queued> low = levels[lowest];
+    removed(low.pollFirst());
+    if (low.isEmpty()) recomputeBounds();
   }
 
   /** The next message by priority, or null. Does not look at TTL: see {@link #expire}. */

@@ -353,13 +353,18 @@ public final class GatewayVerticle extends AbstractVerticle {
     return done.future();
   }
 
-  private Future<Void> runHere(Runnable r) {
-    Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> {
-      r.run();
-      p.complete();
-    });
+  /** Runs {@code work} on this gateway's event loop, where its state lives, and returns its result. */
+  private <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> p.complete(work.get()));
     return p.future();
+  }
+
+  private Future<Void> runHere(Runnable r) {
+    return onLoop(() -> {
+      r.run();
+      return null;
+    });
   }
 
   /** One endpoint as the status page shows it. */
@@ -367,28 +372,24 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   /** Every endpoint this gateway owns, for the status page. */
   public Future<List<EndpointStatus>> endpointStatus() {
-    Promise<List<EndpointStatus>> p = Promise.promise();
-    context.runOnContext(v -> {
+    return onLoop(() -> {
       List<EndpointStatus> out = new ArrayList<>();
       for (Endpoint ep : endpoints.values()) {
         int inFlight = 0;
         for (Session s : ep.nodes) inFlight += s.inFlight.size();
         out.add(new EndpointStatus(ep.name, ep.queue.size(), ep.nodes.size(), inFlight));
       }
-      p.complete(out);
+      return out;
     });
-    return p.future();
   }
 
   /** Queue depth of every endpoint this gateway owns, for status, snapshots and tests. */
   public Future<Map<String, Integer>> queueDepths() {
-    Promise<Map<String, Integer>> p = Promise.promise();
-    context.runOnContext(v -> {
+    return onLoop(() -> {
       Map<String, Integer> m = new HashMap<>();
       endpoints.forEach((k, ep) -> m.put(k, ep.queue.size()));
-      p.complete(m);
+      return m;
     });
-    return p.future();
   }
 
   // ---- persistence ----
@@ -405,8 +406,7 @@ public final class GatewayVerticle extends AbstractVerticle {
    * references, the frames are shared.
    */
   public Future<Map<String, List<Queued>>> freezeAndCapture() {
-    Promise<Map<String, List<Queued>>> p = Promise.promise();
-    context.runOnContext(v -> {
+    return onLoop(() -> {
       frozen = true;
       Map<String, List<Queued>> out = new HashMap<>();
       for (Endpoint ep : endpoints.values()) {
@@ -417,8 +417,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         list.addAll(ep.queue.toList());
         if (!list.isEmpty()) out.put(ep.name, list);
       }
-      p.complete(out);
+      return out;
     });
-    return p.future();
   }
 }

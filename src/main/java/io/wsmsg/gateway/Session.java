@@ -15,6 +15,7 @@ import io.wsmsg.protocol.Uid;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
+import io.wsmsg.registry.RegistryVerticle;
 import java.util.List;
 import java.util.Map;
 
@@ -105,12 +106,10 @@ final class Session {
       sendError(ErrorCodes.STOPPING, "the server is stopping and takes no new messages", f.uid());
     } else if (!identity.permissions().mayPublish(f.channel())) {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
-    } else if (!gateway.registry.hasChannel(f.channel())
-        && gateway.registry.channelCount() >= gateway.config.maxChannels) {
-      sendError(ErrorCodes.LIMIT, "the server holds its maximum of " + gateway.config.maxChannels
-          + " channels (limits.maxChannels); channel " + f.channel() + " was not created", f.uid());
     } else {
-      gateway.publish(f);
+      String refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+      if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
+      else gateway.publish(f);
     }
   }
 

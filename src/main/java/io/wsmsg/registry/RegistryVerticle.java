@@ -106,12 +106,20 @@ public final class RegistryVerticle extends AbstractVerticle {
     return RegistryReply.OK;
   }
 
+  /**
+   * Why a new channel cannot be created now, or null when it can: one rule for the publish
+   * path (checked on the gateway) and for commands (checked here).
+   */
+  public static String channelRefusal(Registry registry, ServerConfig config, String name) {
+    if (registry.hasChannel(name) || registry.channelCount() < config.maxChannels) return null;
+    return "the server holds its maximum of " + config.maxChannels + " channels (limits.maxChannels); channel "
+        + name + " was not created";
+  }
+
   private RegistryReply ensureChannel(String name, byte[] cause) {
     if (registry.hasChannel(name)) return RegistryReply.OK;
-    if (registry.channelCount() >= config.maxChannels) {
-      return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxChannels
-          + " channels (limits.maxChannels); channel " + name + " was not created");
-    }
+    String refusal = channelRefusal(registry, config, name);
+    if (refusal != null) return new RegistryReply(ErrorCodes.LIMIT, refusal);
     registry.putChannel(name, new ChannelSettings(config.channelSize, config.channelPriority));
     events.publish("channel.created", List.of(name), cause);
     return RegistryReply.OK;

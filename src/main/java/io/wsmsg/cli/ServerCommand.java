@@ -1,6 +1,8 @@
 package io.wsmsg.cli;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.cluster.ClusterSetup;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.server.WsmsgServer;
 import java.nio.file.Path;
@@ -19,19 +21,42 @@ public final class ServerCommand implements Runnable {
   @Option(names = {"-p", "--port"}, description = "WebSocket port (overrides the file and WSMSG_PORT)")
   Integer port;
 
+  @Option(names = "--cluster", description = "Join a cluster (Hazelcast, see cluster.xml) instead of running standalone;"
+      + " same as cluster.enabled in the file or WSMSG_CLUSTER=true")
+  boolean cluster;
+
   @Override
   public void run() {
     ServerConfig loaded;
     try {
       loaded = ServerConfig.load(config, System.getenv());
       if (port != null) loaded = ServerConfig.of(loaded.json.copy().put("port", port));
+      if (cluster) {
+        JsonObject j = loaded.json.copy();
+        j.getJsonObject("cluster").put("enabled", true);
+        loaded = ServerConfig.of(j);
+      }
     } catch (Exception e) {
       System.err.println("wsmsg: cannot use the configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
     final ServerConfig cfg = loaded;
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx;
+    if (cfg.clusterEnabled) {
+      System.out.println("wsmsg: joining cluster \"" + cfg.clusterName + "\" on " + cfg.clusterHost + ":" + cfg.clusterPort
+          + " (members " + String.join(", ", cfg.clusterMembers) + ")");
+      try {
+        vertx = ClusterSetup.start(cfg).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        Throwable c = e.getCause() != null ? e.getCause() : e;
+        System.err.println("wsmsg: could not join the cluster: " + c.getMessage());
+        System.exit(1);
+        return;
+      }
+    } else {
+      vertx = Vertx.vertx();
+    }
     CountDownLatch done = new CountDownLatch(1);
     WsmsgServer server;
     try {

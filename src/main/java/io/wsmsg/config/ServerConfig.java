@@ -70,6 +70,19 @@ public final class ServerConfig {
 
   public final long stopGraceMillis;
 
+  public final boolean clusterEnabled;
+  public final String clusterName;
+  /** Hazelcast XML; when the file does not exist, the copy bundled in the jar is used. */
+  public final String clusterConfigFile;
+  /** Interface Hazelcast and the event bus bind to; 0.0.0.0 binds all (then publicHost is required). */
+  public final String clusterHost;
+  /** Address other members reach this one at (containers); null = clusterHost. */
+  public final String clusterPublicHost;
+  public final int clusterPort;
+  public final List<String> clusterMembers;
+  public final int clusterEventBusPort;
+  public final long handoffTimeoutMillis;
+
   private ServerConfig(JsonObject j) {
     this.json = j;
     host = string(j, "", "host", false);
@@ -150,6 +163,29 @@ public final class ServerConfig {
     pingTimeoutMillis = millis(p, "ping.", "timeoutSeconds");
 
     stopGraceMillis = intIn(j.getJsonObject("stop"), "stop.", "graceMillis", 0, Integer.MAX_VALUE);
+
+    JsonObject cl = j.getJsonObject("cluster");
+    Object ce = cl.getValue("enabled");
+    if (!(ce instanceof Boolean)) throw new IllegalArgumentException("cluster.enabled must be true or false");
+    clusterEnabled = (Boolean) ce;
+    clusterName = string(cl, "cluster.", "name", false);
+    clusterConfigFile = string(cl, "cluster.", "configFile", false);
+    clusterHost = string(cl, "cluster.", "host", false);
+    clusterPublicHost = string(cl, "cluster.", "publicHost", true);
+    clusterPort = intIn(cl, "cluster.", "port", 1, 65535);
+    clusterMembers = strings(cl.getJsonArray("members"), "cluster.members");
+    for (String member : clusterMembers) {
+      if (member.isBlank() || member.matches(".*:\\d+-\\d+")) {
+        throw new IllegalArgumentException("cluster.members entries are host or host:port, one per member, not \"" + member + "\"");
+      }
+    }
+    if (clusterEnabled && clusterMembers.isEmpty()) throw new IllegalArgumentException("cluster.members must list at least one member");
+    if (clusterEnabled && ("0.0.0.0".equals(clusterHost) || "::".equals(clusterHost)) && clusterPublicHost == null) {
+      throw new IllegalArgumentException("cluster.host " + clusterHost + " binds every interface: set cluster.publicHost"
+          + " (WSMSG_CLUSTER_PUBLIC_HOST) to the address the other members reach this one at");
+    }
+    clusterEventBusPort = intIn(cl, "cluster.", "eventBusPort", 0, 65535);
+    handoffTimeoutMillis = millis(cl, "cluster.", "handoffTimeoutSeconds");
   }
 
   /** The built-in defaults (identical to conf/standalone.json). */
@@ -197,6 +233,26 @@ public final class ServerConfig {
     }
     if (env.containsKey("WSMSG_AUTH_MODE")) j.getJsonObject("auth").put("mode", env.get("WSMSG_AUTH_MODE"));
     if (env.containsKey("WSMSG_JWT_SECRET")) j.getJsonObject("auth").put("hs256Secret", env.get("WSMSG_JWT_SECRET"));
+    JsonObject cl = j.getJsonObject("cluster");
+    if (env.containsKey("WSMSG_CLUSTER")) {
+      String v = env.get("WSMSG_CLUSTER").trim().toLowerCase(java.util.Locale.ROOT);
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new IllegalArgumentException("WSMSG_CLUSTER must be true or false, not \"" + env.get("WSMSG_CLUSTER") + "\"");
+      }
+      cl.put("enabled", Boolean.parseBoolean(v));
+    }
+    if (env.containsKey("WSMSG_CLUSTER_NAME")) cl.put("name", env.get("WSMSG_CLUSTER_NAME"));
+    if (env.containsKey("WSMSG_CLUSTER_HOST")) cl.put("host", env.get("WSMSG_CLUSTER_HOST"));
+    if (env.containsKey("WSMSG_CLUSTER_PUBLIC_HOST")) cl.put("publicHost", env.get("WSMSG_CLUSTER_PUBLIC_HOST"));
+    if (env.containsKey("WSMSG_CLUSTER_PORT")) cl.put("port", parseInt("WSMSG_CLUSTER_PORT", env.get("WSMSG_CLUSTER_PORT")));
+    if (env.containsKey("WSMSG_CLUSTER_MEMBERS")) {
+      JsonArray members = new JsonArray();
+      for (String m : env.get("WSMSG_CLUSTER_MEMBERS").split("[,\\s]+")) if (!m.isBlank()) members.add(m.trim());
+      cl.put("members", members);
+    }
+    if (env.containsKey("WSMSG_CLUSTER_EVENT_BUS_PORT")) {
+      cl.put("eventBusPort", parseInt("WSMSG_CLUSTER_EVENT_BUS_PORT", env.get("WSMSG_CLUSTER_EVENT_BUS_PORT")));
+    }
   }
 
   private static int parseInt(String name, String v) {

@@ -11,7 +11,7 @@ import java.util.List;
 final class Endpoint {
   final String name;
   final EndpointQueue queue;
-  final List<Session> nodes = new ArrayList<>();
+  final List<Consumer> nodes = new ArrayList<>();
   /** Put unacknowledged messages of a departing node back at the head of the queue. */
   final boolean requeueUnacked;
   /** Queued messages older than this are dropped, never delivered (0 = no TTL). */
@@ -27,11 +27,33 @@ final class Endpoint {
     this.counters = counters;
   }
 
-  void attach(Session s) {
+  void attach(Consumer s) {
     nodes.add(s);
   }
 
-  void detach(Session s) {
+  /**
+   * A node is gone (disconnected, or its gateway's member left): its unacknowledged
+   * deliveries go back to the head of the queue if this endpoint requeues, else they are lost
+   * (at most once).
+   */
+  void release(Consumer c, int size) {
+    detach(c);
+    InFlightTable inFlight = c.inFlight();
+    if (inFlight.size() > 0) {
+      if (requeueUnacked) {
+        java.util.List<Queued> held = inFlight.held();
+        for (int i = held.size() - 1; i >= 0; i--) queue.offerFirst(held.get(i));
+        int dropped = queue.trim(size);
+        if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+      } else {
+        counters.drop(Counters.Drop.DISCONNECTED, inFlight.size());
+      }
+      inFlight.clear();
+    }
+    dispatch();
+  }
+
+  void detach(Consumer s) {
     int i = nodes.indexOf(s);
     if (i < 0) return;
     nodes.remove(i);
@@ -47,18 +69,18 @@ final class Endpoint {
       if (expired > 0) counters.drop(Counters.Drop.TTL, expired);
     }
     while (!queue.isEmpty()) {
-      Session s = nextReady();
+      Consumer s = nextReady();
       if (s == null) return;
       s.deliver(queue.poll());
     }
   }
 
   /** The next ready node after the last one served, or null. */
-  private Session nextReady() {
+  private Consumer nextReady() {
     int n = nodes.size();
     for (int k = 0; k < n; k++) {
       int i = (next + k) % n;
-      Session s = nodes.get(i);
+      Consumer s = nodes.get(i);
       if (s.ready()) {
         next = (i + 1) % n;
         return s;

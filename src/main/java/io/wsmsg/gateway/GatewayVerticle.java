@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.wsmsg.auth.AuthException;
 import io.wsmsg.auth.Authenticator;
 import io.wsmsg.auth.Identity;
+import io.wsmsg.cluster.Claims;
+import io.wsmsg.cluster.Membership;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.metrics.Counters;
@@ -57,8 +59,12 @@ public final class GatewayVerticle extends AbstractVerticle {
   /** Set when the state is captured for the snapshot: nothing more leaves the queues. */
   boolean frozen;
 
+  /** Endpoint ownership and the traffic to other members' gateways (idle when standalone). */
+  final ClusterLink link;
+
   public GatewayVerticle(ServerConfig config, Registry registry, ChannelRouters routers, Authenticator authenticator,
-      EventSink events, Counters counters, Runnable onStopRequest) {
+      EventSink events, Counters counters, Runnable onStopRequest, Membership membership, Claims claims) {
+    this.link = new ClusterLink(this, membership, claims, onStopRequest);
     this.config = config;
     this.registry = registry;
     this.routers = routers;
@@ -85,7 +91,12 @@ public final class GatewayVerticle extends AbstractVerticle {
         .setMaxWebSocketMessageSize(config.maxFrameBytes)
         .setTcpNoDelay(true);
     server = vertx.createHttpServer(opts).requestHandler(this::onRequest);
-    server.listen().<Void>mapEmpty().onComplete(started);
+    link.start().compose(v -> server.listen()).<Void>mapEmpty().onComplete(started);
+  }
+
+  @Override
+  public void stop() {
+    link.close();
   }
 
   /** The port actually bound (useful with port 0). */
@@ -203,8 +214,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void attach(ServerWebSocket ws, String endpointName, Identity id, int window, WireOrder order) {
-    Endpoint ep = endpoint(endpointName);
-    Session s = new Session(this, ws, ep, id, window, order);
+    Session s = new Session(this, ws, endpointName, id, window, order);
     sessions.add(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);
@@ -219,15 +229,15 @@ public final class GatewayVerticle extends AbstractVerticle {
         s.close((short) 4001, "token expired");
       });
     }
-    ep.attach(s);
+    link.attach(s);
     if (!registry.hasEndpoint(endpointName)) {
       vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null));
+          new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), io.wsmsg.router.Outbound.LOCAL);
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
-    if (s.orderGraceUntil > 0) vertx.setTimer(config.orderGraceMillis + 1, t -> ep.dispatch());
-    ep.dispatch();
+    if (s.orderGraceUntil > 0) vertx.setTimer(config.orderGraceMillis + 1, t -> s.kick());
+    s.kick();
   }
 
   /**
@@ -247,7 +257,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       return;
     }
     String why = code == 1009 ? "a message larger than " + config.maxFrameBytes + " bytes" : "a malformed WebSocket frame";
-    log.info("closing node " + s.nodeId + " on endpoint " + s.endpoint.name + ": it sent " + why);
+    log.info("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": it sent " + why);
     s.close(code, code == 1009 ? "message too big" : "protocol error");
   }
 
@@ -255,9 +265,21 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (!sessions.remove(s)) return;
     counters.connections.decrementAndGet();
     s.onClosed();
-    events.publish("node.left", List.of(s.endpoint.name, s.nodeId), null);
+    link.forget(s);
+    events.publish("node.left", List.of(s.endpointName, s.nodeId), null);
   }
 
+  /** Names of the endpoints this gateway owns (holds the queue of). */
+  java.util.Collection<String> endpointNames() {
+    return endpoints.keySet();
+  }
+
+  /** Forgets an owned endpoint (it moved to another member); its queue is the caller's. */
+  Endpoint removeEndpoint(String name) {
+    return endpoints.remove(name);
+  }
+
+  /** The endpoint this gateway owns by that name, created on first use. */
   Endpoint endpoint(String name) {
     Endpoint ep = endpoints.get(name);
     if (ep == null) {
@@ -277,25 +299,43 @@ public final class GatewayVerticle extends AbstractVerticle {
       // The event's reference is nil: a publish is not a command, and referencing its uid would
       // hand the event to message subscriptions waiting for replies to that publish (RPC).
       vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null));
+          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null), io.wsmsg.router.Outbound.LOCAL);
     }
     routers.submit(f);
   }
 
   private void deliver(Delivery d) {
-    long now = System.currentTimeMillis();
+    java.util.List<String> moved = null;
     for (String name : d.endpoints()) {
-      Endpoint ep = endpoint(name);
-      int dropped = ep.queue.offer(new Queued(d.frame(), d.priority(), now), registry.endpointSize(name));
-      if (queuedBytes[0] > config.maxQueuedBytes) dropped += ep.queue.trimBytes(config.maxQueuedBytes);
-      if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
-      ep.dispatch();
+      if (link.owns(name)) {
+        enqueue(name, d.frame(), d.priority());
+      } else {
+        if (moved == null) moved = new ArrayList<>();
+        moved.add(name);
+      }
     }
+    // the owner changed after the router looked: pass those on as if they came from a router
+    if (moved != null) {
+      for (String name : moved) {
+        vertx.eventBus().send(io.wsmsg.cluster.PeerWire.gatewayAddress(link.ownerFor(name)),
+            io.wsmsg.cluster.ClusterOutbound.deliver(d.frame(), List.of(name), d.priority(), 1));
+      }
+    }
+  }
+
+  /** Puts a routed message into an endpoint queue this gateway owns, and delivers what it can. */
+  void enqueue(String name, Frame frame, int priority) {
+    Endpoint ep = endpoint(name);
+    int dropped = ep.queue.offer(new Queued(frame, priority, System.currentTimeMillis()), registry.endpointSize(name));
+    if (queuedBytes[0] > config.maxQueuedBytes) dropped += ep.queue.trimBytes(config.maxQueuedBytes);
+    if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+    ep.dispatch();
   }
 
   private void sweepAcks() {
     long now = System.currentTimeMillis();
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
+    link.expireAcks(now);
   }
 
   /** Drops expired messages, and trims queues whose endpoint was sized below its depth. */
@@ -319,7 +359,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (Session s : new ArrayList<>(sessions)) {
       long idle = now - s.lastSeen;
       if (idle >= config.pingIntervalMillis + config.pingTimeoutMillis) {
-        log.info("closing node " + s.nodeId + " on endpoint " + s.endpoint.name + ": no answer to pings for "
+        log.info("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": no answer to pings for "
             + idle / 1000 + " s");
         s.close((short) 1001, "no pong");
       } else if (idle >= config.pingIntervalMillis) {
@@ -331,8 +371,9 @@ public final class GatewayVerticle extends AbstractVerticle {
   // ---- stopping ----
 
   void requestStop(String why) {
-    log.info("stop requested by " + why);
-    onStopRequest.run();
+    log.info("stop requested by " + why + (link.clustered() ? ": stopping every member of the cluster" : ""));
+    if (link.clustered()) link.stopAll(); // every member (this one too) stops and persists its share
+    else onStopRequest.run();
   }
 
   /** Step one of a graceful stop: refuse new publishes, tell every node. */
@@ -376,7 +417,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       List<EndpointStatus> out = new ArrayList<>();
       for (Endpoint ep : endpoints.values()) {
         int inFlight = 0;
-        for (Session s : ep.nodes) inFlight += s.inFlight.size();
+        for (Consumer c : ep.nodes) inFlight += c.inFlight().size();
         out.add(new EndpointStatus(ep.name, ep.queue.size(), ep.nodes.size(), inFlight));
       }
       return out;
@@ -393,6 +434,44 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   // ---- persistence ----
+
+  /**
+   * A graceful leave from a cluster: deliveries stop, and each owned endpoint goes with its
+   * queue to the member that takes it over. Completes with the queues nobody took (they go
+   * into the snapshot).
+   */
+  public Future<Map<String, List<Queued>>> handOffAll() {
+    Promise<Map<String, List<Queued>>> p = Promise.promise();
+    context.runOnContext(v -> {
+      frozen = true;
+      link.handOffAll().onComplete(p);
+    });
+    return p.future();
+  }
+
+  /** The member owning an endpoint (null when nobody has claimed it yet); any thread. */
+  public String ownerOf(String endpoint) {
+    return link.clustered() ? link.claims.owner(endpoint) : link.self;
+  }
+
+  /** True when this gateway is part of a cluster with at least one other member. */
+  public boolean hasPeers() {
+    return link.clustered() && link.membership.members().size() > 1;
+  }
+
+  /** Membership and ownership figures for the status page. */
+  public Future<Map<String, Object>> clusterStatus() {
+    return onLoop(() -> {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("mode", link.clustered() ? "clustered" : "standalone");
+      m.put("member", link.self);
+      m.put("members", link.membership.members());
+      m.put("ownedEndpoints", endpoints.size());
+      m.put("knownOwners", link.claims.size());
+      m.put("remoteNodesServed", link.remoteNodeCount());
+      return m;
+    });
+  }
 
   /** Before deployment only: puts a restored message at the tail of its endpoint queue. */
   public void restoreQueued(String endpointName, Queued q) {
@@ -412,7 +491,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       for (Endpoint ep : endpoints.values()) {
         List<Queued> list = new ArrayList<>();
         if (ep.requeueUnacked) {
-          for (Session s : ep.nodes) list.addAll(s.inFlight.held());
+          for (Consumer c : ep.nodes) list.addAll(c.inFlight().held());
         }
         list.addAll(ep.queue.toList());
         if (!list.isEmpty()) out.put(ep.name, list);

@@ -24,12 +24,18 @@ import java.util.Map;
  * to channel routers and commands to {@link Commands}; receives deliveries from its endpoint
  * within its ack window. Everything here runs on the gateway's event loop.
  */
-final class Session {
+final class Session implements Consumer {
   final GatewayVerticle gateway;
   final ServerWebSocket ws;
   final byte[] nodeUid = Ulids.next();
   final String nodeId = Ulids.toText(nodeUid);
-  final Endpoint endpoint;
+  final String endpointName;
+  /** The endpoint when this gateway owns it; null while it is served by another member ({@link #owner}). */
+  Endpoint endpoint;
+  /** The member whose gateway owns the endpoint and serves this node, when that is not this gateway. */
+  String owner;
+  /** The owner was told the socket is congested (remote service only). */
+  private boolean toldCongested;
   final Identity identity;
   final int window;
   private WireOrder order;
@@ -52,11 +58,11 @@ final class Session {
   private int errorIndex;
   long expiryTimer = -1;
 
-  Session(GatewayVerticle gateway, ServerWebSocket ws, Endpoint endpoint, Identity identity, int window,
+  Session(GatewayVerticle gateway, ServerWebSocket ws, String endpointName, Identity identity, int window,
       WireOrder requestedOrder) {
     this.gateway = gateway;
     this.ws = ws;
-    this.endpoint = endpoint;
+    this.endpointName = endpointName;
     this.identity = identity;
     this.window = window;
     this.order = requestedOrder != null ? requestedOrder : gateway.config.defaultOrder;
@@ -85,7 +91,7 @@ final class Session {
     if (!orderFixed) {
       order = f.order();
       orderFixed = true;
-      gateway.getVertx().runOnContext(v -> endpoint.dispatch()); // deliveries held for the order may go now
+      gateway.getVertx().runOnContext(v -> kick()); // deliveries held for the order may go now
     }
     gateway.counters.messagesIn.increment();
     if (Registry.SYSTEM.equals(f.channel())) {
@@ -119,14 +125,31 @@ final class Session {
    * Ready for another delivery: attached, not paused, window not full, socket draining, and
    * its element order known (or the grace period for learning it over).
    */
-  boolean ready() {
+  @Override
+  public boolean ready() {
     if (!orderFixed && System.currentTimeMillis() < orderGraceUntil) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
     return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
         && !ws.writeQueueFull();
   }
 
-  void deliver(Queued q) {
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  @Override
+  public InFlightTable inFlight() {
+    return inFlight;
+  }
+
+  /** Lets the owning endpoint deliver again, if this gateway owns it. */
+  void kick() {
+    if (endpoint != null) endpoint.dispatch();
+  }
+
+  @Override
+  public void deliver(Queued q) {
     Frame f = q.frame();
     long now = System.currentTimeMillis();
     inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
@@ -135,11 +158,43 @@ final class Session {
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
     gateway.counters.messagesOut.increment();
     if (ws.writeQueueFull()) {
-      ws.drainHandler(v -> endpoint.dispatch());
+      ws.drainHandler(v -> kick());
     }
   }
 
+  /**
+   * A delivery from the owning gateway on another member: flow control is kept there, so
+   * this only writes, in this node's element order, and reports congestion.
+   */
+  void deliverFromOwner(byte[] raw) {
+    if (closed || closing || ws.isClosed()) return;
+    Frame f;
+    try {
+      f = FrameCodec.decode(raw);
+    } catch (ProtocolException e) {
+      return; // it was decoded once already at the publishing gateway
+    }
+    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
+    gateway.counters.messagesOut.increment();
+    if (ws.writeQueueFull() && !toldCongested) {
+      toldCongested = true;
+      gateway.link.flow(this, true);
+      ws.drainHandler(v -> {
+        toldCongested = false;
+        if (owner != null) gateway.link.flow(this, false);
+      });
+    }
+  }
+
+  boolean congested() {
+    return toldCongested;
+  }
+
   void ack(byte[] reference) {
+    if (endpoint == null) {
+      if (owner != null) gateway.link.ack(this, reference);
+      return;
+    }
     InFlightTable.Entry done = inFlight.ack(Uid.of(reference));
     if (done != null) {
       gateway.counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -153,7 +208,7 @@ final class Session {
     int n = inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
     if (n > 0) {
       gateway.counters.drop(Counters.Drop.ACK_TIMEOUT, n);
-      endpoint.dispatch();
+      kick();
     }
     return n;
   }
@@ -177,7 +232,7 @@ final class Session {
     errorTimes[errorIndex] = now;
     errorIndex = (errorIndex + 1) % errorTimes.length;
     if (oldest != 0 && now - oldest < gateway.config.errorWindowMillis) {
-      gateway.log.warning("closing node " + nodeId + " on endpoint " + endpoint.name + " from "
+      gateway.log.warning("closing node " + nodeId + " on endpoint " + endpointName + " from "
           + ws.remoteAddress() + ": " + errorTimes.length + " refused messages within "
           + gateway.config.errorWindowMillis + " ms");
       close((short) 1008, "too many refused messages");
@@ -186,11 +241,13 @@ final class Session {
 
   void pauseDeliveries() {
     paused = true;
+    if (owner != null) gateway.link.flow(this, toldCongested);
   }
 
   void resumeDeliveries() {
     paused = false;
-    endpoint.dispatch();
+    if (owner != null) gateway.link.flow(this, toldCongested);
+    kick();
   }
 
   void close(short code, String reason) {
@@ -204,23 +261,12 @@ final class Session {
     if (closed) return;
     closed = true;
     if (expiryTimer >= 0) gateway.getVertx().cancelTimer(expiryTimer);
-    endpoint.detach(this);
-    if (inFlight.size() > 0) {
-      if (endpoint.requeueUnacked) {
-        List<Queued> held = inFlight.held();
-        for (int i = held.size() - 1; i >= 0; i--) endpoint.queue.offerFirst(held.get(i));
-        int dropped = endpoint.queue.trim(gateway.registry.endpointSize(endpoint.name));
-        if (dropped > 0) gateway.counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
-      } else {
-        gateway.counters.drop(Counters.Drop.DISCONNECTED, inFlight.size());
-      }
-      inFlight.clear();
-    }
-    endpoint.dispatch();
+    if (endpoint != null) endpoint.release(this, gateway.registry.endpointSize(endpointName));
+    else if (owner != null) gateway.link.detach(this);
   }
 
   Map<String, Object> describe() {
-    return Map.of("node", nodeId, "endpoint", endpoint.name, "subject", identity.subject(), "window", window,
+    return Map.of("node", nodeId, "endpoint", endpointName, "subject", identity.subject(), "window", window,
         "inFlight", inFlight.size(), "paused", paused, "order", order.wireName());
   }
 }

@@ -98,7 +98,7 @@ public final class ManagementVerticle extends AbstractVerticle {
   }
 
   private void status(RoutingContext rc) {
-    gateway.endpointStatus().onComplete(ar -> {
+    gateway.clusterStatus().onComplete(cl -> gateway.endpointStatus().onComplete(ar -> {
       JsonObject node = new JsonObject()
           .put("id", nodeId)
           .put("startedAt", startedAt.toString())
@@ -128,10 +128,12 @@ public final class ManagementVerticle extends AbstractVerticle {
               .put("queued", s.queued()).put("nodes", s.nodes()).put("inFlight", s.inFlight());
         }
       }
+      boolean clustered = cl.succeeded() && "clustered".equals(cl.result().get("mode"));
+      if (clustered) eps.forEach((name, j) -> j.put("owner", gateway.ownerOf(name)));
       eps.values().forEach(endpoints::add);
       JsonObject body = new JsonObject()
           .put("node", node)
-          .put("cluster", new JsonObject().put("mode", "standalone").put("members", 1))
+          .put("cluster", cl.succeeded() ? new JsonObject(cl.result()) : new JsonObject().put("mode", "unknown"))
           .put("connections", counters.connections.get())
           .put("messages", messages)
           .put("channelQueueDepth", routers.totalDepth())
@@ -140,7 +142,7 @@ public final class ManagementVerticle extends AbstractVerticle {
           .put("channels", channels)
           .put("endpoints", endpoints);
       json(rc, 200, body);
-    });
+    }));
   }
 
   private static void json(RoutingContext rc, int status, JsonObject body) {

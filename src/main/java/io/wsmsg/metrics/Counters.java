@@ -27,7 +27,9 @@ public final class Counters {
     /** Delivered but not acknowledged within the ack timeout. */
     ACK_TIMEOUT,
     /** Delivered, not acknowledged, and the node disconnected (at most once). */
-    DISCONNECTED
+    DISCONNECTED,
+    /** In a cluster: the member owning its endpoint kept changing or could not be reached. */
+    UNREACHABLE
   }
 
   public final LongAdder messagesIn = new LongAdder();

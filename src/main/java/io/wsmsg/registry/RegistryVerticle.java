@@ -14,7 +14,17 @@ import io.wsmsg.registry.RegistryCommand.SubscribeChannel;
 import io.wsmsg.registry.RegistryCommand.SubscribeMessage;
 import io.wsmsg.registry.RegistryCommand.UnsubscribeChannel;
 import io.wsmsg.registry.RegistryCommand.UnsubscribeMessage;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.PeerWire;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * The single writer of the {@link Registry}: applies subscription and settings commands in
@@ -24,22 +34,136 @@ import java.util.List;
  */
 public final class RegistryVerticle extends AbstractVerticle {
   public static final String ADDRESS = "wsmsg.registry";
+  private static final Logger LOG = Logger.getLogger(RegistryVerticle.class.getName());
 
   private final Registry registry;
   private final ServerConfig config;
   private final EventSink events;
+  private final Membership membership;
+  /** Applying a command another member already applied: no limits, no events. */
+  private boolean replica;
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
+    this(registry, config, events, null);
+  }
+
+  /** With a clustered {@code membership}, every command is replicated to every member. */
+  public RegistryVerticle(Registry registry, ServerConfig config, EventSink events, Membership membership) {
     this.registry = registry;
     this.config = config;
     this.events = events;
+    this.membership = membership;
   }
 
   @Override
   public void start(Promise<Void> started) {
     vertx.eventBus().<RegistryCommand>localConsumer(ADDRESS, this::handle);
     vertx.setPeriodic(1000, id -> registry.messageSubscriptions().expire(System.currentTimeMillis()));
-    started.complete();
+    if (!clustered()) {
+      started.complete();
+      return;
+    }
+    boolean restored = registry.endpointCount() > 0 || registry.subscriptions().size() > 0;
+    MessageConsumer<Buffer> peer = vertx.eventBus().consumer(PeerWire.registryAddress(membership.self()), this::onPeer);
+    membership.listen(new Membership.Listener() {
+      @Override
+      public void joined(String member) {}
+
+      @Override
+      public void left(String member) {}
+
+      @Override
+      public void merged() {
+        // after a partition each side may hold what the other lacks: both send everything
+        vertx.runOnContext(v -> pushAll());
+      }
+    });
+    peer.completion()
+        .compose(v -> pullFromPeer(30))
+        .onComplete(ar -> {
+          if (restored) pushAll(); // this member's snapshot may hold what the others lack
+          started.complete();
+        });
+  }
+
+  private boolean clustered() {
+    return membership != null && membership.clustered();
+  }
+
+  /** A joining member copies the registry of the oldest other member (nothing when alone). */
+  private Future<Void> pullFromPeer(int attemptsLeft) {
+    List<String> others = new ArrayList<>(membership.members());
+    others.remove(membership.self());
+    if (others.isEmpty()) return Future.succeededFuture();
+    String from = others.get(0);
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    return vertx.eventBus().<Buffer>request(PeerWire.registryAddress(from), ask, new DeliveryOptions().setSendTimeout(10_000))
+        .map(reply -> {
+          List<RegistryCommand> all = RegistryCodec.decode(reply.body().getBytes(), 0, reply.body().length());
+          for (RegistryCommand c : all) applyReplica(c);
+          LOG.info("copied the registry from member " + from + ": " + registry.subscriptions().size() + " subscriptions, "
+              + registry.endpointCount() + " endpoints, " + registry.channelCount() + " channels");
+          return (Void) null;
+        })
+        .recover(e -> {
+          if (attemptsLeft <= 0) {
+            LOG.warning("could not copy the registry from member " + from + " (" + e.getMessage()
+                + "); starting with what this member has, later changes still arrive");
+            return Future.succeededFuture();
+          }
+          Promise<Void> later = Promise.promise();
+          vertx.setTimer(200, t -> pullFromPeer(attemptsLeft - 1).onComplete(later));
+          return later.future();
+        });
+  }
+
+  /** Sends this member's whole registry to every other member (they merge it in). */
+  private void pushAll() {
+    byte[] dump = RegistryCodec.encode(RegistryCodec.dump(registry));
+    replicate(dump);
+  }
+
+  private void onPeer(Message<Buffer> msg) {
+    Buffer b = msg.body();
+    byte type = b.getByte(0);
+    if (type == PeerWire.DUMP) {
+      msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
+    } else if (type == PeerWire.REPLICATE) {
+      try {
+        for (RegistryCommand c : RegistryCodec.decode(b.getBytes(), 1, b.length() - 1)) applyReplica(c);
+      } catch (RuntimeException e) {
+        LOG.warning("ignored a registry update from another member that could not be read: " + e.getMessage());
+      }
+      msg.reply(Buffer.buffer("ok"));
+    }
+  }
+
+  /**
+   * Sends commands to every other member and completes when all have applied them (or
+   * failed: a member that does not answer within a second is leaving or gone, and one that
+   * joins later copies the whole registry).
+   */
+  private Future<Void> replicate(byte[] encoded) {
+    List<String> others = new ArrayList<>(membership.members());
+    others.remove(membership.self());
+    if (others.isEmpty()) return Future.succeededFuture();
+    Buffer msg = Buffer.buffer(encoded.length + 1).appendByte(PeerWire.REPLICATE).appendBytes(encoded);
+    List<Future<Void>> acks = new ArrayList<>(others.size());
+    for (String m : others) acks.add(sendReplica(m, msg, 5));
+    return Future.join(acks).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> sendReplica(String member, Buffer msg, int retries) {
+    return vertx.eventBus().request(PeerWire.registryAddress(member), msg, new DeliveryOptions().setSendTimeout(1000))
+        .<Void>mapEmpty()
+        .recover(e -> {
+          // right after a member joins, its handler may not be known here yet
+          boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+          if (!noHandler || retries == 0 || !membership.members().contains(member)) return Future.failedFuture(e);
+          Promise<Void> later = Promise.promise();
+          vertx.setTimer(100, t -> sendReplica(member, msg, retries - 1).onComplete(later));
+          return later.future();
+        });
   }
 
   private void handle(Message<RegistryCommand> msg) {
@@ -49,7 +173,28 @@ public final class RegistryVerticle extends AbstractVerticle {
     } catch (RuntimeException e) {
       reply = new RegistryReply(ErrorCodes.BAD_ARGUMENTS, e.getMessage());
     }
-    msg.reply(reply);
+    if (reply.ok() && clustered()) {
+      // the reply (and so the node's next frame) waits until every member has the change:
+      // a subscription made here is in force for a publish anywhere once it is confirmed
+      RegistryReply done = reply;
+      replicate(RegistryCodec.encode(List.of(msg.body()))).onComplete(v -> msg.reply(done));
+    } else {
+      msg.reply(reply);
+    }
+  }
+
+  /** Applies a command another member has applied: limits were checked there, events published there. */
+  public RegistryReply applyReplica(RegistryCommand cmd) {
+    replica = true;
+    try {
+      return apply(cmd);
+    } finally {
+      replica = false;
+    }
+  }
+
+  private void publish(String subject, List<Object> args, byte[] cause) {
+    if (!replica) events.publish(subject, args, cause);
   }
 
   /** Applies one command; public so that snapshot loading can replay state through it. */
@@ -60,7 +205,7 @@ public final class RegistryVerticle extends AbstractVerticle {
       if (!r.ok()) return r;
       SubscriptionTable table = registry.subscriptions();
       SubscriptionTable next = table.with(new Subscription(c.endpoint(), c.channel(), c.subject()));
-      if (next != table && table.size() >= config.maxSubscriptions) {
+      if (!replica && next != table && table.size() >= config.maxSubscriptions) {
         return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
             + " subscriptions (limits.maxSubscriptions)");
       }
@@ -71,9 +216,9 @@ public final class RegistryVerticle extends AbstractVerticle {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       MessageSubscriptions ms = registry.messageSubscriptions();
-      if (ms.size() >= config.maxMessageSubscriptions) {
+      if (!replica && ms.size() >= config.maxMessageSubscriptions) {
         ms.expire(System.currentTimeMillis());
-        if (ms.size() >= config.maxMessageSubscriptions) {
+        if (!replica && ms.size() >= config.maxMessageSubscriptions) {
           return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of "
               + config.maxMessageSubscriptions + " message subscriptions (limits.maxMessageSubscriptions)");
         }
@@ -88,20 +233,20 @@ public final class RegistryVerticle extends AbstractVerticle {
       if (!r.ok()) return r;
       ChannelSettings cur = registry.channel(c.channel());
       registry.putChannel(c.channel(), new ChannelSettings(c.size(), cur.priority()));
-      events.publish("channel.sized", List.of(c.channel(), c.size()), cause);
+      publish("channel.sized", List.of(c.channel(), c.size()), cause);
     } else if (cmd instanceof PrioritizeChannel c) {
       RegistryReply r = ensureChannel(c.channel(), cause);
       if (!r.ok()) return r;
       ChannelSettings cur = registry.channel(c.channel());
       registry.putChannel(c.channel(), new ChannelSettings(cur.size(), c.priority()));
-      events.publish("channel.prioritized", List.of(c.channel(), c.priority()), cause);
+      publish("channel.prioritized", List.of(c.channel(), c.priority()), cause);
     } else if (cmd instanceof CreateEndpoint c) {
       return ensureEndpoint(c.endpoint(), cause);
     } else if (cmd instanceof SizeEndpoint c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       registry.putEndpoint(c.endpoint(), c.size());
-      events.publish("endpoint.sized", List.of(c.endpoint(), c.size()), cause);
+      publish("endpoint.sized", List.of(c.endpoint(), c.size()), cause);
     }
     return RegistryReply.OK;
   }
@@ -118,21 +263,21 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   private RegistryReply ensureChannel(String name, byte[] cause) {
     if (registry.hasChannel(name)) return RegistryReply.OK;
-    String refusal = channelRefusal(registry, config, name);
+    String refusal = replica ? null : channelRefusal(registry, config, name);
     if (refusal != null) return new RegistryReply(ErrorCodes.LIMIT, refusal);
     registry.putChannel(name, new ChannelSettings(config.channelSize, config.channelPriority));
-    events.publish("channel.created", List.of(name), cause);
+    publish("channel.created", List.of(name), cause);
     return RegistryReply.OK;
   }
 
   private RegistryReply ensureEndpoint(String name, byte[] cause) {
     if (registry.hasEndpoint(name)) return RegistryReply.OK;
-    if (registry.endpointCount() >= config.maxEndpoints) {
+    if (!replica && registry.endpointCount() >= config.maxEndpoints) {
       return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxEndpoints
           + " endpoints (limits.maxEndpoints); endpoint " + name + " was not created");
     }
     registry.putEndpoint(name, config.endpointSize);
-    events.publish("endpoint.created", List.of(name), cause);
+    publish("endpoint.created", List.of(name), cause);
     return RegistryReply.OK;
   }
 }

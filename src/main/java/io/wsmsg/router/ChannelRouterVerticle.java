@@ -29,9 +29,11 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private int gatePriority;
   private boolean drainScheduled;
   private MessageConsumer<Frame> consumer;
+  private final Outbound outbound;
 
   ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
-      Counters counters) {
+      Counters counters, Outbound outbound) {
+    this.outbound = outbound;
     this.channel = channel;
     this.system = Registry.SYSTEM.equals(channel);
     this.handle = handle;
@@ -101,7 +103,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
       if (!system) counters.drop(Counters.Drop.NO_ROUTE);
       return;
     }
-    vertx.eventBus().send(Delivery.ADDRESS, new Delivery(f, endpoints, priority));
+    outbound.forward(vertx, f, endpoints, priority);
   }
 
   @Override

@@ -24,11 +24,17 @@ public final class ChannelRouters {
   private final Counters counters;
   private final PriorityGate gate = new PriorityGate();
   private final ConcurrentHashMap<String, Handle> handles = new ConcurrentHashMap<>();
+  private volatile Outbound outbound = Outbound.LOCAL_GATEWAY;
 
   public ChannelRouters(Vertx vertx, Registry registry, Counters counters) {
     this.vertx = vertx;
     this.registry = registry;
     this.counters = counters;
+  }
+
+  /** Sets where routed messages go (the cluster's owner-aware outbound); before the first publish. */
+  public void outbound(Outbound o) {
+    this.outbound = o;
   }
 
   /** Hands a message to its channel's router. Safe from any thread; keeps per-sender order. */
@@ -40,7 +46,7 @@ public final class ChannelRouters {
 
   private Handle deploy(String channel) {
     Handle h = new Handle("wsmsg.channel." + channel);
-    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters))
+    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));
     return h;

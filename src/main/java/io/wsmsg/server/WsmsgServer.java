@@ -10,6 +10,9 @@ import io.wsmsg.auth.DevSecret;
 import io.wsmsg.auth.JwtAuthenticator;
 import io.wsmsg.auth.NoAuthenticator;
 import io.wsmsg.auth.TokenSigner;
+import io.wsmsg.cluster.Claims;
+import io.wsmsg.cluster.ClusterOutbound;
+import io.wsmsg.cluster.Membership;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
 import io.wsmsg.management.ManagementVerticle;
@@ -58,12 +61,18 @@ public final class WsmsgServer {
   private ManagementVerticle management;
   private final String nodeId = Ulids.nextText();
   private String devToken;
+  /** Who else is in the cluster (only this member when standalone). */
+  private final Membership membership;
+  /** Which member owns each endpoint, shared by the routers and the gateway. */
+  private final Claims claims = new Claims();
 
   private WsmsgServer(Vertx vertx, ServerConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.registry = new Registry(config);
     this.routers = new ChannelRouters(vertx, registry, counters);
+    this.membership = Membership.of(vertx, nodeId);
+    if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
   }
 
   /** Starts a node; the future completes once it listens. */
@@ -94,12 +103,13 @@ public final class WsmsgServer {
       auth = JwtAuthenticator.create(vertx, config);
     }
     EventSink events = this::publishEvent;
-    gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, () -> stop());
+    gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, this::stopPersisting, membership,
+        claims);
     return vertx.<Void>executeBlocking(() -> {
           restore();
           return null;
         })
-        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events)))
+        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway);
@@ -115,7 +125,9 @@ public final class WsmsgServer {
         })
         .map(v -> {
           LOG.info("node " + nodeId + " started: WebSocket port " + gateway.actualPort()
-              + (management != null ? ", management port " + management.actualPort() : ""));
+              + (management != null ? ", management port " + management.actualPort() : "")
+              + (membership.clustered() ? ", cluster member " + membership.self() + " of "
+                  + membership.members().size() : ""));
           return null;
         });
   }
@@ -258,29 +270,56 @@ public final class WsmsgServer {
    * future fails when the state could not be written.
    */
   public Future<Void> stop() {
+    return stop(false);
+  }
+
+  /**
+   * The stop command: like {@link #stop()}, but a cluster member keeps its endpoints' queues
+   * in its own snapshot instead of handing them over (every member is stopping).
+   */
+  public Future<Void> stopPersisting() {
+    return stop(true);
+  }
+
+  private Future<Void> stop(boolean persistOnly) {
     if (!stopping.compareAndSet(false, true)) return stopped.future();
-    LOG.info("stopping: telling nodes, refusing new messages, draining routers for " + config.stopGraceMillis + " ms");
+    boolean handOver = !persistOnly && gateway.hasPeers();
+    LOG.info("stopping: telling nodes, refusing new messages, draining routers for " + config.stopGraceMillis + " ms"
+        + (handOver ? "; then handing endpoints over to the other members" : ""));
     gateway.beginStop()
         .compose(v -> delay(config.stopGraceMillis))
         .compose(v -> awaitRoutersDrained(50))
         .compose(v -> {
           int left = routers.totalDepth();
           if (left > 0) LOG.warning(left + " messages were still in channel queues when the state was written; they are not kept");
-          return gateway.freezeAndCapture();
+          return handOver ? gateway.handOffAll() : gateway.freezeAndCapture();
         })
         .compose(queues -> vertx.<Void>executeBlocking(() -> {
-          writeSnapshot(queues);
+          // handed over in full: the other members hold the registry and the queues now
+          if (!handOver || !queues.isEmpty()) writeSnapshot(queues);
+          else LOG.info("every endpoint was handed over to the other members; no snapshot written");
           return null;
         }))
         .onFailure(e -> LOG.severe("the state could not be written to " + config.dataDir + ": " + e.getMessage()
             + "; queued messages are lost"))
-        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
+        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> leaveCluster())
+            .transform(v -> {
           LOG.info("stopped");
           if (written.succeeded()) stopped.tryComplete();
           else stopped.tryFail(written.cause());
           return Future.<Void>succeededFuture();
         }));
     return stopped.future();
+  }
+
+  /** A clustered server owns its Vert.x instance: closing it leaves the cluster at once. */
+  private Future<Void> leaveCluster() {
+    if (!membership.clustered()) return Future.succeededFuture();
+    return vertx.close().recover(e -> Future.succeededFuture());
+  }
+
+  public Membership membership() {
+    return membership;
   }
 
   private Future<Void> awaitRoutersDrained(int triesLeft) {
@@ -304,6 +343,7 @@ public final class WsmsgServer {
   public Future<Void> close() {
     stopping.set(true);
     return gateway.closeAll().recover(e -> Future.succeededFuture()).compose(v -> undeployAll())
+        .compose(v -> leaveCluster())
         .onComplete(ar -> stopped.tryComplete());
   }
 }

@@ -146,7 +146,38 @@ class ServerConfigTest {
     refused("{\"prot\":9000}", "\"prot\"", "unknown");
     refused("{\"delivery\":{\"windw\":2}}", "\"delivery.windw\"", "unknown");
     refused("{\"auth\":{\"secret\":\"x\"}}", "\"auth.secret\"");
-    refused("{\"cluster\":{}}", "\"cluster\"");
+    refused("{\"clustre\":{}}", "\"clustre\"");
+    refused("{\"cluster\":{\"member\":[]}}", "\"cluster.member\"");
+  }
+
+  @Test
+  void clusterSettingsComeFromTheFileAndTheEnvironment() throws Exception {
+    ServerConfig d = ServerConfig.of(null);
+    assertThat(d.clusterEnabled).isFalse();
+    assertThat(d.clusterMembers).containsExactly("127.0.0.1:5701");
+    ServerConfig c = ServerConfig.load(null, java.util.Map.of("WSMSG_CLUSTER", "true",
+        "WSMSG_CLUSTER_MEMBERS", "gw1:5701, gw2:5702,gw3:5703", "WSMSG_CLUSTER_PORT", "5702",
+        "WSMSG_CLUSTER_HOST", "0.0.0.0", "WSMSG_CLUSTER_PUBLIC_HOST", "gw2", "WSMSG_CLUSTER_NAME", "prod"));
+    assertThat(c.clusterEnabled).isTrue();
+    assertThat(c.clusterMembers).containsExactly("gw1:5701", "gw2:5702", "gw3:5703");
+    assertThat(c.clusterPort).isEqualTo(5702);
+    assertThat(c.clusterPublicHost).isEqualTo("gw2");
+    assertThat(c.clusterName).isEqualTo("prod");
+    com.hazelcast.config.Config hz = io.wsmsg.cluster.ClusterSetup.hazelcastConfig(c);
+    assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
+        .containsExactly("gw1:5701", "gw2:5702", "gw3:5703");
+    assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+    assertThat(hz.getNetworkConfig().getJoin().getAutoDetectionConfig().isEnabled()).isFalse();
+    assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    assertThat(hz.getNetworkConfig().getPublicAddress()).isEqualTo("gw2:5702");
+    assertThat(hz.getClusterName()).isEqualTo("prod");
+  }
+
+  @Test
+  void clusterSettingsAreChecked() {
+    refused("{\"cluster\":{\"enabled\":true,\"members\":[\"127.0.0.1:5701-5703\"]}}", "one per member");
+    refused("{\"cluster\":{\"enabled\":true,\"host\":\"0.0.0.0\"}}", "publicHost");
+    refused("{\"cluster\":{\"enabled\":\"yes\"}}", "cluster.enabled");
   }
 
   @Test

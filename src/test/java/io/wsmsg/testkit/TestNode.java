@@ -107,7 +107,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   public byte[] publish(String channel, String subject, Object data, byte[] reference) {
-    byte[] uid = Ulids.next();
+    return publishAs(Ulids.next(), channel, subject, data, reference);
+  }
+
+  /** Publishes with a uid chosen by the caller (a request whose reply is awaited by uid). */
+  public byte[] publishAs(byte[] uid, String channel, String subject, Object data, byte[] reference) {
     Frame f = FrameCodec.encode(uid, channel, subject, reference, MsgPack.pack(data), order);
     sendRaw(f.rawBytes());
     return uid;
@@ -248,8 +252,12 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static <T> T await(Future<T> f) {
+    return await(f, WAIT_MS);
+  }
+
+  public static <T> T await(Future<T> f, long timeoutMs) {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+      return f.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       throw new RuntimeException(e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {

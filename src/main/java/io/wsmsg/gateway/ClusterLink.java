@@ -1,0 +1,576 @@
+package io.wsmsg.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.wsmsg.cluster.ClusterOutbound;
+import io.wsmsg.cluster.Claims;
+import io.wsmsg.cluster.Claims.Claim;
+import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.PeerWire;
+import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.FrameCodec;
+import io.wsmsg.protocol.ProtocolException;
+import io.wsmsg.protocol.Uid;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The gateway's side of the cluster: endpoint ownership and the traffic between gateways.
+ *
+ * <p>Each endpoint has one owning gateway, which holds its queue. A node attached here to an
+ * endpoint owned elsewhere is served by the owner through this gateway (ATTACH, then TO_NODE
+ * deliveries one way and ACK / FLOW / DETACH the other); the owner keeps the window and the
+ * round-robin, so flow control and fair shares hold across gateways. Ownership is claimed by
+ * the first member that needs an endpoint; when a member leaves or fails, the survivors pick
+ * the new owner of each of its endpoints by rendezvous hashing, so they agree without asking
+ * each other. A member leaving gracefully hands its queues over first.
+ *
+ * <p>Everything here runs on the gateway's event loop. Standalone, none of it is used.
+ */
+final class ClusterLink {
+  private static final Logger LOG = Logger.getLogger(ClusterLink.class.getName());
+  /** Broadcast address every member's gateway listens on. */
+  static final String ALL = "wsmsg.peers.all";
+  /** How many times a DELIVER may be passed on to a newer owner before it is dropped. */
+  private static final int MAX_HOPS = 3;
+  private static final Buffer OK = Buffer.buffer("ok");
+
+  private final GatewayVerticle gw;
+  final Membership membership;
+  final Claims claims;
+  final String self;
+  private final Map<String, RemoteNode> remoteNodes = new HashMap<>();
+  private final Map<String, Session> sessionsById = new HashMap<>();
+  private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
+  private final Runnable onStopAll;
+
+  ClusterLink(GatewayVerticle gw, Membership membership, Claims claims, Runnable onStopAll) {
+    this.gw = gw;
+    this.membership = membership;
+    this.claims = claims;
+    this.self = membership.self();
+    this.onStopAll = onStopAll;
+  }
+
+  boolean clustered() {
+    return membership.clustered();
+  }
+
+  /** Listens to peers and membership; announces the endpoints restored from a snapshot. */
+  Future<Void> start() {
+    if (!clustered()) return Future.succeededFuture();
+    EventBus eb = gw.getVertx().eventBus();
+    MessageConsumer<Buffer> direct = eb.consumer(PeerWire.gatewayAddress(self), this::onPeer);
+    MessageConsumer<Buffer> all = eb.consumer(ALL, this::onPeer);
+    consumers.add(direct);
+    consumers.add(all);
+    membership.listen(new Membership.Listener() {
+      @Override
+      public void joined(String member) {
+        gw.getVertx().runOnContext(v -> onJoined(member));
+      }
+
+      @Override
+      public void left(String member) {
+        gw.getVertx().runOnContext(v -> onLeft(member));
+      }
+
+      @Override
+      public void merged() {
+        gw.getVertx().runOnContext(v -> announce(null));
+      }
+    });
+    // Anti-entropy: owners repeat their claims now and then, so a claim lost in a partition
+    // or a race is corrected within seconds.
+    gw.getVertx().setPeriodic(5000, id -> {
+      if (!gw.stopping) announce(null);
+    });
+    for (String ep : new ArrayList<>(gw.endpointNames())) claims.offer(ep, new Claim(self, 1));
+    return Future.join(direct.completion(), all.completion()).<Void>mapEmpty().onSuccess(v -> announce(null));
+  }
+
+  void close() {
+    for (MessageConsumer<Buffer> c : consumers) c.unregister();
+  }
+
+  // ---- ownership ----
+
+  /** The owner of an endpoint this gateway needs; claims it for this member when nobody has. */
+  String ownerFor(String endpoint) {
+    if (!clustered()) return self;
+    Claim c = claims.get(endpoint);
+    if (c != null) return c.owner();
+    Claim mine = new Claim(self, 1);
+    claims.offer(endpoint, mine);
+    publishClaims(Map.of(endpoint, mine));
+    return self;
+  }
+
+  boolean owns(String endpoint) {
+    return !clustered() || self.equals(ownerFor(endpoint));
+  }
+
+  /** Tells every member (or one) about the claims this member holds. */
+  private void announce(String member) {
+    Map<String, Claim> mine = new HashMap<>();
+    claims.snapshot().forEach((ep, c) -> {
+      if (c.owner().equals(self)) mine.put(ep, c);
+    });
+    if (mine.isEmpty()) return;
+    if (member == null) publishClaims(mine);
+    else sendWithRetry(member, claimsMessage(mine), 50);
+  }
+
+  private void publishClaims(Map<String, Claim> cs) {
+    gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+  }
+
+  private static Buffer claimsMessage(Map<String, Claim> cs) {
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.CLAIMS, 16 + cs.size() * 64);
+    w.i32(cs.size());
+    cs.forEach((ep, c) -> w.str(ep).str(c.owner()).i64(c.epoch()));
+    return w.buffer();
+  }
+
+  private void onClaim(String ep, Claim c) {
+    Claim cur = claims.get(ep);
+    if (c.beats(cur)) {
+      claims.offer(ep, c);
+      ownerChanged(ep, cur == null ? null : cur.owner(), c.owner());
+    } else if (cur != null && !cur.equals(c) && cur.owner().equals(self)) {
+      publishClaims(Map.of(ep, cur)); // a stale or losing claim is about: say who owns it
+    }
+  }
+
+  /** Applies a change of owner to this gateway's endpoints and nodes. */
+  private void ownerChanged(String ep, String oldOwner, String newOwner) {
+    if (newOwner.equals(oldOwner)) return;
+    if (newOwner.equals(self)) {
+      Endpoint e = gw.endpoint(ep);
+      for (Session s : sessionsOf(ep)) {
+        if (s.endpoint == null) {
+          s.owner = null;
+          s.endpoint = e;
+          e.attach(s);
+        }
+      }
+      LOG.fine("this member now owns endpoint " + ep + (oldOwner == null ? "" : " (was " + oldOwner + ")"));
+      e.dispatch();
+      return;
+    }
+    Endpoint lost = gw.removeEndpoint(ep);
+    if (lost != null) {
+      // Someone else won the endpoint (a simultaneous first use, or a healed partition):
+      // its queue goes to the winner, and nodes served here from it are served from there.
+      List<Queued> queued = drain(lost, false);
+      for (Consumer c : new ArrayList<>(lost.nodes)) {
+        if (c instanceof RemoteNode r) remoteNodes.remove(r.nodeId);
+      }
+      if (!queued.isEmpty()) {
+        handOff(ep, newOwner, claims.get(ep), queued).onFailure(e -> {
+          gw.counters.drop(Counters.Drop.UNREACHABLE, queued.size());
+          LOG.warning(queued.size() + " queued messages of endpoint " + ep + " could not be handed to its owner "
+              + newOwner + ": " + e.getMessage());
+        });
+      }
+    }
+    for (Session s : sessionsOf(ep)) {
+      s.endpoint = null;
+      s.inFlight.clear(); // the new owner keeps the window from now on
+      s.owner = newOwner;
+      sendAttach(s, 0);
+    }
+  }
+
+  /** Every queued message of an endpoint (unacknowledged ones first when it requeues), emptying it. */
+  private List<Queued> drain(Endpoint e, boolean withUnacked) {
+    List<Queued> out = new ArrayList<>();
+    if (withUnacked && e.requeueUnacked) {
+      for (Consumer c : e.nodes) out.addAll(c.inFlight().held());
+    }
+    while (!e.queue.isEmpty()) out.add(e.queue.poll());
+    return out;
+  }
+
+  private List<Session> sessionsOf(String ep) {
+    List<Session> out = new ArrayList<>();
+    for (Session s : sessionsById.values()) if (s.endpointName.equals(ep) && !s.closed) out.add(s);
+    return out;
+  }
+
+  // ---- membership ----
+
+  private void onJoined(String member) {
+    LOG.info("member " + member + " joined the cluster (" + membership.members().size() + " members)");
+    announce(member);
+  }
+
+  private void onLeft(String member) {
+    List<String> members = membership.members();
+    LOG.info("member " + member + " left the cluster (" + members.size() + " members remain)");
+    for (RemoteNode r : new ArrayList<>(remoteNodes.values())) {
+      if (r.member.equals(member)) {
+        remoteNodes.remove(r.nodeId);
+        r.endpoint.release(r, gw.registry.endpointSize(r.endpoint.name));
+      }
+    }
+    Map<String, Claim> mine = new HashMap<>();
+    int moved = 0;
+    for (String ep : claims.ownedBy(member)) {
+      Claim old = claims.get(ep);
+      String next = Claims.rendezvous(ep, members);
+      Claim c = new Claim(next, old.epoch() + 1);
+      if (claims.offer(ep, c)) {
+        moved++;
+        ownerChanged(ep, member, next);
+        if (next.equals(self)) mine.put(ep, c);
+      }
+    }
+    if (moved > 0) {
+      LOG.info(moved + " endpoints of member " + member + " were taken over (" + mine.size() + " by this member);"
+          + " what they held in memory is lost");
+    }
+    if (!mine.isEmpty()) publishClaims(mine);
+  }
+
+  // ---- nodes attached here, endpoint owned elsewhere ----
+
+  /** A node connected: serve it from the local endpoint or through the owner. */
+  void attach(Session s) {
+    sessionsById.put(s.nodeId, s);
+    String owner = ownerFor(s.endpointName);
+    if (owner.equals(self)) {
+      Endpoint e = gw.endpoint(s.endpointName);
+      s.endpoint = e;
+      e.attach(s);
+    } else {
+      s.owner = owner;
+      sendAttach(s, 0);
+    }
+  }
+
+  void forget(Session s) {
+    sessionsById.remove(s.nodeId);
+  }
+
+  private void sendAttach(Session s, int attempt) {
+    String owner = s.owner;
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
+    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused).bool(s.congested());
+    gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), w.buffer(), timeout(5000))
+        .onComplete(ar -> {
+          if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
+          if (ar.succeeded()) {
+            if ("ok".equals(ar.result().body().toString())) return;
+            onClaimHint(s.endpointName); // the owner says someone else owns it
+            if (superseded(s, owner)) return;
+          }
+          if (attempt < 50) {
+            // the owner may still be starting (no handler yet) or be failing: its
+            // replacement will be announced; until then, keep trying
+            gw.getVertx().setTimer(200, t -> {
+              if (!superseded(s, owner)) sendAttach(s, attempt + 1);
+            });
+          } else {
+            LOG.warning("node " + s.nodeId + " on endpoint " + s.endpointName + " could not be attached to owner "
+                + owner + ": " + (ar.failed() ? ar.cause().getMessage() : ar.result().body()));
+          }
+        });
+  }
+
+  private static boolean superseded(Session s, String owner) {
+    return s.closed || s.endpoint != null || !owner.equals(s.owner);
+  }
+
+  /** Re-reads the claim table after an owner pointed elsewhere. */
+  private void onClaimHint(String ep) {
+    String owner = ownerFor(ep);
+    for (Session s : sessionsOf(ep)) {
+      if (s.endpoint == null && !owner.equals(s.owner)) {
+        if (owner.equals(self)) ownerChanged(ep, s.owner, self);
+        else s.owner = owner;
+      }
+    }
+  }
+
+  void ack(Session s, byte[] uid) {
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ACK, uid.length + 96);
+    w.str(s.endpointName).str(s.nodeId).bytes(uid);
+    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  }
+
+  void flow(Session s, boolean congested) {
+    if (s.owner == null) return;
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
+    w.str(s.endpointName).str(s.nodeId).bool(s.paused).bool(congested);
+    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  }
+
+  void detach(Session s) {
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
+    w.str(s.endpointName).str(s.nodeId);
+    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  }
+
+  // ---- messages from peers ----
+
+  private void onPeer(Message<Buffer> msg) {
+    PeerWire.Reader r = new PeerWire.Reader(msg.body());
+    try {
+      switch (r.type()) {
+        case PeerWire.DELIVER -> onDeliver(r);
+        case PeerWire.TO_NODE -> {
+          Session s = sessionsById.get(r.str());
+          byte[] raw = r.bytes();
+          if (s != null) s.deliverFromOwner(raw);
+        }
+        case PeerWire.ACK -> {
+          String ep = r.str();
+          RemoteNode n = remoteNodes.get(r.str());
+          byte[] uid = r.bytes();
+          if (n != null && n.endpoint.name.equals(ep)) {
+            InFlightTable.Entry done = n.inFlight.ack(Uid.of(uid));
+            if (done != null) {
+              gw.counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+              n.endpoint.dispatch();
+            }
+          }
+        }
+        case PeerWire.FLOW -> {
+          String ep = r.str();
+          RemoteNode n = remoteNodes.get(r.str());
+          boolean paused = r.bool();
+          boolean congested = r.bool();
+          if (n != null && n.endpoint.name.equals(ep)) {
+            n.paused = paused;
+            n.congested = congested;
+            n.endpoint.dispatch();
+          }
+        }
+        case PeerWire.ATTACH -> onAttach(r, msg);
+        case PeerWire.DETACH -> {
+          String ep = r.str();
+          RemoteNode n = remoteNodes.get(r.str());
+          if (n != null && n.endpoint.name.equals(ep)) {
+            remoteNodes.remove(n.nodeId);
+            n.endpoint.release(n, gw.registry.endpointSize(ep));
+          }
+        }
+        case PeerWire.CLAIMS -> {
+          int n = r.i32();
+          for (int i = 0; i < n; i++) {
+            String ep = r.str();
+            String owner = r.str();
+            long epoch = r.i64();
+            onClaim(ep, new Claim(owner, epoch));
+          }
+          if (msg.replyAddress() != null) msg.reply(OK);
+        }
+        case PeerWire.HANDOFF -> onHandoff(r, msg);
+        case PeerWire.STOP_ALL -> onStopAll.run();
+        default -> LOG.warning("ignored a peer message of unknown type");
+      }
+    } catch (RuntimeException e) {
+      LOG.warning("ignored a malformed peer message: " + e);
+    }
+  }
+
+  private void onDeliver(PeerWire.Reader r) {
+    int priority = r.i32();
+    int hops = r.i32();
+    int n = r.i32();
+    String[] eps = new String[n];
+    for (int i = 0; i < n; i++) eps[i] = r.str();
+    Frame f;
+    try {
+      f = FrameCodec.decode(r.bytes());
+    } catch (ProtocolException e) {
+      return; // decoded once already by the publishing gateway
+    }
+    Map<String, List<String>> elsewhere = null;
+    for (String ep : eps) {
+      String owner = ownerFor(ep);
+      if (owner.equals(self)) {
+        gw.enqueue(ep, f, priority);
+      } else {
+        if (elsewhere == null) elsewhere = new HashMap<>();
+        elsewhere.computeIfAbsent(owner, k -> new ArrayList<>()).add(ep);
+      }
+    }
+    if (elsewhere == null) return;
+    // ownership moved while the message travelled: pass it on to the new owner
+    for (Map.Entry<String, List<String>> e : elsewhere.entrySet()) {
+      if (hops + 1 >= MAX_HOPS) {
+        gw.counters.drop(Counters.Drop.UNREACHABLE, e.getValue().size());
+      } else {
+        gw.getVertx().eventBus().send(PeerWire.gatewayAddress(e.getKey()),
+            ClusterOutbound.deliver(f, e.getValue(), priority, hops + 1));
+      }
+    }
+  }
+
+  private void onAttach(PeerWire.Reader r, Message<Buffer> msg) {
+    String ep = r.str();
+    String nodeId = r.str();
+    String member = r.str();
+    int window = r.i32();
+    boolean paused = r.bool();
+    boolean congested = r.bool();
+    String owner = ownerFor(ep);
+    if (!owner.equals(self)) {
+      msg.reply(Buffer.buffer(owner));
+      return;
+    }
+    RemoteNode old = remoteNodes.get(nodeId);
+    if (old != null && old.endpoint.name.equals(ep) && old.member.equals(member)) {
+      old.paused = paused; // a repeated attach (its reply was lost): keep the window as it is
+      old.congested = congested;
+      msg.reply(OK);
+      old.endpoint.dispatch();
+      return;
+    }
+    if (old != null) {
+      remoteNodes.remove(nodeId);
+      old.endpoint.release(old, gw.registry.endpointSize(old.endpoint.name));
+    }
+    Endpoint e = gw.endpoint(ep);
+    RemoteNode n = new RemoteNode(gw, e, nodeId, member, window);
+    n.paused = paused;
+    n.congested = congested;
+    remoteNodes.put(nodeId, n);
+    e.attach(n);
+    msg.reply(OK);
+    e.dispatch();
+  }
+
+  private void onHandoff(PeerWire.Reader r, Message<Buffer> msg) {
+    String ep = r.str();
+    Claim c = new Claim(r.str(), r.i64());
+    int n = r.i32();
+    List<Queued> queued = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int priority = r.i32();
+      long at = r.i64();
+      try {
+        queued.add(new Queued(FrameCodec.decode(r.bytes()), priority, at));
+      } catch (ProtocolException e) {
+        // cannot happen for frames that were queued; skip rather than refuse the rest
+      }
+    }
+    if (gw.stopping) {
+      msg.fail(503, "stopping");
+      return;
+    }
+    onClaim(ep, c);
+    String owner = ownerFor(ep);
+    if (owner.equals(self)) {
+      Endpoint e = gw.endpoint(ep);
+      // handed-over messages are older than anything queued here since: they go first
+      for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
+      int dropped = e.queue.trim(gw.registry.endpointSize(ep));
+      if (dropped > 0) gw.counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+      e.dispatch();
+      msg.reply(OK);
+      if (!queued.isEmpty()) LOG.info("took over endpoint " + ep + " with " + queued.size() + " queued messages");
+    } else if (queued.isEmpty()) {
+      msg.reply(OK);
+    } else {
+      // not ours after all: pass the queue on rather than lose it
+      handOff(ep, owner, claims.get(ep), queued).onComplete(ar -> {
+        if (ar.succeeded()) msg.reply(OK);
+        else msg.fail(503, ar.cause().getMessage());
+      });
+    }
+  }
+
+  // ---- leaving ----
+
+  /** Sends an endpoint's queue to its new owner; completes when the owner has taken it. */
+  private Future<Void> handOff(String ep, String to, Claim claim, List<Queued> queued) {
+    long bytes = 64;
+    for (Queued q : queued) bytes += q.frame().size() + 24;
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.HANDOFF, (int) Math.min(Integer.MAX_VALUE - 8, bytes + 128));
+    w.str(ep).str(claim.owner()).i64(claim.epoch()).i32(queued.size());
+    for (Queued q : queued) w.i32(q.priority()).i64(q.enqueuedAt()).bytes(q.frame().rawBytes());
+    return gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(to), w.buffer(),
+        timeout(gw.config.handoffTimeoutMillis)).mapEmpty();
+  }
+
+  /**
+   * A graceful leave: every endpoint this member owns goes, with its queue, to the member
+   * the others would pick if this one failed. Deliveries are frozen first. Completes with
+   * what could not be handed over (no other member, or it refused because it is stopping
+   * too): those queues go into this member's snapshot instead.
+   */
+  Future<Map<String, List<Queued>>> handOffAll() {
+    Map<String, List<Queued>> left = new HashMap<>();
+    List<String> others = new ArrayList<>(membership.members());
+    others.remove(self);
+    List<Future<Void>> all = new ArrayList<>();
+    for (String ep : new ArrayList<>(gw.endpointNames())) {
+      Endpoint e = gw.removeEndpoint(ep);
+      List<Queued> queued = drain(e, true);
+      if (others.isEmpty()) {
+        if (!queued.isEmpty()) left.put(ep, queued);
+        continue;
+      }
+      String to = Claims.rendezvous(ep, others);
+      Claim old = claims.get(ep);
+      Claim next = new Claim(to, (old == null ? 1 : old.epoch()) + 1);
+      claims.offer(ep, next);
+      all.add(handOff(ep, to, next, queued).onSuccess(v -> publishClaims(Map.of(ep, next))).recover(err -> {
+        LOG.warning("endpoint " + ep + " could not be handed to member " + to + " (" + err.getMessage()
+            + "); its " + queued.size() + " queued messages are kept in this member's snapshot");
+        if (!queued.isEmpty()) left.put(ep, queued);
+        return Future.succeededFuture();
+      }));
+    }
+    Promise<Map<String, List<Queued>>> done = Promise.promise();
+    Future.join(all).onComplete(ar -> done.complete(left));
+    return done.future();
+  }
+
+  /** Asks every member to stop and persist its share (the stop command). */
+  void stopAll() {
+    gw.getVertx().eventBus().publish(ALL, new PeerWire.Writer(PeerWire.STOP_ALL, 1).buffer());
+  }
+
+  /** Expires overdue deliveries to remote nodes, as the gateway does for its own sessions. */
+  void expireAcks(long now) {
+    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) {
+      int k = n.inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
+      if (k > 0) {
+        gw.counters.drop(Counters.Drop.ACK_TIMEOUT, k);
+        n.endpoint.dispatch();
+      }
+    }
+  }
+
+  int remoteNodeCount() {
+    return remoteNodes.size();
+  }
+
+  private void sendWithRetry(String member, Buffer msg, int attemptsLeft) {
+    gw.getVertx().eventBus().request(PeerWire.gatewayAddress(member), msg, timeout(2000)).onFailure(e -> {
+      boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+      if (noHandler && attemptsLeft > 0 && membership.members().contains(member)) {
+        gw.getVertx().setTimer(200, t -> sendWithRetry(member, msg, attemptsLeft - 1));
+      }
+    });
+  }
+
+  private static DeliveryOptions timeout(long ms) {
+    return new DeliveryOptions().setSendTimeout(Math.max(100, ms));
+  }
+}

@@ -1,0 +1,22 @@
+package io.wsmsg.router;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.wsmsg.protocol.Frame;
+
+/**
+ * Where a router sends a routed message: to the gateways owning the target endpoints.
+ * Standalone that is always the local gateway; in a cluster, endpoints owned by other
+ * members go to them (see {@code io.wsmsg.cluster.ClusterOutbound}).
+ */
+@FunctionalInterface
+public interface Outbound {
+  DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  /** Called on the router's event loop with the endpoints the registry matched. */
+  void forward(Vertx vertx, Frame frame, String[] endpoints, int priority);
+
+  /** Everything to this member's gateway. */
+  Outbound LOCAL_GATEWAY = (vertx, frame, endpoints, priority) ->
+      vertx.eventBus().send(Delivery.ADDRESS, new Delivery(frame, endpoints, priority), LOCAL);
+}

@@ -1,0 +1,162 @@
+package io.wsmsg.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.TestCluster;
+import io.wsmsg.testkit.TestNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three real members (Hazelcast + clustered Vert.x each) in this JVM, shared by tests that
+ * leave the cluster as they found it: each test uses its own endpoints and channels.
+ */
+class ClusterRoutingTest {
+  static TestCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = TestCluster.start(3, null);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  void aMessagePublishedAtAnyGatewayReachesSubscribersAtEveryGateway() {
+    List<TestNode> watchers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        TestNode w = cluster.member(i).node("watch" + i);
+        w.command("subscribe.channel", "watch" + i, "news.*", "*");
+        w.sync("watch" + i);
+        watchers.add(w);
+      }
+      for (int from = 0; from < 3; from++) {
+        try (TestNode pub = cluster.member(from).node("publisher" + from)) {
+          pub.publish("news.sport", "from" + from, "goal " + from);
+          for (TestNode w : watchers) {
+            Frame f = w.nextMessage();
+            assertThat(f.channel()).isEqualTo("news.sport");
+            assertThat(f.subject()).isEqualTo("from" + from);
+            assertThat(TestNode.data(f)).isEqualTo("goal " + from);
+            w.ack(f);
+          }
+        }
+      }
+      for (TestNode w : watchers) w.expectNothing(200);
+    } finally {
+      watchers.forEach(TestNode::close);
+    }
+  }
+
+  @Test
+  void aSubscriptionMadeAtOneGatewayIsInForceAtAnotherWithin100Milliseconds() {
+    try (TestNode sub = cluster.member(0).node("fast");
+        TestNode pub = cluster.member(1).node("fastpub")) {
+      pub.sync("fastpub");
+      sub.command("subscribe.channel", "fast", "quick", "*");
+      TestCluster.sleep(100); // no confirmation awaited: only the 100 ms
+      pub.publish("quick", "one", 1);
+      Frame f = sub.nextMessage();
+      assertThat(f.subject()).isEqualTo("one");
+      sub.ack(f);
+
+      // and for the same node's next message at once: subscribe, then publish right away
+      sub.command("subscribe.channel", "fast", "quicker", "*");
+      sub.publish("quicker", "two", 2);
+      Frame g = sub.nextMessage();
+      assertThat(g.subject()).isEqualTo("two");
+      sub.ack(g);
+      // every member holds the subscription in its own registry: routing asks nobody
+      for (TestCluster.Member m : cluster.members) {
+        assertThat(m.server.registry().route("quicker", "x", null, System.currentTimeMillis())).containsExactly("fast");
+      }
+    }
+  }
+
+  @Test
+  void nodesOfOneEndpointOnThreeGatewaysShareItsMessagesFairly() {
+    List<TestNode> workers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) workers.add(cluster.member(i).node("jobs"));
+      workers.get(0).command("subscribe.channel", "jobs", "work", "*");
+      workers.get(0).sync("jobs");
+      // every worker is attached (its node.joined reached the owner) before the work starts
+      TestCluster.sleep(300);
+      int total = 300;
+      try (TestNode boss = cluster.member(1).node("boss")) {
+        for (int i = 0; i < total; i++) boss.publish("work", "job" + i, i);
+      }
+      Map<Integer, Integer> perWorker = new HashMap<>();
+      Set<String> seen = new HashSet<>();
+      int got = 0;
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (got < total && System.currentTimeMillis() < deadline) {
+        for (int w = 0; w < 3; w++) {
+          Frame f = workers.get(w).poll(5);
+          if (f == null || !"work".equals(f.channel())) continue;
+          assertThat(seen.add(f.subject())).as("delivered once: %s", f.subject()).isTrue();
+          perWorker.merge(w, 1, Integer::sum);
+          workers.get(w).ack(f);
+          got++;
+        }
+      }
+      assertThat(got).isEqualTo(total);
+      for (int w = 0; w < 3; w++) {
+        assertThat(perWorker.getOrDefault(w, 0)).as("share of worker %d in %s", w, perWorker)
+            .isGreaterThanOrEqualTo(total / 6);
+      }
+    } finally {
+      workers.forEach(TestNode::close);
+    }
+  }
+
+  @Test
+  void aRequestAndItsReplyCrossGateways() {
+    try (TestNode service = cluster.member(2).node("svc");
+        TestNode caller = cluster.member(0).node("caller")) {
+      service.command("subscribe.channel", "svc", "svc.request", "*");
+      service.sync("svc");
+      for (int i = 0; i < 5; i++) {
+        byte[] uid = Ulids.next();
+        caller.command("subscribe.message", "caller", uid, 30);
+        caller.publishAs(uid, "svc.request", "double", i, null);
+        Frame req = service.nextMessage();
+        assertThat(req.uid()).isEqualTo(uid);
+        service.ack(req);
+        service.publish("svc.reply", "double", ((Number) TestNode.data(req)).intValue() * 2, req.uid());
+        Frame reply = caller.nextMessage();
+        assertThat(reply.reference()).isEqualTo(uid);
+        assertThat(((Number) TestNode.data(reply)).intValue()).isEqualTo(i * 2);
+        caller.ack(reply);
+      }
+    }
+  }
+
+  @Test
+  void eventsAreClusterWide() {
+    try (TestNode monitor = cluster.member(0).node("monitor")) {
+      monitor.command("subscribe.channel", "monitor", "system", "node.*");
+      monitor.sync("monitor");
+      try (TestNode far = cluster.member(2).node("faraway")) {
+        Frame joined = monitor.nextSystem("node.joined");
+        assertThat(TestNode.data(joined)).asList().first().isEqualTo("faraway");
+        monitor.ack(joined);
+      }
+      Frame left = monitor.nextSystem("node.left");
+      assertThat(TestNode.data(left)).asList().first().isEqualTo("faraway");
+    }
+  }
+}

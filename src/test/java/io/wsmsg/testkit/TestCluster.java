@@ -1,0 +1,222 @@
+package io.wsmsg.testkit;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.auth.TokenSigner;
+import io.wsmsg.cluster.ClusterSetup;
+import io.wsmsg.config.ServerConfig;
+import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.server.WsmsgServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Real cluster members in this JVM: each one a clustered Vert.x instance with its own
+ * Hazelcast member (TCP-IP on 127.0.0.1, free ports, a cluster name of its own so tests never
+ * join each other) and its own wsmsg server. Close it in @AfterEach or try-with-resources.
+ */
+public final class TestCluster implements AutoCloseable {
+  public final String name = "wsmsg-test-" + UUID.randomUUID();
+  public final List<Member> members = new ArrayList<>();
+  private final List<Integer> hazelcastPorts = new ArrayList<>();
+  private final JsonObject overrides;
+  /** Plain Vert.x for the test's clients and token signing. */
+  private final Vertx clientVertx = Vertx.vertx();
+
+  private TestCluster(JsonObject overrides, int expected) {
+    this.overrides = overrides == null ? new JsonObject() : overrides;
+    for (int i = 0; i < expected; i++) hazelcastPorts.add(freePort());
+  }
+
+  /** Starts {@code n} members at once and waits until each sees all of them. */
+  public static TestCluster start(int n, JsonObject overrides) {
+    TestCluster c = new TestCluster(overrides, n);
+    try {
+      List<Future<Member>> starting = new ArrayList<>();
+      for (int i = 0; i < n; i++) starting.add(c.startMember(i));
+      for (Future<Member> f : starting) c.members.add(TestNode.await(f, 120_000));
+      c.awaitMembers(n);
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Starts one more member (it must be one of the ports reserved at the start: pass spare > 0). */
+  public static TestCluster startWithSpare(int n, int spare, JsonObject overrides) {
+    TestCluster c = new TestCluster(overrides, n + spare);
+    try {
+      List<Future<Member>> starting = new ArrayList<>();
+      for (int i = 0; i < n; i++) starting.add(c.startMember(i));
+      for (Future<Member> f : starting) c.members.add(TestNode.await(f, 120_000));
+      c.awaitMembers(n);
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Starts the member using reserved Hazelcast port number {@code index}. */
+  public Member join(int index, JsonObject extra) {
+    Member m = TestNode.await(startMember(index, extra), 120_000);
+    members.add(m);
+    return m;
+  }
+
+  private Future<Member> startMember(int index) {
+    return startMember(index, null);
+  }
+
+  private Future<Member> startMember(int index, JsonObject extra) {
+    JsonArray list = new JsonArray();
+    for (int p : hazelcastPorts) list.add("127.0.0.1:" + p);
+    JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
+        .put("dataDir", tempDir())
+        .put("management", new JsonObject().put("port", 0))
+        .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
+        .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
+            .put("port", hazelcastPorts.get(index)).put("members", list));
+    j = deepMerge(j, overrides);
+    if (extra != null) j = deepMerge(j, extra);
+    ServerConfig cfg = ServerConfig.of(j);
+    return ClusterSetup.start(cfg).compose(vertx -> WsmsgServer.start(vertx, cfg)
+        .map(s -> new Member(vertx, s))
+        .onFailure(e -> vertx.close()));
+  }
+
+  /** Waits until every running member sees {@code n} members. */
+  public void awaitMembers(int n) {
+    long deadline = System.currentTimeMillis() + 60_000;
+    for (Member m : members) {
+      if (m.stopped) continue;
+      while (m.server.membership().members().size() != n) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("member sees " + m.server.membership().members() + ", expected " + n + " members");
+        }
+        sleep(50);
+      }
+    }
+  }
+
+  public Member member(int i) {
+    return members.get(i);
+  }
+
+  /** An HS256 admin token all members accept. */
+  public String adminToken() {
+    return new TokenSigner(clientVertx, TestServer.SECRET).sign("test", new JsonObject().put("admin", true), 3600);
+  }
+
+  /** One member: its clustered Vert.x and its server. */
+  public final class Member {
+    public final Vertx vertx;
+    public final WsmsgServer server;
+    boolean stopped;
+
+    Member(Vertx vertx, WsmsgServer server) {
+      this.vertx = vertx;
+      this.server = server;
+    }
+
+    public int port() {
+      return server.port();
+    }
+
+    public String id() {
+      return server.membership().self();
+    }
+
+    /** A node on this member's gateway with an admin token, seed order. */
+    public TestNode node(String endpointAndQuery) {
+      return TestNode.connect(clientVertx, port(), endpointAndQuery, adminToken(), WireOrder.SEED);
+    }
+
+    /** SIGTERM's path: hand endpoints over, close, leave the cluster. */
+    public void stopGracefully() {
+      stopped = true;
+      TestNode.await(server.stop(), 60_000);
+    }
+
+    /**
+     * As close to kill -9 as one JVM allows: the Hazelcast member vanishes without saying
+     * goodbye and the server's sockets are cut, so the others find out by missed heartbeats.
+     */
+    public void crash() {
+      stopped = true;
+      com.hazelcast.core.HazelcastInstance hz =
+          ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) vertx)
+              .clusterManager()).getHazelcastInstance();
+      hz.getLifecycleService().terminate();
+      try {
+        TestNode.await(vertx.close(), 30_000);
+      } catch (RuntimeException ignored) {
+        // the cluster manager is gone already; the rest closes anyway
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Member m : members) {
+      if (m.stopped) continue;
+      m.stopped = true;
+      try {
+        TestNode.await(m.server.close(), 30_000);
+      } catch (RuntimeException ignored) {
+        // closing anyway
+      }
+      try {
+        TestNode.await(m.vertx.close(), 30_000);
+      } catch (RuntimeException ignored) {
+        // already closed by the server
+      }
+    }
+    TestNode.await(clientVertx.close());
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String tempDir() {
+    try {
+      java.nio.file.Path d = Files.createTempDirectory("wsmsg-cluster-test-");
+      d.toFile().deleteOnExit();
+      return d.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonObject deepMerge(JsonObject a, JsonObject b) {
+    JsonObject out = a.copy();
+    for (String k : b.fieldNames()) {
+      Object v = b.getValue(k);
+      if (v instanceof JsonObject bo && out.getValue(k) instanceof JsonObject ao) out.put(k, deepMerge(ao, bo));
+      else out.put(k, v);
+    }
+    return out;
+  }
+
+  public static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeException(e);
+    }
+  }
+}

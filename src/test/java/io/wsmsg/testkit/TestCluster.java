@@ -131,6 +131,15 @@ public final class TestCluster implements AutoCloseable {
       return server.port();
     }
 
+    public boolean isStopped() {
+      return stopped;
+    }
+
+    /** For a member stopped by other means (the stop command): close() leaves it alone. */
+    public void markStopped() {
+      stopped = true;
+    }
+
     public String id() {
       return server.membership().self();
     }

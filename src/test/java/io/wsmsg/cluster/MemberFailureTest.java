@@ -1,0 +1,144 @@
+package io.wsmsg.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import io.wsmsg.persistence.StateStore;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.TestCluster;
+import io.wsmsg.testkit.TestNode;
+import io.wsmsg.testkit.TestServer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Members leaving, failing and stopping, with real Hazelcast members in this JVM. */
+class MemberFailureTest {
+
+  /** Waits until {@code member} owns {@code endpoint} per its own claim table. */
+  private static void awaitOwner(TestCluster c, String endpoint, String owner) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      boolean all = true;
+      for (TestCluster.Member m : c.members) {
+        if (m.isStopped()) continue;
+        all &= owner.equals(m.server.gateway().ownerOf(endpoint));
+      }
+      if (all) return;
+      TestCluster.sleep(20);
+    }
+    throw new AssertionError("endpoint " + endpoint + " is not owned by " + owner + " everywhere");
+  }
+
+  private static int depth(TestCluster.Member m, String endpoint) {
+    Map<String, Integer> d = TestNode.await(m.server.gateway().queueDepths());
+    return d.getOrDefault(endpoint, 0);
+  }
+
+  @Test
+  void aGracefulLeaveHandsEveryQueuedMessageToTheSurvivors() {
+    try (TestCluster c = TestCluster.start(3, null)) {
+      TestCluster.Member leaver = c.member(1);
+      // the endpoint is first used at the leaver, so the leaver owns it and holds its queue
+      try (TestNode admin = leaver.node("admin")) {
+        admin.command("subscribe.channel", "offline", "parcels", "*");
+        admin.sync("admin");
+        for (int i = 0; i < 50; i++) admin.publish("parcels", "p" + i, i);
+        admin.sync("admin");
+      }
+      awaitOwner(c, "offline", leaver.id());
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (depth(leaver, "offline") < 50 && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
+      assertThat(depth(leaver, "offline")).isEqualTo(50);
+
+      leaver.stopGracefully();
+      c.awaitMembers(2);
+
+      TestCluster.Member survivor = c.member(0);
+      try (TestNode node = survivor.node("offline")) {
+        List<String> subjects = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          Frame f = node.nextMessage();
+          subjects.add(f.subject());
+          node.ack(f);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 50; i++) expected.add("p" + i);
+        assertThat(subjects).containsExactlyElementsOf(expected);
+        node.expectNothing(200);
+      }
+      assertThat(Files.exists(leaver.server.config().dataDir.resolve(StateStore.FILE)))
+          .as("nothing left to persist after a full handover").isFalse();
+    }
+  }
+
+  @Test
+  void whenAMemberFailsTheSurvivorsTakeItsEndpointsAndKeepTheSubscriptions() {
+    try (TestCluster c = TestCluster.start(3, null)) {
+      TestCluster.Member doomed = c.member(1);
+      try (TestNode first = doomed.node("jobs")) {
+        first.command("subscribe.channel", "jobs", "work", "*");
+        first.sync("jobs");
+      }
+      awaitOwner(c, "jobs", doomed.id());
+
+      doomed.crash();
+      c.awaitMembers(2);
+
+      // subscriptions survive on the other members; the endpoint has a new owner among them
+      for (TestCluster.Member m : List.of(c.member(0), c.member(2))) {
+        assertThat(m.server.registry().route("work", "x", null, System.currentTimeMillis())).containsExactly("jobs");
+      }
+      String newOwner = c.member(0).server.gateway().ownerOf("jobs");
+      assertThat(newOwner).isIn(c.member(0).id(), c.member(2).id());
+      awaitOwner(c, "jobs", newOwner);
+
+      try (TestNode worker = c.member(2).node("jobs");
+          TestNode boss = c.member(0).node("boss")) {
+        worker.sync("jobs");
+        for (int i = 0; i < 10; i++) boss.publish("work", "after" + i, i);
+        for (int i = 0; i < 10; i++) {
+          Frame f = worker.nextMessage();
+          assertThat(f.subject()).isEqualTo("after" + i);
+          worker.ack(f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theStopCommandStopsEveryMemberAndEachPersistsItsShare() {
+    try (TestCluster c = TestCluster.start(2, new JsonObject().put("stop", new JsonObject().put("graceMillis", 300)))) {
+      // one endpoint owned by each member, each with queued messages
+      for (int i = 0; i < 2; i++) {
+        try (TestNode n = c.member(i).node("writer" + i)) {
+          n.command("subscribe.channel", "own" + i, "mail" + i, "*");
+          n.sync("writer" + i);
+          for (int k = 0; k < 5; k++) n.publish("mail" + i, "m" + k, k);
+          n.sync("writer" + i);
+        }
+        awaitOwner(c, "own" + i, c.member(i).id());
+      }
+      try (TestNode admin = c.member(0).node("admin")) {
+        admin.command("stop");
+        for (TestCluster.Member m : c.members) TestNode.await(m.server.stopped(), 60_000);
+      }
+      for (TestCluster.Member m : c.members) m.markStopped();
+
+      // each member's snapshot holds the queue it owned; restart them standalone and look
+      for (int i = 0; i < 2; i++) {
+        String dir = c.member(i).server.config().dataDir.toString();
+        try (TestServer restarted = TestServer.start(new JsonObject().put("dataDir", dir))) {
+          Map<String, Integer> depths = TestNode.await(restarted.server.gateway().queueDepths());
+          assertThat(depths.getOrDefault("own" + i, 0)).as("member %d's own queue", i).isEqualTo(5);
+          assertThat(depths.getOrDefault("own" + (1 - i), 0)).as("the other member's queue").isZero();
+          // the whole registry is in every member's snapshot
+          assertThat(restarted.server.registry().route("mail" + (1 - i), "x", null, System.currentTimeMillis()))
+              .containsExactly("own" + (1 - i));
+        }
+      }
+    }
+  }
+}

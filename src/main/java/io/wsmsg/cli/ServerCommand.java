@@ -73,7 +73,9 @@ public final class ServerCommand implements Runnable {
       if (done.getCount() == 0) return; // already stopped through the stop command
       try {
         server.stop().toCompletionStage().toCompletableFuture()
-            .get(cfg.stopGraceMillis + 15_000, TimeUnit.MILLISECONDS);
+            .get(cfg.stopGraceMillis + cfg.handoffTimeoutMillis + 15_000, TimeUnit.MILLISECONDS);
+        // a cluster member leaves Hazelcast properly, so the others know at once that it went
+        if (cfg.clusterEnabled) vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("wsmsg: the graceful stop did not complete: " + e.getMessage());
         Runtime.getRuntime().halt(1);

@@ -513,8 +513,9 @@ final class ClusterLink {
    * what could not be handed over (no other member, or it refused because it is stopping
    * too): those queues go into this member's snapshot instead.
    */
-  Future<Map<String, List<Queued>>> handOffAll() {
+  Future<HandOff> handOffAll() {
     Map<String, List<Queued>> left = new HashMap<>();
+    boolean[] complete = {true};
     List<String> others = new ArrayList<>(membership.members());
     others.remove(self);
     List<Future<Void>> all = new ArrayList<>();
@@ -522,6 +523,7 @@ final class ClusterLink {
       Endpoint e = gw.removeEndpoint(ep);
       List<Queued> queued = drain(e, true);
       if (others.isEmpty()) {
+        complete[0] = false;
         if (!queued.isEmpty()) left.put(ep, queued);
         continue;
       }
@@ -532,12 +534,14 @@ final class ClusterLink {
       all.add(handOff(ep, to, next, queued).onSuccess(v -> publishClaims(Map.of(ep, next))).recover(err -> {
         LOG.warning("endpoint " + ep + " could not be handed to member " + to + " (" + err.getMessage()
             + "); its " + queued.size() + " queued messages are kept in this member's snapshot");
+        complete[0] = false; // most likely the whole cluster is stopping: keep the state here
         if (!queued.isEmpty()) left.put(ep, queued);
         return Future.succeededFuture();
       }));
     }
-    Promise<Map<String, List<Queued>>> done = Promise.promise();
-    Future.join(all).onComplete(ar -> done.complete(left));
+    if (others.isEmpty()) complete[0] = false;
+    Promise<HandOff> done = Promise.promise();
+    Future.join(all).onComplete(ar -> done.complete(new HandOff(left, complete[0])));
     return done.future();
   }
 

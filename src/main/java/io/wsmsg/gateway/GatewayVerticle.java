@@ -440,8 +440,8 @@ public final class GatewayVerticle extends AbstractVerticle {
    * queue to the member that takes it over. Completes with the queues nobody took (they go
    * into the snapshot).
    */
-  public Future<Map<String, List<Queued>>> handOffAll() {
-    Promise<Map<String, List<Queued>>> p = Promise.promise();
+  public Future<HandOff> handOffAll() {
+    Promise<HandOff> p = Promise.promise();
     context.runOnContext(v -> {
       frozen = true;
       link.handOffAll().onComplete(p);

@@ -32,6 +32,7 @@ import io.wsmsg.router.Delivery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.wsmsg.gateway.HandOff;
 import io.wsmsg.gateway.Queued;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.persistence.Snapshot;
@@ -292,30 +293,23 @@ public final class WsmsgServer {
         .compose(v -> {
           int left = routers.totalDepth();
           if (left > 0) LOG.warning(left + " messages were still in channel queues when the state was written; they are not kept");
-          return handOver ? gateway.handOffAll() : gateway.freezeAndCapture();
+          return handOver ? gateway.handOffAll() : gateway.freezeAndCapture().map(q -> new HandOff(q, false));
         })
-        .compose(queues -> vertx.<Void>executeBlocking(() -> {
+        .compose(h -> vertx.<Void>executeBlocking(() -> {
           // handed over in full: the other members hold the registry and the queues now
-          if (!handOver || !queues.isEmpty()) writeSnapshot(queues);
+          if (!h.complete()) writeSnapshot(h.left());
           else LOG.info("every endpoint was handed over to the other members; no snapshot written");
           return null;
         }))
         .onFailure(e -> LOG.severe("the state could not be written to " + config.dataDir + ": " + e.getMessage()
             + "; queued messages are lost"))
-        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> leaveCluster())
-            .transform(v -> {
+        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
           LOG.info("stopped");
           if (written.succeeded()) stopped.tryComplete();
           else stopped.tryFail(written.cause());
           return Future.<Void>succeededFuture();
         }));
     return stopped.future();
-  }
-
-  /** A clustered server owns its Vert.x instance: closing it leaves the cluster at once. */
-  private Future<Void> leaveCluster() {
-    if (!membership.clustered()) return Future.succeededFuture();
-    return vertx.close().recover(e -> Future.succeededFuture());
   }
 
   public Membership membership() {
@@ -343,7 +337,6 @@ public final class WsmsgServer {
   public Future<Void> close() {
     stopping.set(true);
     return gateway.closeAll().recover(e -> Future.succeededFuture()).compose(v -> undeployAll())
-        .compose(v -> leaveCluster())
         .onComplete(ar -> stopped.tryComplete());
   }
 }

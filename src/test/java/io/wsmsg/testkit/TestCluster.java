@@ -138,6 +138,7 @@ public final class TestCluster implements AutoCloseable {
     /** For a member stopped by other means (the stop command): close() leaves it alone. */
     public void markStopped() {
       stopped = true;
+      TestNode.await(vertx.close(), 30_000);
     }
 
     public String id() {
@@ -153,6 +154,7 @@ public final class TestCluster implements AutoCloseable {
     public void stopGracefully() {
       stopped = true;
       TestNode.await(server.stop(), 60_000);
+      TestNode.await(vertx.close(), 30_000); // leave Hazelcast, as the server command does
     }
 
     /**

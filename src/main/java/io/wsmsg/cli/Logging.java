@@ -38,7 +38,20 @@ final class Logging {
     Logger root = Logger.getLogger("");
     root.addHandler(h);
     root.setLevel(Level.INFO);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
-    Logger.getLogger("com.hazelcast").setLevel(Level.WARNING);
+    // JUL holds loggers weakly: a level set on one nobody references is forgotten at the next
+    // GC, so the configured loggers are kept here.
+    TUNED.add(quiet("io.netty", Level.WARNING));
+    // Hazelcast's start-up banner and notes say nothing to an operator of wsmsg; its member
+    // list changes do ("Members {size:3, ...}"), and so do its warnings.
+    TUNED.add(quiet("com.hazelcast", Level.WARNING));
+    TUNED.add(quiet("com.hazelcast.internal.cluster", Level.INFO));
+  }
+
+  private static final java.util.List<Logger> TUNED = new java.util.ArrayList<>();
+
+  private static Logger quiet(String name, Level level) {
+    Logger l = Logger.getLogger(name);
+    l.setLevel(level);
+    return l;
   }
 }

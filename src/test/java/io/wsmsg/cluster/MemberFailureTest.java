@@ -141,4 +141,66 @@ class MemberFailureTest {
       }
     }
   }
+
+  @Test
+  void aConflictingClaimIsSettledEverywhereAndTheLoserHandsItsQueueOver() {
+    try (TestCluster c = TestCluster.start(3, null)) {
+      TestCluster.Member first = c.member(0);
+      TestCluster.Member winner = c.member(2);
+      try (TestNode admin = first.node("admin")) {
+        admin.command("subscribe.channel", "contested", "c", "*");
+        admin.sync("admin");
+        for (int i = 0; i < 5; i++) admin.publish("c", "m" + i, i);
+        admin.sync("admin");
+      }
+      awaitOwner(c, "contested", first.id());
+      assertThat(depth(first, "contested")).isEqualTo(5);
+
+      // What the other side of a healed partition would say: member 2 took the endpoint over
+      // (epoch 2) while member 0 still held it (epoch 1).
+      PeerWire.Writer claim = new PeerWire.Writer(PeerWire.CLAIMS, 128);
+      claim.i32(1).str("contested").str(winner.id()).i64(2);
+      c.member(1).vertx.eventBus().publish("wsmsg.peers.all", claim.buffer());
+      awaitOwner(c, "contested", winner.id());
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (depth(winner, "contested") < 5 && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
+      assertThat(depth(winner, "contested")).as("the queue moved to the winner").isEqualTo(5);
+      assertThat(depth(first, "contested")).as("nothing stays with the loser").isZero();
+
+      // a stale claim (lower epoch) changes nothing: the owner repeats its own
+      PeerWire.Writer stale = new PeerWire.Writer(PeerWire.CLAIMS, 128);
+      stale.i32(1).str("contested").str(first.id()).i64(1);
+      c.member(1).vertx.eventBus().publish("wsmsg.peers.all", stale.buffer());
+      TestCluster.sleep(300);
+      awaitOwner(c, "contested", winner.id());
+
+      try (TestNode node = c.member(1).node("contested")) {
+        for (int i = 0; i < 5; i++) {
+          Frame f = node.nextMessage();
+          assertThat(f.subject()).isEqualTo("m" + i);
+          node.ack(f);
+        }
+        node.expectNothing(200);
+      }
+    }
+  }
+
+  @Test
+  void aMemberJoiningLaterCopiesTheRegistryAndRoutesAtOnce() {
+    try (TestCluster c = TestCluster.startWithSpare(2, 1, null);
+        TestNode sub = c.member(0).node("early")) {
+      sub.command("subscribe.channel", "early", "late.news", "*");
+      sub.sync("early");
+      TestCluster.Member late = c.join(2, null);
+      c.awaitMembers(3);
+      assertThat(late.server.registry().route("late.news", "x", null, System.currentTimeMillis()))
+          .as("the registry was copied before the member started serving").containsExactly("early");
+      try (TestNode pub = late.node("latepub")) {
+        pub.publish("late.news", "hello", 1);
+        Frame f = sub.nextMessage();
+        assertThat(f.subject()).isEqualTo("hello");
+        sub.ack(f);
+      }
+    }
+  }
 }

@@ -91,12 +91,12 @@ class ClusterRoutingTest {
     List<TestNode> workers = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) workers.add(cluster.member(i).node("jobs"));
-      workers.get(0).command("subscribe.channel", "jobs", "work", "*");
-      workers.get(0).sync("jobs");
-      // every worker is attached (its node.joined reached the owner) before the work starts
-      TestCluster.sleep(300);
       int total = 300;
       try (TestNode boss = cluster.member(1).node("boss")) {
+        boss.command("subscribe.channel", "jobs", "work", "*");
+        boss.sync("boss");
+        // every worker is attached (remote ones through the owner) before the work starts
+        TestCluster.sleep(300);
         for (int i = 0; i < total; i++) boss.publish("work", "job" + i, i);
       }
       Map<Integer, Integer> perWorker = new HashMap<>();
@@ -157,6 +157,34 @@ class ClusterRoutingTest {
       }
       Frame left = monitor.nextSystem("node.left");
       assertThat(TestNode.data(left)).asList().first().isEqualTo("faraway");
+    }
+  }
+
+  @Test
+  void flowControlHoldsForANodeServedThroughAnotherGateway() {
+    // the endpoint is first used at member 0, which then owns it and holds its queue
+    try (TestNode first = cluster.member(0).node("flow")) {
+      first.command("subscribe.channel", "flow", "flowing", "*");
+      first.sync("flow");
+    }
+    assertThat(cluster.member(1).server.gateway().ownerOf("flow")).isEqualTo(cluster.member(0).id());
+    try (TestNode remote = cluster.member(1).node("flow?window=2");
+        TestNode pub = cluster.member(2).node("flowpub")) {
+      remote.sync("flow");
+      for (int i = 0; i < 6; i++) pub.publish("flowing", "m" + i, i);
+      Frame a = remote.nextMessage();
+      Frame b = remote.nextMessage();
+      assertThat(List.of(a.subject(), b.subject())).containsExactly("m0", "m1");
+      remote.expectNothing(300); // the window of 2 is full, kept by the owner on member 0
+      remote.ack(a);
+      assertThat(remote.nextMessage().subject()).isEqualTo("m2");
+      remote.expectNothing(300);
+
+      remote.command("pause");
+      remote.ack(b);
+      remote.expectNothing(300); // a slot is free, but the node paused
+      remote.command("resume");
+      assertThat(remote.nextMessage().subject()).isEqualTo("m3");
     }
   }
 }

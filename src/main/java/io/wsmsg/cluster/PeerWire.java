@@ -27,6 +27,8 @@ public final class PeerWire {
   public static final byte HANDOFF = 8;
   /** The stop command: every member stops and persists its share. */
   public static final byte STOP_ALL = 9;
+  /** A starting member asks for the claims a member holds (answered with CLAIMS). */
+  public static final byte CLAIMS_PULL = 10;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

@@ -96,8 +96,57 @@ final class ClusterLink {
     gw.getVertx().setPeriodic(5000, id -> {
       if (!gw.stopping) announce(null);
     });
-    for (String ep : new ArrayList<>(gw.endpointNames())) claims.offer(ep, new Claim(self, 1));
-    return Future.join(direct.completion(), all.completion()).<Void>mapEmpty().onSuccess(v -> announce(null));
+    return Future.join(direct.completion(), all.completion())
+        .compose(v -> pullClaims())
+        .onSuccess(v -> {
+          // endpoints restored from a snapshot are this member's unless someone else holds them
+          for (String ep : new ArrayList<>(gw.endpointNames())) {
+            Claim c = claims.get(ep);
+            if (c == null) claims.offer(ep, new Claim(self, 1));
+            else if (!c.owner().equals(self)) ownerChanged(ep, self, c.owner()); // hand the restored queue over
+          }
+          announce(null);
+        });
+  }
+
+  /**
+   * Before serving, learn who owns what from every other member: a node attaching here
+   * right away then goes to the endpoint's real owner instead of this member claiming it anew.
+   */
+  private Future<Void> pullClaims() {
+    List<Future<Void>> asks = new ArrayList<>();
+    for (String m : membership.members()) {
+      if (m.equals(self)) continue;
+      asks.add(requestWithRetry(m, new PeerWire.Writer(PeerWire.CLAIMS_PULL, 1).buffer(), 25).map(reply -> {
+        PeerWire.Reader r = new PeerWire.Reader(reply);
+        r.type();
+        readClaims(r);
+        return (Void) null;
+      }).recover(e -> Future.succeededFuture())); // a member that does not answer announces later
+    }
+    return Future.join(asks).mapEmpty();
+  }
+
+  private Future<Buffer> requestWithRetry(String member, Buffer msg, int attemptsLeft) {
+    return gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(member), msg, timeout(2000))
+        .map(Message::body)
+        .recover(e -> {
+          boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+          if (!noHandler || attemptsLeft <= 0 || !membership.members().contains(member)) return Future.failedFuture(e);
+          Promise<Buffer> later = Promise.promise();
+          gw.getVertx().setTimer(200, t -> requestWithRetry(member, msg, attemptsLeft - 1).onComplete(later));
+          return later.future();
+        });
+  }
+
+  private void readClaims(PeerWire.Reader r) {
+    int n = r.i32();
+    for (int i = 0; i < n; i++) {
+      String ep = r.str();
+      String owner = r.str();
+      long epoch = r.i64();
+      onClaim(ep, new Claim(owner, epoch));
+    }
   }
 
   void close() {
@@ -368,14 +417,15 @@ final class ClusterLink {
           }
         }
         case PeerWire.CLAIMS -> {
-          int n = r.i32();
-          for (int i = 0; i < n; i++) {
-            String ep = r.str();
-            String owner = r.str();
-            long epoch = r.i64();
-            onClaim(ep, new Claim(owner, epoch));
-          }
+          readClaims(r);
           if (msg.replyAddress() != null) msg.reply(OK);
+        }
+        case PeerWire.CLAIMS_PULL -> {
+          Map<String, Claim> mine = new HashMap<>();
+          claims.snapshot().forEach((ep, c) -> {
+            if (c.owner().equals(self)) mine.put(ep, c);
+          });
+          msg.reply(claimsMessage(mine));
         }
         case PeerWire.HANDOFF -> onHandoff(r, msg);
         case PeerWire.STOP_ALL -> onStopAll.run();

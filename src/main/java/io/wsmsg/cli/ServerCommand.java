@@ -99,6 +99,11 @@ public final class ServerCommand implements Runnable {
       b.append("management: http://").append(mhost).append(':').append(server.managementPort())
           .append("/status  (also /health, /ready, /metrics)\n");
     }
+    if (server.membership().clustered()) {
+      int n = server.membership().members().size();
+      b.append("cluster \"").append(cfg.clusterName).append("\": this member is ").append(server.membership().self())
+          .append(", ").append(n).append(n == 1 ? " member" : " members").append(" so far\n");
+    }
     if ("none".equals(cfg.authMode)) {
       b.append("auth: none (no token needed). Try: ").append(url).append("demo\n");
     } else if (server.devToken() != null) {

@@ -85,6 +85,11 @@ public final class WsmsgServer {
       JsonObject j = config.json.copy();
       j.getJsonObject("auth").put("hs256Secret", devSecret);
       config = ServerConfig.of(j);
+      if (vertx.isClustered()) {
+        LOG.warning("this cluster member has no JWT key configured, so it made its own secret: tokens it prints are"
+            + " refused by the other members and theirs by it. Give every member the same auth.hs256Secret"
+            + " (WSMSG_JWT_SECRET) or auth.publicKeys.");
+      }
     }
     WsmsgServer s = new WsmsgServer(vertx, config);
     if (devSecret != null) {

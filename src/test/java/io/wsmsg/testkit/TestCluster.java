@@ -12,7 +12,6 @@ import io.wsmsg.server.WsmsgServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -37,20 +36,13 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts {@code n} members at once and waits until each sees all of them. */
   public static TestCluster start(int n, JsonObject overrides) {
-    TestCluster c = new TestCluster(overrides, n);
-    try {
-      List<Future<Member>> starting = new ArrayList<>();
-      for (int i = 0; i < n; i++) starting.add(c.startMember(i));
-      for (Future<Member> f : starting) c.members.add(TestNode.await(f, 120_000));
-      c.awaitMembers(n);
-    } catch (RuntimeException e) {
-      c.close();
-      throw e;
-    }
-    return c;
+    return startWithSpare(n, 0, overrides);
   }
 
-  /** Starts one more member (it must be one of the ports reserved at the start: pass spare > 0). */
+  /**
+   * Starts {@code n} members and reserves {@code spare} more places in the member list, for
+   * members that {@link #join} later.
+   */
   public static TestCluster startWithSpare(int n, int spare, JsonObject overrides) {
     TestCluster c = new TestCluster(overrides, n + spare);
     try {
@@ -80,13 +72,13 @@ public final class TestCluster implements AutoCloseable {
     JsonArray list = new JsonArray();
     for (int p : hazelcastPorts) list.add("127.0.0.1:" + p);
     JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
-        .put("dataDir", tempDir())
+        .put("dataDir", TestServer.tempDir())
         .put("management", new JsonObject().put("port", 0))
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
             .put("port", hazelcastPorts.get(index)).put("members", list));
-    j = deepMerge(j, overrides);
-    if (extra != null) j = deepMerge(j, extra);
+    j = TestServer.deepMerge(j, overrides);
+    if (extra != null) j = TestServer.deepMerge(j, extra);
     ServerConfig cfg = ServerConfig.of(j);
     return ClusterSetup.start(cfg).compose(vertx -> WsmsgServer.start(vertx, cfg)
         .map(s -> new Member(vertx, s))
@@ -200,26 +192,6 @@ public final class TestCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static String tempDir() {
-    try {
-      java.nio.file.Path d = Files.createTempDirectory("wsmsg-cluster-test-");
-      d.toFile().deleteOnExit();
-      return d.toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static JsonObject deepMerge(JsonObject a, JsonObject b) {
-    JsonObject out = a.copy();
-    for (String k : b.fieldNames()) {
-      Object v = b.getValue(k);
-      if (v instanceof JsonObject bo && out.getValue(k) instanceof JsonObject ao) out.put(k, deepMerge(ao, bo));
-      else out.put(k, v);
-    }
-    return out;
   }
 
   public static void sleep(long ms) {

@@ -47,7 +47,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   /** Each server gets its own data directory, so snapshots never leak between tests. */
-  private static String tempDir() {
+  static String tempDir() {
     try {
       java.nio.file.Path d = java.nio.file.Files.createTempDirectory("wsmsg-test-");
       d.toFile().deleteOnExit();
@@ -84,7 +84,7 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
-  private static JsonObject deepMerge(JsonObject a, JsonObject b) {
+  static JsonObject deepMerge(JsonObject a, JsonObject b) {
     JsonObject out = a.copy();
     for (String k : b.fieldNames()) {
       Object v = b.getValue(k);

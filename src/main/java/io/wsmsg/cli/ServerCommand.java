@@ -69,13 +69,17 @@ public final class ServerCommand implements Runnable {
     }
     printBanner(server, cfg);
     // SIGTERM / SIGINT take the same graceful path as the stop command, and exit 0 like it.
+    // Vert.x is closed once, by whichever path comes first; both wait for that one close, so
+    // a cluster member has left Hazelcast (the others know at once) before the JVM ends.
+    java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.function.Supplier<io.vertx.core.Future<Void>> closeOnce = memoized(vertx::close);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (done.getCount() == 0) return; // already stopped through the stop command
+      signalled.set(true);
       try {
         server.stop().toCompletionStage().toCompletableFuture()
             .get(cfg.stopGraceMillis + cfg.handoffTimeoutMillis + 15_000, TimeUnit.MILLISECONDS);
-        // a cluster member leaves Hazelcast properly, so the others know at once that it went
-        if (cfg.clusterEnabled) vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        closeOnce.get().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("wsmsg: the graceful stop did not complete: " + e.getMessage());
         Runtime.getRuntime().halt(1);
@@ -83,10 +87,23 @@ public final class ServerCommand implements Runnable {
       Runtime.getRuntime().halt(0);
     }, "wsmsg-shutdown"));
     server.stopped().onComplete(ar -> {
-      if (done.getCount() == 0) return;
+      if (signalled.get() || done.getCount() == 0) return; // the shutdown hook finishes the job
       done.countDown();
-      vertx.close().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
+      closeOnce.get().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
     });
+  }
+
+  /** The first call runs {@code f}; every call returns its result. */
+  private static <T> java.util.function.Supplier<T> memoized(java.util.function.Supplier<T> f) {
+    return new java.util.function.Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) value = f.get();
+        return value;
+      }
+    };
   }
 
   private static void printBanner(WsmsgServer server, ServerConfig cfg) {

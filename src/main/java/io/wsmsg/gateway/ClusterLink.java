@@ -1,5 +1,6 @@
 package io.wsmsg.gateway;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -45,6 +46,8 @@ final class ClusterLink {
   /** How many times a DELIVER may be passed on to a newer owner before it is dropped. */
   private static final int MAX_HOPS = 3;
   private static final Buffer OK = Buffer.buffer("ok");
+  /** Messages per HANDOFF part: a big queue must not hold an event loop or exceed a buffer. */
+  private static final int HANDOFF_CHUNK = 2000;
 
   private final GatewayVerticle gw;
   final Membership membership;
@@ -52,6 +55,11 @@ final class ClusterLink {
   final String self;
   private final Map<String, RemoteNode> remoteNodes = new HashMap<>();
   private final Map<String, Session> sessionsById = new HashMap<>();
+  private final Map<String, java.util.Set<Session>> sessionsByEndpoint = new HashMap<>();
+  /** When each endpoint's winning claim was last repeated to correct a losing one. */
+  private final Map<String, Long> corrected = new HashMap<>();
+  /** Parts of handoffs still arriving, by handoff id. */
+  private final Map<String, List<Queued>> pendingHandoffs = new HashMap<>();
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
@@ -71,6 +79,9 @@ final class ClusterLink {
   Future<Void> start() {
     if (!clustered()) return Future.succeededFuture();
     EventBus eb = gw.getVertx().eventBus();
+    // Hazelcast calls listeners on its own threads; from there vertx.runOnContext would pick
+    // some other event loop, so hop explicitly onto the gateway's, where all this state lives.
+    Context loop = gw.getVertx().getOrCreateContext();
     MessageConsumer<Buffer> direct = eb.consumer(PeerWire.gatewayAddress(self), this::onPeer);
     MessageConsumer<Buffer> all = eb.consumer(ALL, this::onPeer);
     consumers.add(direct);
@@ -78,23 +89,25 @@ final class ClusterLink {
     membership.listen(new Membership.Listener() {
       @Override
       public void joined(String member) {
-        gw.getVertx().runOnContext(v -> onJoined(member));
+        loop.runOnContext(v -> onJoined(member));
       }
 
       @Override
       public void left(String member) {
-        gw.getVertx().runOnContext(v -> onLeft(member));
+        loop.runOnContext(v -> onLeft(member));
       }
 
       @Override
       public void merged() {
-        gw.getVertx().runOnContext(v -> announce(null));
+        loop.runOnContext(v -> announce(null));
       }
     });
     // Anti-entropy: owners repeat their claims now and then, so a claim lost in a partition
     // or a race is corrected within seconds.
     gw.getVertx().setPeriodic(5000, id -> {
-      if (!gw.stopping) announce(null);
+      if (gw.stopping) return;
+      reassignOrphans(); // claims naming a member that is gone (a claim that arrived after it left)
+      announce(null);
     });
     return Future.join(direct.completion(), all.completion())
         .compose(v -> pullClaims())
@@ -160,6 +173,12 @@ final class ClusterLink {
     if (!clustered()) return self;
     Claim c = claims.get(endpoint);
     if (c != null) return c.owner();
+    if (gw.stopping) {
+      // a leaving member takes on nothing new: the member that would inherit it claims it
+      List<String> others = new ArrayList<>(membership.members());
+      others.remove(self);
+      if (!others.isEmpty()) return Claims.rendezvous(endpoint, others);
+    }
     Claim mine = new Claim(self, 1);
     claims.offer(endpoint, mine);
     publishClaims(Map.of(endpoint, mine));
@@ -197,8 +216,14 @@ final class ClusterLink {
     if (c.beats(cur)) {
       claims.offer(ep, c);
       ownerChanged(ep, cur == null ? null : cur.owner(), c.owner());
-    } else if (cur != null && !cur.equals(c) && cur.owner().equals(self)) {
-      publishClaims(Map.of(ep, cur)); // a stale or losing claim is about: say who owns it
+    } else if (cur != null && !cur.equals(c)) {
+      // a stale or losing claim is about: say which one wins (at most twice a second)
+      long now = System.currentTimeMillis();
+      Long last = corrected.get(ep);
+      if (last == null || now - last > 500) {
+        corrected.put(ep, now);
+        publishClaims(Map.of(ep, cur));
+      }
     }
   }
 
@@ -222,17 +247,11 @@ final class ClusterLink {
     if (lost != null) {
       // Someone else won the endpoint (a simultaneous first use, or a healed partition):
       // its queue goes to the winner, and nodes served here from it are served from there.
-      List<Queued> queued = drain(lost, false);
+      List<Queued> queued = drain(lost, true);
       for (Consumer c : new ArrayList<>(lost.nodes)) {
         if (c instanceof RemoteNode r) remoteNodes.remove(r.nodeId);
       }
-      if (!queued.isEmpty()) {
-        handOff(ep, newOwner, claims.get(ep), queued).onFailure(e -> {
-          gw.counters.drop(Counters.Drop.UNREACHABLE, queued.size());
-          LOG.warning(queued.size() + " queued messages of endpoint " + ep + " could not be handed to its owner "
-              + newOwner + ": " + e.getMessage());
-        });
-      }
+      if (!queued.isEmpty()) handOverLost(ep, queued, 0);
     }
     for (Session s : sessionsOf(ep)) {
       s.endpoint = null;
@@ -240,6 +259,31 @@ final class ClusterLink {
       s.owner = newOwner;
       sendAttach(s, 0);
     }
+  }
+
+  /**
+   * Gets the queue of an endpoint this member lost to whoever owns it now, retrying for a
+   * while (the owner may be starting, or stopping and about to hand it on); if ownership comes
+   * back here meanwhile, the messages simply go back into the local queue.
+   */
+  private void handOverLost(String ep, List<Queued> queued, int attempt) {
+    String owner = ownerFor(ep);
+    if (owner.equals(self)) {
+      Endpoint e = gw.endpoint(ep);
+      for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
+      gw.trimToLimits(e);
+      e.dispatch();
+      return;
+    }
+    handOff(ep, owner, claims.get(ep), queued).onFailure(err -> {
+      if (attempt < 20 && !gw.stopping) {
+        gw.getVertx().setTimer(500, t -> handOverLost(ep, queued, attempt + 1));
+      } else {
+        gw.counters.drop(Counters.Drop.UNREACHABLE, queued.size());
+        LOG.warning(queued.size() + " queued messages of endpoint " + ep + " could not be handed to its owner "
+            + owner + ": " + err.getMessage());
+      }
+    });
   }
 
   /** Every queued message of an endpoint (unacknowledged ones first when it requeues), emptying it. */
@@ -253,8 +297,10 @@ final class ClusterLink {
   }
 
   private List<Session> sessionsOf(String ep) {
-    List<Session> out = new ArrayList<>();
-    for (Session s : sessionsById.values()) if (s.endpointName.equals(ep) && !s.closed) out.add(s);
+    java.util.Set<Session> set = sessionsByEndpoint.get(ep);
+    if (set == null) return List.of();
+    List<Session> out = new ArrayList<>(set.size());
+    for (Session s : set) if (!s.closed) out.add(s);
     return out;
   }
 
@@ -274,23 +320,34 @@ final class ClusterLink {
         r.endpoint.release(r, gw.registry.endpointSize(r.endpoint.name));
       }
     }
-    Map<String, Claim> mine = new HashMap<>();
-    int moved = 0;
-    for (String ep : claims.ownedBy(member)) {
-      Claim old = claims.get(ep);
+    reassignOrphans();
+  }
+
+  /**
+   * Gives every endpoint whose owner is no longer a member to the member rendezvous hashing
+   * picks among the current ones. Every survivor computes the same answer from the same member
+   * list, and publishes what it computed: if member lists differed for a moment, the claims
+   * meet and the better one wins everywhere.
+   */
+  private void reassignOrphans() {
+    List<String> members = membership.members();
+    java.util.Set<String> live = new java.util.HashSet<>(members);
+    Map<String, Claim> moved = new HashMap<>();
+    Map<String, Integer> byOwner = new HashMap<>();
+    claims.snapshot().forEach((ep, old) -> {
+      if (live.contains(old.owner())) return;
       String next = Claims.rendezvous(ep, members);
       Claim c = new Claim(next, old.epoch() + 1);
       if (claims.offer(ep, c)) {
-        moved++;
-        ownerChanged(ep, member, next);
-        if (next.equals(self)) mine.put(ep, c);
+        moved.put(ep, c);
+        byOwner.merge(old.owner(), 1, Integer::sum);
+        ownerChanged(ep, old.owner(), next);
       }
-    }
-    if (moved > 0) {
-      LOG.info(moved + " endpoints of member " + member + " were taken over (" + mine.size() + " by this member);"
-          + " what they held in memory is lost");
-    }
-    if (!mine.isEmpty()) publishClaims(mine);
+    });
+    if (moved.isEmpty()) return;
+    byOwner.forEach((gone, n) -> LOG.info(n + " endpoints of member " + gone + " were taken over; what they held in"
+        + " memory is lost"));
+    publishClaims(moved);
   }
 
   // ---- nodes attached here, endpoint owned elsewhere ----
@@ -298,6 +355,7 @@ final class ClusterLink {
   /** A node connected: serve it from the local endpoint or through the owner. */
   void attach(Session s) {
     sessionsById.put(s.nodeId, s);
+    sessionsByEndpoint.computeIfAbsent(s.endpointName, k -> new java.util.LinkedHashSet<>()).add(s);
     String owner = ownerFor(s.endpointName);
     if (owner.equals(self)) {
       Endpoint e = gw.endpoint(s.endpointName);
@@ -311,6 +369,8 @@ final class ClusterLink {
 
   void forget(Session s) {
     sessionsById.remove(s.nodeId);
+    java.util.Set<Session> set = sessionsByEndpoint.get(s.endpointName);
+    if (set != null && set.remove(s) && set.isEmpty()) sessionsByEndpoint.remove(s.endpointName);
   }
 
   private void sendAttach(Session s, int attempt) {
@@ -321,8 +381,13 @@ final class ClusterLink {
         .onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
           if (ar.succeeded()) {
-            if ("ok".equals(ar.result().body().toString())) return;
-            onClaimHint(s.endpointName); // the owner says someone else owns it
+            Buffer body = ar.result().body();
+            if (body.length() == 2 && "ok".equals(body.toString())) return;
+            // not the owner: its answer is the claim it knows, which settles who is
+            PeerWire.Reader r = new PeerWire.Reader(body);
+            r.type();
+            readClaims(r);
+            onClaimHint(s.endpointName);
             if (superseded(s, owner)) return;
           }
           if (attempt < 50) {
@@ -332,8 +397,10 @@ final class ClusterLink {
               if (!superseded(s, owner)) sendAttach(s, attempt + 1);
             });
           } else {
-            LOG.warning("node " + s.nodeId + " on endpoint " + s.endpointName + " could not be attached to owner "
-                + owner + ": " + (ar.failed() ? ar.cause().getMessage() : ar.result().body()));
+            LOG.warning("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": the endpoint's owner "
+                + owner + " could not be reached (" + (ar.failed() ? ar.cause().getMessage() : "it pointed elsewhere")
+                + "); the node may reconnect");
+            s.close((short) 1013, "endpoint owner unreachable, try again");
           }
         });
   }
@@ -342,13 +409,16 @@ final class ClusterLink {
     return s.closed || s.endpoint != null || !owner.equals(s.owner);
   }
 
-  /** Re-reads the claim table after an owner pointed elsewhere. */
+  /** Re-reads the claim table after an owner pointed elsewhere, and attaches there. */
   private void onClaimHint(String ep) {
     String owner = ownerFor(ep);
     for (Session s : sessionsOf(ep)) {
-      if (s.endpoint == null && !owner.equals(s.owner)) {
-        if (owner.equals(self)) ownerChanged(ep, s.owner, self);
-        else s.owner = owner;
+      if (s.endpoint != null || owner.equals(s.owner)) continue;
+      if (owner.equals(self)) {
+        ownerChanged(ep, s.owner, self);
+      } else {
+        s.owner = owner;
+        sendAttach(s, 0);
       }
     }
   }
@@ -380,9 +450,19 @@ final class ClusterLink {
       switch (r.type()) {
         case PeerWire.DELIVER -> onDeliver(r);
         case PeerWire.TO_NODE -> {
-          Session s = sessionsById.get(r.str());
+          String nodeId = r.str();
+          String ep = r.str();
+          String owner = r.str();
           byte[] raw = r.bytes();
-          if (s != null) s.deliverFromOwner(raw);
+          Session s = sessionsById.get(nodeId);
+          if (s != null && !s.closed) {
+            s.deliverFromOwner(raw);
+          } else {
+            // the node is gone and its DETACH did not arrive: tell the owner again
+            PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
+            w.str(ep).str(nodeId);
+            gw.getVertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
+          }
         }
         case PeerWire.ACK -> {
           String ep = r.str();
@@ -479,7 +559,7 @@ final class ClusterLink {
     boolean congested = r.bool();
     String owner = ownerFor(ep);
     if (!owner.equals(self)) {
-      msg.reply(Buffer.buffer(owner));
+      msg.reply(claimsMessage(Map.of(ep, claims.get(ep) != null ? claims.get(ep) : new Claim(owner, 0))));
       return;
     }
     RemoteNode old = remoteNodes.get(nodeId);
@@ -507,17 +587,36 @@ final class ClusterLink {
   private void onHandoff(PeerWire.Reader r, Message<Buffer> msg) {
     String ep = r.str();
     Claim c = new Claim(r.str(), r.i64());
+    String id = r.str();
+    boolean last = r.bool();
     int n = r.i32();
-    List<Queued> queued = new ArrayList<>(n);
+    List<Queued> chunk = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int priority = r.i32();
       long at = r.i64();
       try {
-        queued.add(new Queued(FrameCodec.decode(r.bytes()), priority, at));
+        chunk.add(new Queued(FrameCodec.decode(r.bytes()), priority, at));
       } catch (ProtocolException e) {
         // cannot happen for frames that were queued; skip rather than refuse the rest
       }
     }
+    if (gw.stopping) {
+      pendingHandoffs.remove(id);
+      msg.fail(503, "stopping");
+      return;
+    }
+    if (!last) {
+      // large queues come in parts; they are applied together when the last one arrives
+      pendingHandoffs.computeIfAbsent(id, k -> {
+        gw.getVertx().setTimer(120_000, t -> pendingHandoffs.remove(k)); // an abandoned handoff
+        return new ArrayList<>();
+      }).addAll(chunk);
+      msg.reply(OK);
+      return;
+    }
+    List<Queued> queued = pendingHandoffs.remove(id);
+    if (queued == null) queued = chunk;
+    else queued.addAll(chunk);
     if (gw.stopping) {
       msg.fail(503, "stopping");
       return;
@@ -528,8 +627,7 @@ final class ClusterLink {
       Endpoint e = gw.endpoint(ep);
       // handed-over messages are older than anything queued here since: they go first
       for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
-      int dropped = e.queue.trim(gw.registry.endpointSize(ep));
-      if (dropped > 0) gw.counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+      gw.trimToLimits(e);
       e.dispatch();
       msg.reply(OK);
       if (!queued.isEmpty()) LOG.info("took over endpoint " + ep + " with " + queued.size() + " queued messages");
@@ -546,15 +644,33 @@ final class ClusterLink {
 
   // ---- leaving ----
 
-  /** Sends an endpoint's queue to its new owner; completes when the owner has taken it. */
+  /**
+   * Sends an endpoint's queue to its new owner, in parts of at most {@link #HANDOFF_CHUNK}
+   * messages or about 4 MiB, one after the other; completes when the owner has taken the last.
+   */
   private Future<Void> handOff(String ep, String to, Claim claim, List<Queued> queued) {
-    long bytes = 64;
-    for (Queued q : queued) bytes += q.frame().size() + 24;
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.HANDOFF, (int) Math.min(Integer.MAX_VALUE - 8, bytes + 128));
-    w.str(ep).str(claim.owner()).i64(claim.epoch()).i32(queued.size());
-    for (Queued q : queued) w.i32(q.priority()).i64(q.enqueuedAt()).bytes(q.frame().rawBytes());
-    return gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(to), w.buffer(),
+    String id = java.util.UUID.randomUUID().toString();
+    return sendChunk(ep, to, claim, id, queued, 0);
+  }
+
+  private Future<Void> sendChunk(String ep, String to, Claim claim, String id, List<Queued> queued, int from) {
+    int end = from;
+    long bytes = 0;
+    while (end < queued.size() && end - from < HANDOFF_CHUNK && bytes < (4 << 20)) {
+      bytes += queued.get(end).frame().size() + 32;
+      end++;
+    }
+    boolean last = end >= queued.size();
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.HANDOFF, (int) bytes + 256);
+    w.str(ep).str(claim.owner()).i64(claim.epoch()).str(id).bool(last).i32(end - from);
+    for (int i = from; i < end; i++) {
+      Queued q = queued.get(i);
+      w.i32(q.priority()).i64(q.enqueuedAt()).bytes(q.frame().rawBytes());
+    }
+    int next = end;
+    Future<Void> sent = gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(to), w.buffer(),
         timeout(gw.config.handoffTimeoutMillis)).mapEmpty();
+    return last ? sent : sent.compose(v -> sendChunk(ep, to, claim, id, queued, next));
   }
 
   /**

@@ -327,9 +327,16 @@ public final class GatewayVerticle extends AbstractVerticle {
   void enqueue(String name, Frame frame, int priority) {
     Endpoint ep = endpoint(name);
     int dropped = ep.queue.offer(new Queued(frame, priority, System.currentTimeMillis()), registry.endpointSize(name));
+    if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+    trimToLimits(ep);
+    ep.dispatch();
+  }
+
+  /** Applies the endpoint's size and the node-wide byte bound after messages were added. */
+  void trimToLimits(Endpoint ep) {
+    int dropped = ep.queue.trim(registry.endpointSize(ep.name));
     if (queuedBytes[0] > config.maxQueuedBytes) dropped += ep.queue.trimBytes(config.maxQueuedBytes);
     if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
-    ep.dispatch();
   }
 
   private void sweepAcks() {
@@ -397,7 +404,13 @@ public final class GatewayVerticle extends AbstractVerticle {
   /** Runs {@code work} on this gateway's event loop, where its state lives, and returns its result. */
   private <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
     Promise<T> p = Promise.promise();
-    context.runOnContext(v -> p.complete(work.get()));
+    context.runOnContext(v -> {
+      try {
+        p.complete(work.get());
+      } catch (RuntimeException e) {
+        p.fail(e); // a stop waiting on this must go on (and say why), not hang
+      }
+    });
     return p.future();
   }
 
@@ -444,7 +457,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     Promise<HandOff> p = Promise.promise();
     context.runOnContext(v -> {
       frozen = true;
-      link.handOffAll().onComplete(p);
+      try {
+        link.handOffAll().onComplete(p);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
     });
     return p.future();
   }

@@ -44,8 +44,8 @@ final class RemoteNode implements Consumer {
     inFlight.add(Uid.of(q.frame().uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
     gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
     byte[] raw = q.frame().rawBytes();
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 48);
-    w.str(nodeId).bytes(raw);
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 128);
+    w.str(nodeId).str(endpoint.name).str(gateway.link.self).bytes(raw);
     gateway.getVertx().eventBus().send(PeerWire.gatewayAddress(member), w.buffer());
   }
 

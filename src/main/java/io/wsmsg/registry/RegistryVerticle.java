@@ -75,7 +75,10 @@ public final class RegistryVerticle extends AbstractVerticle {
       @Override
       public void merged() {
         // after a partition each side may hold what the other lacks: both send everything
-        vertx.runOnContext(v -> pushAll());
+        context.runOnContext(v -> {
+          pushAll();
+          pullFromAll();
+        });
       }
     });
     peer.completion()
@@ -115,6 +118,20 @@ public final class RegistryVerticle extends AbstractVerticle {
           vertx.setTimer(200, t -> pullFromPeer(attemptsLeft - 1).onComplete(later));
           return later.future();
         });
+  }
+
+  /** After a partition: copies what every other member holds (the other side of the split). */
+  private void pullFromAll() {
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    for (String m : membership.members()) {
+      if (m.equals(membership.self())) continue;
+      vertx.eventBus().<Buffer>request(PeerWire.registryAddress(m), ask, new DeliveryOptions().setSendTimeout(10_000))
+          .onSuccess(reply -> {
+            for (RegistryCommand c : RegistryCodec.decode(reply.body().getBytes(), 0, reply.body().length())) {
+              applyReplica(c);
+            }
+          });
+    }
   }
 
   /** Sends this member's whole registry to every other member (they merge it in). */

@@ -48,6 +48,8 @@ final class ClusterLink {
   private static final Buffer OK = Buffer.buffer("ok");
   /** Messages per HANDOFF part: a big queue must not hold an event loop or exceed a buffer. */
   private static final int HANDOFF_CHUNK = 2000;
+  /** A remote node not renewed for this long is taken for gone (renewals come every 5 s). */
+  private static final long LEASE_MILLIS = 20_000;
 
   private final GatewayVerticle gw;
   final Membership membership;
@@ -108,6 +110,8 @@ final class ClusterLink {
       if (gw.stopping) return;
       reassignOrphans(); // claims naming a member that is gone (a claim that arrived after it left)
       announce(null);
+      renewLeases();
+      expireLeases();
     });
     return Future.join(direct.completion(), all.completion())
         .compose(v -> pullClaims())
@@ -375,9 +379,7 @@ final class ClusterLink {
 
   private void sendAttach(Session s, int attempt) {
     String owner = s.owner;
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
-    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused).bool(s.congested());
-    gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), w.buffer(), timeout(5000))
+    gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
         .onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
           if (ar.succeeded()) {
@@ -407,6 +409,43 @@ final class ClusterLink {
 
   private static boolean superseded(Session s, String owner) {
     return s.closed || s.endpoint != null || !owner.equals(s.owner);
+  }
+
+  /**
+   * Nodes served from elsewhere repeat their ATTACH (with their pause and congestion state)
+   * every few seconds: a lost DETACH or FLOW between gateways then costs seconds, not forever.
+   */
+  private void renewLeases() {
+    for (Session s : new ArrayList<>(sessionsById.values())) {
+      if (s.closed || s.endpoint != null || s.owner == null) continue;
+      String owner = s.owner;
+      gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
+          .onSuccess(reply -> {
+            Buffer body = reply.body();
+            if (superseded(s, owner) || body.length() == 2 && "ok".equals(body.toString())) return;
+            PeerWire.Reader r = new PeerWire.Reader(body);
+            r.type();
+            readClaims(r);
+            onClaimHint(s.endpointName);
+          });
+    }
+  }
+
+  /** Remote nodes whose gateway stopped renewing them are gone: their deliveries are settled. */
+  private void expireLeases() {
+    long cutoff = System.currentTimeMillis() - LEASE_MILLIS;
+    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) {
+      if (n.renewedAt < cutoff) {
+        remoteNodes.remove(n.nodeId);
+        n.endpoint.release(n, gw.registry.endpointSize(n.endpoint.name));
+      }
+    }
+  }
+
+  private Buffer attachMessage(Session s) {
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
+    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused).bool(s.congested());
+    return w.buffer();
   }
 
   /** Re-reads the claim table after an owner pointed elsewhere, and attaches there. */
@@ -564,8 +603,9 @@ final class ClusterLink {
     }
     RemoteNode old = remoteNodes.get(nodeId);
     if (old != null && old.endpoint.name.equals(ep) && old.member.equals(member)) {
-      old.paused = paused; // a repeated attach (its reply was lost): keep the window as it is
+      old.paused = paused; // a renewal, or a repeat whose reply was lost: keep the window as it is
       old.congested = congested;
+      old.renewedAt = System.currentTimeMillis();
       msg.reply(OK);
       old.endpoint.dispatch();
       return;

@@ -19,6 +19,8 @@ final class RemoteNode implements Consumer {
   /** The node's socket is not draining: give it nothing until it does. */
   boolean congested;
   final InFlightTable inFlight = new InFlightTable();
+  /** When the node's gateway last renewed it (see ClusterLink's leases). */
+  long renewedAt = System.currentTimeMillis();
 
   RemoteNode(GatewayVerticle gateway, Endpoint endpoint, String nodeId, String member, int window) {
     this.gateway = gateway;

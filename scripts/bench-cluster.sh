@@ -23,7 +23,7 @@
 # Results: target/bench-cluster/results.jsonl (one line per run: the tool's JSON summary, the load
 # average before, and the CPU seconds each server process and the tool used), owners.json (which
 # gateway owned each endpoint, from /status), the gateways' logs and the table (table.md).
-# Settings: ROUNDS (3), DURATION (10s), WARMUP (5s), BASELINE (1), GATEWAY_JAVA_OPTS
+# Settings: ROUNDS (3), DURATION (10s), WARMUP (5s), BASELINE (1), OUT (target/bench-cluster), GATEWAY_JAVA_OPTS
 # (-Xms1g -Xmx1g -XX:+AlwaysPreTouch, for every server), BENCH_JAVA_OPTS (-Xms512m -Xmx512m
 # -XX:+AlwaysPreTouch). Needs Java 17, Maven (to build target/wsmsg.jar), curl and python3.
 set -euo pipefail
@@ -34,7 +34,7 @@ WARMUP=${WARMUP:-5s}
 BASELINE=${BASELINE:-1}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
-OUT=target/bench-cluster
+OUT=${OUT:-target/bench-cluster}
 U1=ws://127.0.0.1:8781/
 U2=ws://127.0.0.1:8782/
 U3=ws://127.0.0.1:8783/
@@ -208,12 +208,13 @@ out["owners"] = {k: out["members"].get(v, v) for k, v in sorted(out["owners"].it
 print(json.dumps(out, indent=1))
 PY
 
-python3 - "$OUT/results.jsonl" "$OUT/owners.json" "$TAG" "$OUT/idle.json" <<'PY' | tee "$OUT/table.md"
+python3 - "$OUT/results.jsonl" "$OUT/owners.json" "$TAG" "$OUT/idle.json" "${!ARGS[@]}" <<'PY' | tee "$OUT/table.md"
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 owners = json.load(open(sys.argv[2]))
 tag = sys.argv[3]
 idle = json.load(open(sys.argv[4]))
+configs = sys.argv[5:]  # every configuration: the warmup runs made endpoints too
 by = {}
 for r in rows: by.setdefault(r['name'], []).append(r)
 med = lambda xs: statistics.median(xs) if xs else None
@@ -245,10 +246,10 @@ print("Owners of each configuration's endpoints (from gateway1's /status):")
 groups = {}
 for ep, o in owners['owners'].items():
     rest = ep[len(f"bench-{tag}-"):]
-    for name in sorted(by, key=len, reverse=True):
+    for name in sorted(configs, key=len, reverse=True):
         if rest.startswith(name + '-'):
             groups.setdefault(name, {}).setdefault(o, []).append(rest[len(name) + 1:]); break
-for name in by:
+for name in [c for c in by] + [c for c in groups if c not in by]:
     if name in groups:
         print(f"- {name}: " + "; ".join(f"{o}: {', '.join(sorted(v))}" for o, v in sorted(groups[name].items())))
 print("Dropped by the gateways over the whole series:", json.dumps(owners['dropped']))

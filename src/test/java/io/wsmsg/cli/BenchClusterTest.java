@@ -51,10 +51,13 @@ class BenchClusterTest {
 
   @Test
   void rpcWithRawFramesAcrossGateways() {
-    BenchCommandTest.Run r = BenchCommandTest.bench("rpc", "--driver", "raw", "--pub-url", url(1), "--sub-url", url(0),
-        "--token", token, "--endpoint-prefix", "bench-rpc-raw-across", "-n", "2", "--inflight", "4", "--json");
+    BenchCommandTest.Run r = BenchCommandTest.bench("rpc", "--driver", "raw", "--pub-url", url(1), "--sub-url",
+        url(0) + "," + url(1), "--token", token, "--endpoint-prefix", "bench-rpc-raw-across", "-n", "2", "--responders", "3",
+        "--inflight", "4", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     BenchCommandTest.assertSane(r.json(), true);
+    assertThat(cluster.member(1).server.gateway().ownerOf("bench-rpc-raw-across-rpc-responders"))
+        .isEqualTo(cluster.member(0).id());
   }
 
   @Test
@@ -74,12 +77,15 @@ class BenchClusterTest {
 
   @Test
   void queueWithConsumersOnBothGateways() {
-    BenchCommandTest.Run r = BenchCommandTest.bench("queue", "--pub-url", url(0), "--sub-url", url(0) + "," + url(1),
+    BenchCommandTest.Run r = BenchCommandTest.bench("queue", "--pub-url", url(0), "--sub-url", url(1) + "," + url(0),
         "--token", token, "--endpoint-prefix", "bench-queue-both", "-n", "4", "--window", "4", "--inflight", "100",
         "--json");
     assertThat(r.code()).as(r.err()).isZero();
     JsonObject j = r.json();
     BenchCommandTest.assertSane(j, true);
     assertThat(j.getJsonObject("fairness").getLong("minPerConsumer")).as("every consumer got work").isPositive();
+    // the first consumer connects alone: the queue is owned by the first --sub-url's member, and
+    // the consumers on member 0 are served through it
+    assertThat(cluster.member(0).server.gateway().ownerOf("bench-queue-both-queue")).isEqualTo(cluster.member(1).id());
   }
 }

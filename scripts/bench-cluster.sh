@@ -17,12 +17,15 @@
 #   fan-3gw-p3                   3 publishers and 9 subscribers spread over the three gateways
 #   fan-1gw-p3                   3 publishers and 9 subscribers, all at U1 (the single-gateway counterpart)
 #   fanw1-1gw / fanw1-3gw        fan-1gw / fan-3gw with window 1
-#   queue-1gw / queue-3gw        queue -n 6 --window 32, publisher at U1; consumers at U1 / 2 per gateway
+#   queue-1gw / queue-3gw        queue -n 6 --window 32, publisher and the queue's owner at U1; consumers at U1 / 2 per gateway
 #   sa-rpc1 / sa-rpc16 / sa-fan  rpc1, rpc16 and fanout -n 9 --window 32 against a standalone server
 #
 # Results: target/bench-cluster/results.jsonl (one line per run: the tool's JSON summary, the load
 # average before, and the CPU seconds each server process and the tool used), owners.json (which
 # gateway owned each endpoint, from /status), the gateways' logs and the table (table.md).
+# The gateways keep their registry in data/gatewayN across restarts: each invocation leaves its
+# endpoints (bench-HHMMSS-...) and the runs' channels there; delete data/gateway* while the
+# cluster is stopped to start from an empty registry.
 # Settings: ROUNDS (3), DURATION (10s), WARMUP (5s), BASELINE (1), OUT (target/bench-cluster), GATEWAY_JAVA_OPTS
 # (-Xms1g -Xmx1g -XX:+AlwaysPreTouch, for every server), BENCH_JAVA_OPTS (-Xms512m -Xmx512m
 # -XX:+AlwaysPreTouch). Needs Java 17, Maven (to build target/wsmsg.jar), curl and python3.

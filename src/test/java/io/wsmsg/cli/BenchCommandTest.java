@@ -119,6 +119,9 @@ class BenchCommandTest {
     assertThat(f.getLong("minPerConsumer")).isPositive();
     assertThat(f.getLong("minPerConsumer")).isLessThanOrEqualTo(f.getLong("maxPerConsumer"));
     assertThat(f.getDouble("minOverMax")).isBetween(0.0, 1.0);
+    assertThat(f.getJsonArray("perConsumer")).hasSize(3);
+    assertThat(f.getJsonArray("perConsumer").stream().mapToLong(x -> ((Number) x).longValue()).sum())
+        .isEqualTo(j.getLong("received"));
   }
 
   @Test

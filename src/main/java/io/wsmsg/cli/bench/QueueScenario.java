@@ -124,7 +124,15 @@ final class QueueScenario extends Scenario {
             .put("minPerConsumer", mm[0]).put("maxPerConsumer", mm[1])
             .put("minShareOfFair", total == 0 ? 0 : round(mm[0] / fair))
             .put("maxShareOfFair", total == 0 ? 0 : round(mm[1] / fair))
-            .put("minOverMax", mm[1] == 0 ? 0 : round(mm[0] / (double) mm[1])));
+            .put("minOverMax", mm[1] == 0 ? 0 : round(mm[0] / (double) mm[1]))
+            .put("perConsumer", perConsumerCounts()));
+  }
+
+  /** Messages each consumer received, in connection order (consumer i went to the i-th --sub-url round-robin). */
+  private io.vertx.core.json.JsonArray perConsumerCounts() {
+    io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < perConsumer.length(); i++) a.add(perConsumer.get(i));
+    return a;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.wsmsg.cli;
 
 import io.wsmsg.cli.bench.BenchRunner;
 import io.wsmsg.cli.bench.BenchSettings;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -11,12 +12,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code wsmsg bench rpc|fanout|queue|conns}: a load generator. Every run is bounded by
- * {@code --duration} (and optionally {@code --count}) and targets only the given URL; with
- * {@code --embedded} it starts its own server in-process on a free loopback port.
+ * {@code --duration} (and optionally {@code --count}) and targets only the given URLs
+ * (several: connections are spread over them, and {@code --pub-url} / {@code --sub-url} put
+ * the two sides of a scenario on different servers, e.g. different gateways of a cluster);
+ * with {@code --embedded} it starts its own server in-process on a free loopback port.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Load a wsmsg server and report throughput, latency percentiles and loss.",
         "Scenarios: rpc (request/reply), fanout (pub/sub), queue (task queue), conns (many connections).",
+        "Several servers (e.g. the gateways of a cluster): --url A,B spreads connections over them;"
+            + " --pub-url and --sub-url put the producing and the receiving side on different ones.",
         "Try: wsmsg bench rpc --embedded"},
     subcommands = {
         BenchCommand.Rpc.class,
@@ -34,9 +39,10 @@ public final class BenchCommand implements Runnable {
 
   /** Options every scenario takes. */
   static final class Common {
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8765/", paramLabel = "URL",
-        description = "server to load, ws://host:port/root (default: ${DEFAULT-VALUE})")
-    String url;
+    @Option(names = "--url", split = ",", defaultValue = "ws://127.0.0.1:8765/", paramLabel = "URL",
+        description = "server to load, ws://host:port/root; several (comma-separated or repeated, e.g. the gateways"
+            + " of a cluster): each side's connections are spread over them round-robin (default: ${DEFAULT-VALUE})")
+    List<String> urls;
 
     @Option(names = "--token", defaultValue = "${env:WSMSG_TOKEN}", paramLabel = "JWT",
         description = "bearer token for every connection (default: $WSMSG_TOKEN; none for auth mode none)")
@@ -46,6 +52,12 @@ public final class BenchCommand implements Runnable {
         description = "start a server in this process on a free loopback port (auth none) and load it;"
             + " client and server then share the CPUs")
     boolean embedded;
+
+    @Option(names = "--endpoint-prefix", defaultValue = "bench", paramLabel = "NAME",
+        description = "endpoint names start with NAME- (NAME-rpc-0, NAME-fanout-3, NAME-control...). In a cluster an"
+            + " endpoint stays owned by the gateway where it was first used: give each placement you compare its"
+            + " own prefix (default: ${DEFAULT-VALUE})")
+    String endpointPrefix;
 
     @Option(names = "--payload", defaultValue = "100", paramLabel = "BYTES",
         description = "data size: a bin of this many bytes, at least 12 (default: ${DEFAULT-VALUE})")
@@ -96,7 +108,8 @@ public final class BenchCommand implements Runnable {
     BenchSettings settings(String scenario) {
       BenchSettings s = new BenchSettings();
       s.scenario = scenario;
-      s.url = url;
+      s.urls = List.copyOf(urls);
+      s.endpointPrefix = endpointPrefix;
       s.token = ClientOptionsMixin.bearer(token);
       s.embedded = embedded;
       s.payload = payload;
@@ -114,12 +127,37 @@ public final class BenchCommand implements Runnable {
     }
   }
 
+  /**
+   * Where each side of a two-sided scenario connects, when not to every --url: to measure
+   * what crossing between gateways costs, put the two sides on different ones.
+   */
+  static final class Sides {
+    @Option(names = "--pub-url", split = ",", paramLabel = "URL",
+        description = "the producing side only: rpc requesters, fanout and queue publishers; several are used"
+            + " round-robin (default: the --url servers)")
+    List<String> pubUrls;
+
+    @Option(names = "--sub-url", split = ",", paramLabel = "URL",
+        description = "the receiving side only: rpc responders, fanout subscribers, queue consumers, and the"
+            + " control connection that sets up subscriptions; several are used round-robin (default: the --url servers)")
+    List<String> subUrls;
+
+    void apply(BenchSettings s) {
+      s.pubUrls = pubUrls == null ? null : List.copyOf(pubUrls);
+      s.subUrls = subUrls == null ? null : List.copyOf(subUrls);
+    }
+  }
+
   abstract static class Scenario implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin Common common;
 
-    int run(BenchSettings s) {
-      return BenchRunner.run(s, spec.commandLine().getOut(), spec.commandLine().getErr());
+    /** The settings this command line gives (no side effect: tests read it too). */
+    abstract BenchSettings settings();
+
+    @Override
+    public Integer call() {
+      return BenchRunner.run(settings(), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
   }
 
@@ -127,6 +165,8 @@ public final class BenchCommand implements Runnable {
       description = {"Request/reply: N requesters, each on its own endpoint, call M responders sharing one endpoint"
           + " (subscribe.message + request; the reply references the request). Latency = round trip."})
   static final class Rpc extends Scenario {
+    @Mixin Sides sides;
+
     @Option(names = {"-n", "--connections"}, defaultValue = "1", paramLabel = "N",
         description = "requester connections (default: ${DEFAULT-VALUE})")
     int connections;
@@ -144,34 +184,44 @@ public final class BenchCommand implements Runnable {
     long requestTimeout;
 
     @Override
-    public Integer call() {
+    BenchSettings settings() {
       BenchSettings s = common.settings("rpc");
+      sides.apply(s);
       s.connections = connections;
       s.responders = responders;
       s.rate = rate;
       s.requestTimeoutMillis = requestTimeout;
-      return run(s);
+      return s;
     }
   }
 
   @Command(name = "fanout", mixinStandardHelpOptions = true,
-      description = {"Pub/sub: one publisher, N subscriber endpoints with a connection each; every message goes to all."
-          + " Throughput = deliveries/s; latency = publish to receipt."})
+      description = {"Pub/sub: P publishers (default one), N subscriber endpoints with a connection each; every message"
+          + " goes to all N. Throughput = deliveries/s; latency = publish to receipt."})
   static final class Fanout extends Scenario {
+    @Mixin Sides sides;
+
     @Option(names = {"-n", "--connections"}, defaultValue = "1", paramLabel = "N",
         description = "subscriber endpoints, one connection each (default: ${DEFAULT-VALUE})")
     int connections;
 
+    @Option(names = "--publishers", defaultValue = "1", paramLabel = "P",
+        description = "publisher connections, each with its own in-flight cap (default: ${DEFAULT-VALUE})")
+    int publishers;
+
     @Option(names = "--rate", defaultValue = "0", paramLabel = "MSG/S",
-        description = "messages published per second; 0 = as fast as --inflight and the socket allow (default: ${DEFAULT-VALUE})")
+        description = "messages published per second over all publishers; 0 = as fast as --inflight and the socket"
+            + " allow (default: ${DEFAULT-VALUE})")
     double rate;
 
     @Override
-    public Integer call() {
+    BenchSettings settings() {
       BenchSettings s = common.settings("fanout");
+      sides.apply(s);
       s.connections = connections;
+      s.publishers = publishers;
       s.rate = rate;
-      return run(s);
+      return s;
     }
   }
 
@@ -179,6 +229,8 @@ public final class BenchCommand implements Runnable {
       description = {"Task queue: P publishers into one endpoint shared by N consumer connections; each message goes to"
           + " one consumer. Reports fairness (each consumer's share)."})
   static final class Queue extends Scenario {
+    @Mixin Sides sides;
+
     @Option(names = {"-n", "--connections"}, defaultValue = "4", paramLabel = "N",
         description = "consumer connections on the shared endpoint (default: ${DEFAULT-VALUE})")
     int connections;
@@ -192,12 +244,13 @@ public final class BenchCommand implements Runnable {
     double rate;
 
     @Override
-    public Integer call() {
+    BenchSettings settings() {
       BenchSettings s = common.settings("queue");
+      sides.apply(s);
       s.connections = connections;
       s.publishers = publishers;
       s.rate = rate;
-      return run(s);
+      return s;
     }
   }
 
@@ -219,12 +272,12 @@ public final class BenchCommand implements Runnable {
     long pingInterval;
 
     @Override
-    public Integer call() {
+    BenchSettings settings() {
       BenchSettings s = common.settings("conns");
       s.connections = connections;
       s.rate = rate;
       s.pingIntervalMillis = pingInterval;
-      return run(s);
+      return s;
     }
   }
 

@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,11 +39,14 @@ final class BenchEnv implements AutoCloseable {
   final List<Context> lanes;
   /** Shared by every raw node. A field on purpose: an unreferenced client is closed by a cleaner. */
   final WebSocketClient wsClient;
-  final String host;
-  final int port;
-  final boolean ssl;
-  final String root;
+  /** The first server of the producing side: the one named in the summary when there is one. */
   final String url;
+  /** Where the producing side connects (rpc requesters, publishers), round-robin; also conns. */
+  final List<Target> pubTargets;
+  /** Where the receiving side connects (responders, subscribers, consumers) and the control connection. */
+  final List<Target> subTargets;
+  /** Every distinct server, in order of first mention, with the connections opened to it per role. */
+  private final Map<String, Map<String, AtomicInteger>> opened = new LinkedHashMap<>();
   /** A short random id naming this run's channels, so runs against one server never mix. */
   final String runId = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   private final Vertx serverVertx;
@@ -53,21 +58,56 @@ final class BenchEnv implements AutoCloseable {
   private volatile int reserved;
   WsmsgClient control;
 
+  /** One server to connect to, parsed once. */
+  static final class Target {
+    final String url;
+    final String host;
+    final int port;
+    final boolean ssl;
+    /** The path the endpoint name is appended to, ending in a slash. */
+    final String root;
+
+    Target(String url) {
+      URI u = URI.create(url);
+      this.url = url;
+      this.ssl = "wss".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
+      this.host = u.getHost();
+      this.port = u.getPort() > 0 ? u.getPort() : ssl ? 443 : 80;
+      String r = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+      this.root = r.endsWith("/") ? r : r + "/";
+    }
+
+    /**
+     * Why {@code url} cannot be loaded, or null when it can: ws or wss (http, https) with a
+     * host. Checked before anything connects.
+     */
+    static String problem(String url) {
+      try {
+        URI u = new URI(url.trim());
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("ws", "wss", "http", "https").contains(scheme)) return "'" + url + "' is not a ws:// or wss:// URL";
+        if (u.getHost() == null || u.getHost().isEmpty()) return "'" + url + "' names no host";
+        if (u.getRawQuery() != null) return "'" + url + "' has a query: give the server's root, e.g. ws://host:port/";
+        return null;
+      } catch (java.net.URISyntaxException e) {
+        return "'" + url + "' is not a URL: " + e.getReason();
+      }
+    }
+  }
+
   private BenchEnv(BenchSettings s, Vertx vertx, List<Context> lanes, Vertx serverVertx, WsmsgServer server,
-      Path dataDir, String url, int maxConnections) {
+      Path dataDir, List<String> pubUrls, List<String> subUrls, int maxConnections) {
     this.s = s;
     this.vertx = vertx;
     this.lanes = lanes;
     this.serverVertx = serverVertx;
     this.server = server;
     this.dataDir = dataDir;
-    this.url = url;
-    URI u = URI.create(url);
-    this.ssl = "wss".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
-    this.host = u.getHost();
-    this.port = u.getPort() > 0 ? u.getPort() : ssl ? 443 : 80;
-    String r = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
-    this.root = r.endsWith("/") ? r : r + "/";
+    this.pubTargets = targets(pubUrls);
+    this.subTargets = targets(subUrls);
+    this.url = pubTargets.get(0).url;
+    for (Target t : pubTargets) opened.putIfAbsent(t.url, new LinkedHashMap<>());
+    for (Target t : subTargets) opened.putIfAbsent(t.url, new LinkedHashMap<>());
     this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(maxConnections)
         .setMaxFrameSize(16 << 20)
@@ -81,7 +121,8 @@ final class BenchEnv implements AutoCloseable {
     Vertx serverVertx = null;
     WsmsgServer server = null;
     Path dataDir = null;
-    String url = s.url;
+    List<String> pubUrls = s.pubUrlsOrDefault();
+    List<String> subUrls = s.subUrlsOrDefault();
     if (s.embedded) {
       dataDir = Files.createTempDirectory("wsmsg-bench-");
       JsonObject conf = new JsonObject()
@@ -93,7 +134,8 @@ final class BenchEnv implements AutoCloseable {
           .put("limits", new JsonObject().put("maxEndpoints", 1_000_000));
       serverVertx = Vertx.vertx();
       server = await(WsmsgServer.start(serverVertx, ServerConfig.of(conf)), 30_000);
-      url = "ws://127.0.0.1:" + server.port() + "/";
+      pubUrls = List.of("ws://127.0.0.1:" + server.port() + "/");
+      subUrls = pubUrls;
     }
     int n = s.eventLoops > 0 ? s.eventLoops : defaultEventLoops(s);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(n));
@@ -106,7 +148,7 @@ final class BenchEnv implements AutoCloseable {
         lanes.add(context);
       }
     }, new DeploymentOptions().setInstances(n)), 10_000);
-    return new BenchEnv(s, vertx, List.copyOf(lanes), serverVertx, server, dataDir, url,
+    return new BenchEnv(s, vertx, List.copyOf(lanes), serverVertx, server, dataDir, pubUrls, subUrls,
         Math.max(64, plannedConnections * 2 + 16));
   }
 
@@ -142,29 +184,78 @@ final class BenchEnv implements AutoCloseable {
     return lanes.get(Math.floorMod(nextProducerLane.getAndIncrement(), r));
   }
 
-  ClientOptions clientOptions(String endpoint, int window) {
-    ClientOptions o = new ClientOptions().url(url).endpoint(endpoint).window(window)
+  private static List<Target> targets(List<String> urls) {
+    List<Target> out = new ArrayList<>();
+    for (String u : urls) out.add(new Target(u.trim()));
+    return List.copyOf(out);
+  }
+
+  /** The server of the {@code i}-th connection of the producing side (round-robin). */
+  Target pub(int i) {
+    return pubTargets.get(Math.floorMod(i, pubTargets.size()));
+  }
+
+  /** The server of the {@code i}-th connection of the receiving side (round-robin). */
+  Target sub(int i) {
+    return subTargets.get(Math.floorMod(i, subTargets.size()));
+  }
+
+  /** Counts a connection opened to {@code t} for {@code role} (requester, responder, ...). Any thread. */
+  void opened(Target t, String role) {
+    synchronized (opened) {
+      opened.computeIfAbsent(t.url, k -> new LinkedHashMap<>()).computeIfAbsent(role, k -> new AtomicInteger())
+          .incrementAndGet();
+    }
+  }
+
+  /** True when the run loads more than one server (then the summary lists them). */
+  boolean severalServers() {
+    synchronized (opened) {
+      return opened.size() > 1;
+    }
+  }
+
+  /** Per server, the connections opened to it by role: {"ws://...": {"requester": 16, "control": 1}}. */
+  JsonObject openedPerServer() {
+    JsonObject j = new JsonObject();
+    synchronized (opened) {
+      opened.forEach((u, roles) -> {
+        JsonObject r = new JsonObject();
+        roles.forEach((role, n) -> r.put(role, n.get()));
+        j.put(u, r);
+      });
+    }
+    return j;
+  }
+
+  ClientOptions clientOptions(Target t, String endpoint, int window) {
+    ClientOptions o = new ClientOptions().url(t.url).endpoint(endpoint).window(window)
         .requestTimeout(Duration.ofMillis(s.requestTimeoutMillis))
         .reconnect(false);
     if (s.token != null && !s.token.isEmpty()) o.token(s.token);
     return o;
   }
 
-  /** A WsmsgClient whose event loop is the next lane (connect() takes the caller's context). */
-  Future<WsmsgClient> client(String endpoint, int window) {
-    return clientOn(nextLane(), endpoint, window);
+  /** A WsmsgClient on server {@code t} whose event loop is the next lane (connect() takes the caller's context). */
+  Future<WsmsgClient> client(Target t, String role, String endpoint, int window) {
+    return clientOn(nextLane(), t, role, endpoint, window);
   }
 
-  /** A WsmsgClient whose handlers and futures run on {@code lane}. */
-  Future<WsmsgClient> clientOn(Context lane, String endpoint, int window) {
+  /** A WsmsgClient on server {@code t} whose handlers and futures run on {@code lane}. */
+  Future<WsmsgClient> clientOn(Context lane, Target t, String role, String endpoint, int window) {
     Promise<WsmsgClient> p = Promise.promise();
-    lane.runOnContext(v -> WsmsgClient.connect(vertx, clientOptions(endpoint, window)).onComplete(p));
+    lane.runOnContext(v -> WsmsgClient.connect(vertx, clientOptions(t, endpoint, window))
+        .onSuccess(c -> opened(t, role))
+        .onComplete(p));
     return p.future();
   }
 
-  /** Connects the control client, used to set up and remove subscriptions. */
+  /**
+   * Connects the control client, used to set up and remove subscriptions, to the first
+   * server of the receiving side.
+   */
   void connectControl() throws Exception {
-    control = await(client("bench-control", 16), 15_000);
+    control = await(client(sub(0), "control", s.endpoint("control"), 16), 15_000);
   }
 
   String channel(String scenario) {

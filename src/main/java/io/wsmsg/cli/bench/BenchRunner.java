@@ -50,7 +50,8 @@ public final class BenchRunner {
       env = BenchEnv.open(s, sc.plannedConnections());
       sc.env = env;
       sc.ticker = progress::setup;
-      progress.setup("connecting to " + env.url + " ...");
+      progress.setup(env.severalServers() ? "connecting to " + env.openedPerServer().size() + " servers ..."
+          : "connecting to " + env.url + " ...");
       if (!(sc instanceof ConnsScenario)) env.connectControl();
       sc.setup();
       summary = measure(s, sc, env, progress);
@@ -94,6 +95,21 @@ public final class BenchRunner {
     String d = s.driverOrDefault();
     if (!"raw".equals(d) && !"client".equals(d)) return "--driver must be raw or client";
     if ("conns".equals(s.scenario) && "client".equals(d)) return "conns uses raw connections only";
+    if (s.urls == null || s.urls.isEmpty()) return "--url needs at least one server";
+    for (List<String> us : java.util.Arrays.asList(s.urls, s.pubUrls, s.subUrls)) {
+      if (us == null) continue;
+      for (String u : us) {
+        String why = BenchEnv.Target.problem(u);
+        if (why != null) return "bad server URL: " + why;
+      }
+    }
+    boolean sides = s.pubUrls != null && !s.pubUrls.isEmpty() || s.subUrls != null && !s.subUrls.isEmpty();
+    if (sides && s.embedded) return "--embedded starts one server in-process: --pub-url and --sub-url need running servers";
+    if (sides && "conns".equals(s.scenario)) return "conns has no sides: spread its connections with --url URL,URL,...";
+    if (s.endpointPrefix == null || s.endpointPrefix.isEmpty() || s.endpointPrefix.length() > 200
+        || !s.endpointPrefix.chars().allMatch(c -> c > ' ' && c != '/' && c != '?' && c != '#' && c < 127)) {
+      return "--endpoint-prefix must be 1..200 printable ASCII characters without spaces, '/', '?' or '#'";
+    }
     return null;
   }
 
@@ -189,6 +205,7 @@ public final class BenchRunner {
     JsonArray errs = new JsonArray();
     for (String e : st.errorSamples()) errs.add(e);
     if (!errs.isEmpty()) j.put("errorSamples", errs);
+    if (env.severalServers()) j.put("servers", env.openedPerServer());
     sc.extra(j);
     StringBuilder extra = new StringBuilder();
     sc.extraText(extra);
@@ -200,9 +217,26 @@ public final class BenchRunner {
     JsonObject t = j.getJsonObject("throughput");
     JsonObject l = j.getJsonObject("latencyMicros");
     b.append(String.format(Locale.ROOT, "wsmsg bench %s: %s%n", j.getString("scenario"), j.getString("shape")));
-    b.append(String.format(Locale.ROOT, "  target      %s%s%n", j.getString("url"), j.getBoolean("embedded")
-        ? " (embedded: client and server share this JVM and its " + j.getInteger("cpus") + " CPUs)"
-        : loopback(j.getString("url")) ? " (same host: client and server share its " + j.getInteger("cpus") + " CPUs)" : ""));
+    JsonObject servers = j.getJsonObject("servers");
+    if (servers == null) {
+      b.append(String.format(Locale.ROOT, "  target      %s%s%n", j.getString("url"), j.getBoolean("embedded")
+          ? " (embedded: client and server share this JVM and its " + j.getInteger("cpus") + " CPUs)"
+          : loopback(j.getString("url")) ? " (same host: client and server share its " + j.getInteger("cpus") + " CPUs)" : ""));
+    } else {
+      String first = "  targets     ";
+      boolean allLoopback = true;
+      for (String u : servers.fieldNames()) {
+        allLoopback &= loopback(u);
+        JsonObject roles = servers.getJsonObject(u);
+        List<String> parts = new ArrayList<>();
+        for (String role : roles.fieldNames()) parts.add(roles.getInteger(role) + " " + role + (roles.getInteger(role) == 1 ? "" : "s"));
+        b.append(String.format(Locale.ROOT, "%s%s  %s%n", first, u, parts.isEmpty() ? "no connections" : String.join(", ", parts)));
+        first = "              ";
+      }
+      if (allLoopback) {
+        b.append(String.format(Locale.ROOT, "              (same host: client and servers share its %d CPUs)%n", j.getInteger("cpus")));
+      }
+    }
     if ("conns".equals(s.scenario)) {
       b.append(String.format(Locale.ROOT, "  settings    driver %s on %d event loops, payload %d B, window %d, ping every %d ms%n",
           j.getString("driver"), j.getInteger("eventLoops"), j.getInteger("payloadBytes"), j.getInteger("window"),

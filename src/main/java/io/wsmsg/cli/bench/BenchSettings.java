@@ -1,16 +1,31 @@
 package io.wsmsg.cli.bench;
 
+import java.util.List;
+
 /** Everything a bench run is told on the command line; filled by {@code BenchCommand}. */
 public final class BenchSettings {
   public String scenario;
-  public String url = "ws://127.0.0.1:8765/";
+  /** Servers to load; connections are spread over them round-robin (--url, repeatable or comma-separated). */
+  public List<String> urls = List.of("ws://127.0.0.1:8765/");
+  /**
+   * The producing side (rpc requesters, fanout and queue publishers), round-robin; null =
+   * {@link #urls}.
+   */
+  public List<String> pubUrls;
+  /**
+   * The receiving side (rpc responders, fanout subscribers, queue consumers) and the control
+   * connection, round-robin; null = {@link #urls}.
+   */
+  public List<String> subUrls;
+  /** Endpoint names start with this and a dash: bench-rpc-0, bench-fanout-3, bench-control... */
+  public String endpointPrefix = "bench";
   public String token;
   public boolean embedded;
   /** rpc: requesters; fanout: subscribers; queue: consumers; conns: connections to hold. */
   public int connections = 1;
   /** rpc: responders on the shared responder endpoint. */
   public int responders = 1;
-  /** queue: publishers into the shared endpoint. */
+  /** queue: publishers into the shared endpoint; fanout: publishers, each message to every subscriber. */
   public int publishers = 1;
   public int payload = 100;
   /** Server flow-control window asked by every connection ({@code ?window=N}). */
@@ -39,6 +54,19 @@ public final class BenchSettings {
   public String driverOrDefault() {
     if (driver != null) return driver;
     return "rpc".equals(scenario) ? "client" : "raw";
+  }
+
+  public List<String> pubUrlsOrDefault() {
+    return pubUrls == null || pubUrls.isEmpty() ? urls : pubUrls;
+  }
+
+  public List<String> subUrlsOrDefault() {
+    return subUrls == null || subUrls.isEmpty() ? urls : subUrls;
+  }
+
+  /** An endpoint name of this run: the prefix, a dash, then {@code rest}. */
+  public String endpoint(String rest) {
+    return endpointPrefix + "-" + rest;
   }
 
   public int inflightOrDefault() {

@@ -66,7 +66,7 @@ final class ConnsScenario extends Scenario {
       // connections at the same rate for the warmup first, so the ramp measures a warm client.
       int w = (int) Math.min(Math.min(n, 2000), s.rate > 0 ? Math.max(1, s.rate * s.warmupMillis / 1000) : n);
       List<RawNode> warm = Collections.synchronizedList(new ArrayList<>());
-      ramp(w, i -> "bench-conns-warm-" + i, "warming up", (ep, start, ar) -> {
+      ramp(w, i -> s.endpoint("conns-warm-" + i), "warm-up connection", "warming up", (ep, start, ar) -> {
         if (ar.succeeded()) warm.add(ar.result());
       });
       List<io.vertx.core.Future<?>> closing = new ArrayList<>();
@@ -79,7 +79,7 @@ final class ConnsScenario extends Scenario {
         // the warm connections only had to be made
       }
     }
-    rampMillis = ramp(n, i -> "bench-conns-" + i, "connecting", (ep, start, ar) -> {
+    rampMillis = ramp(n, i -> s.endpoint("conns-" + i), "connection", "connecting", (ep, start, ar) -> {
       attempted.incrementAndGet();
       if (ar.succeeded()) {
         connectTimes.recordValue(System.nanoTime() - start);
@@ -97,10 +97,10 @@ final class ConnsScenario extends Scenario {
   }
 
   /**
-   * Opens {@code n} connections paced by a timer (at most rate x elapsed started; at full
+   * Opens {@code n} connections, round-robin over the servers, paced by a timer (at most rate x elapsed started; at full
    * speed, 256 handshakes at a time) and waits for all of them; returns the milliseconds taken.
    */
-  private long ramp(int n, java.util.function.IntFunction<String> endpoint, String what, Connected then)
+  private long ramp(int n, java.util.function.IntFunction<String> endpoint, String role, String what, Connected then)
       throws InterruptedException {
     Promise<Void> done = Promise.promise();
     AtomicInteger started = new AtomicInteger();
@@ -114,10 +114,11 @@ final class ConnsScenario extends Scenario {
       long elapsed = System.nanoTime() - t0;
       long due = s.rate > 0 ? Math.min(n, (long) (elapsed * s.rate / 1e9) + 1) : n;
       while (started.get() < due && pending.get() < maxPending) {
-        String ep = endpoint.apply(started.getAndIncrement());
+        int i = started.getAndIncrement();
+        String ep = endpoint.apply(i);
         pending.incrementAndGet();
         long start = System.nanoTime();
-        RawNode.connect(env, ep, s.window).onComplete(ar -> {
+        RawNode.connect(env, env.pub(i), role, ep, s.window).onComplete(ar -> {
           pending.decrementAndGet();
           if (ar.succeeded()) ok.incrementAndGet();
           then.accept(ep, start, ar);

@@ -8,13 +8,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One publisher, N subscriber endpoints with a connection each: every message is delivered N
- * times. The publisher holds at most {@code inflight} messages that the slowest subscriber
- * has not received yet, so no queue on the way overflows.
+ * P publishers (one by default), N subscriber endpoints with a connection each: every
+ * message is delivered N times. Each publisher holds at most {@code inflight} of its messages
+ * that the slowest subscriber has not received yet, so no queue on the way overflows.
+ * Publishers connect to the producing side's servers and subscribers to the receiving side's,
+ * each round-robin.
  */
 final class FanoutScenario extends Scenario {
+  /** Receipts per subscriber: the total, and per (subscriber, publisher) at {@code i * P + j}. */
   private AtomicLongArray counts;
-  private volatile Producer publisher;
+  private AtomicLongArray perPair;
+  private volatile Producer[] publishers;
 
   FanoutScenario(BenchSettings s) {
     super(s);
@@ -22,59 +26,74 @@ final class FanoutScenario extends Scenario {
 
   @Override
   int plannedConnections() {
-    return s.connections + 2;
+    return s.connections + s.publishers + 1;
   }
 
   @Override
   String shape() {
-    return "1 publisher -> " + s.connections + " subscriber endpoint" + (s.connections == 1 ? "" : "s")
-        + " (one connection each)";
+    return s.publishers + " publisher" + (s.publishers == 1 ? "" : "s") + " -> " + s.connections
+        + " subscriber endpoint" + (s.connections == 1 ? "" : "s") + " (one connection each)";
   }
 
   @Override
   void setup() throws Exception {
     String channel = env.channel("fanout");
-    env.reserveProducerLanes(1);
     int n = s.connections;
+    int p = s.publishers;
+    env.reserveProducerLanes(p);
     counts = new AtomicLongArray(n);
+    perPair = new AtomicLongArray(n * p);
     List<Future<Nodes.Handle>> subs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int k = i;
-      String ep = "bench-fanout-" + i;
+      String ep = s.endpoint("fanout-" + i);
       subscriptions.add(new String[] {ep, channel});
-      subs.add(Nodes.receiver(env, stats, ep, channel, (sentNanos, sender) -> {
+      subs.add(Nodes.receiver(env, env.sub(i), "subscriber", stats, ep, channel, (sentNanos, sender) -> {
         long now = System.nanoTime();
         stats.record(now - sentNanos);
         counts.incrementAndGet(k);
         stats.received.increment();
-        Producer p = publisher;
-        if (p != null) p.credit();
+        if (sender >= 0 && sender < p) {
+          perPair.incrementAndGet(k * p + sender);
+          Producer[] ps = publishers;
+          if (ps != null) ps[sender].credit();
+        }
       }));
     }
     handles.addAll(all(subs, 60_000, "connecting and subscribing " + n + " subscribers"));
-    Nodes.Sender tx = all(List.of(Nodes.sender(env, stats, "bench-fanout-pub", channel, "tick")), 15_000,
-        "connecting the publisher").get(0);
-    handles.add(tx);
+    List<Future<Nodes.Sender>> txs = new ArrayList<>();
+    for (int j = 0; j < p; j++) {
+      String ep = p == 1 ? s.endpoint("fanout-pub") : s.endpoint("fanout-pub-" + j);
+      txs.add(Nodes.sender(env, env.pub(j), "publisher", stats, ep, channel, "tick"));
+    }
+    List<Nodes.Sender> senders = all(txs, 30_000, p == 1 ? "connecting the publisher" : "connecting " + p + " publishers");
+    handles.addAll(senders);
     AtomicLong budget = s.count > 0 ? new AtomicLong(s.count) : null;
-    publisher = new Producer(tx.ctx(), stats, 0, s.inflightOrDefault(), s.rate, budget) {
-      @Override
-      long outstanding() {
-        long min = Long.MAX_VALUE;
-        for (int i = 0; i < n; i++) min = Math.min(min, counts.get(i));
-        return sent - min;
-      }
+    Producer[] ps = new Producer[p];
+    for (int j = 0; j < p; j++) {
+      int me = j;
+      Nodes.Sender tx = senders.get(j);
+      ps[j] = new Producer(tx.ctx(), stats, j, s.inflightOrDefault(), s.rate / p, budget) {
+        @Override
+        long outstanding() {
+          long min = Long.MAX_VALUE;
+          for (int i = 0; i < n; i++) min = Math.min(min, perPair.get(i * p + me));
+          return sent - min;
+        }
 
-      @Override
-      void sendOne() {
-        tx.sendOne(0);
-      }
+        @Override
+        void sendOne() {
+          tx.sendOne(me);
+        }
 
-      @Override
-      boolean writeBlocked(Runnable resume) {
-        return tx.writeBlocked(resume);
-      }
-    };
-    producers.add(publisher);
+        @Override
+        boolean writeBlocked(Runnable resume) {
+          return tx.writeBlocked(resume);
+        }
+      };
+    }
+    publishers = ps;
+    producers.addAll(List.of(ps));
   }
 
   @Override
@@ -82,27 +101,27 @@ final class FanoutScenario extends Scenario {
     return stats.sent.sum() * s.connections;
   }
 
-  @Override
-  void extra(JsonObject j) {
+  private long[] minMax() {
     long min = Long.MAX_VALUE;
     long max = 0;
     for (int i = 0; i < counts.length(); i++) {
       min = Math.min(min, counts.get(i));
       max = Math.max(max, counts.get(i));
     }
-    j.put("subscribers", s.connections).put("publishers", 1)
+    return new long[] {min, max};
+  }
+
+  @Override
+  void extra(JsonObject j) {
+    long[] mm = minMax();
+    j.put("subscribers", s.connections).put("publishers", s.publishers)
         .put("published", stats.sent.sum())
-        .put("perSubscriberMin", min).put("perSubscriberMax", max);
+        .put("perSubscriberMin", mm[0]).put("perSubscriberMax", mm[1]);
   }
 
   @Override
   void extraText(StringBuilder out) {
-    long min = Long.MAX_VALUE;
-    long max = 0;
-    for (int i = 0; i < counts.length(); i++) {
-      min = Math.min(min, counts.get(i));
-      max = Math.max(max, counts.get(i));
-    }
-    out.append(String.format("  per subscriber  min %,d  max %,d received%n", min, max));
+    long[] mm = minMax();
+    out.append(String.format("  per subscriber  min %,d  max %,d received%n", mm[0], mm[1]));
   }
 }

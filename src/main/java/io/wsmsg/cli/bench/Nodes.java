@@ -33,13 +33,15 @@ final class Nodes {
   }
 
   /**
-   * A connection on {@code endpoint} whose endpoint is subscribed to {@code channel}, handing
+   * A connection to server {@code t} (counted for {@code role}) on {@code endpoint} whose
+   * endpoint is subscribed to {@code channel}, handing
    * every message of this run to {@code r} (then acking it). Messages of other channels (a
    * previous run's leftovers in a persistent endpoint queue) are acked and counted as foreign.
    */
-  static Future<Handle> receiver(BenchEnv env, Stats stats, String endpoint, String channel, Receipt r) {
+  static Future<Handle> receiver(BenchEnv env, BenchEnv.Target t, String role, Stats stats, String endpoint,
+      String channel, Receipt r) {
     if ("client".equals(env.s.driverOrDefault())) {
-      return env.client(endpoint, env.s.window).compose(c -> {
+      return env.client(t, role, endpoint, env.s.window).compose(c -> {
         c.onError(e -> stats.error(e.code() + ": " + e.text()));
         // consume subscribes this endpoint to the run's channel; others' messages are acked unseen
         return c.consume(channel, "*", m -> {
@@ -53,7 +55,7 @@ final class Nodes {
         }).map(sub -> (Handle) c::close);
       });
     }
-    return RawNode.connect(env, endpoint, env.s.window).compose(n -> {
+    return RawNode.connect(env, t, role, endpoint, env.s.window).compose(n -> {
       n.onNotice = f -> notice(stats, f);
       n.onDelivery = f -> {
         int start = channel.equals(f.channel()) ? Frames.payloadStart(f) : -1;
@@ -68,12 +70,16 @@ final class Nodes {
     });
   }
 
-  /** A publishing connection on {@code endpoint}: each message is a bin payload with the time. */
-  static Future<Sender> sender(BenchEnv env, Stats stats, String endpoint, String channel, String subject) {
+  /**
+   * A publishing connection to server {@code t} (counted for {@code role}) on {@code endpoint}:
+   * each message is a bin payload with the time.
+   */
+  static Future<Sender> sender(BenchEnv env, BenchEnv.Target t, String role, Stats stats, String endpoint,
+      String channel, String subject) {
     int payload = env.s.payload;
     if ("client".equals(env.s.driverOrDefault())) {
       Context ctx = env.producerLane();
-      return env.clientOn(ctx, endpoint, env.s.window).map(c -> {
+      return env.clientOn(ctx, t, role, endpoint, env.s.window).map(c -> {
         c.onError(e -> stats.error(e.code() + ": " + e.text()));
         return new Sender() {
           @Override
@@ -101,8 +107,8 @@ final class Nodes {
         };
       });
     }
-    Frames.Template t = new Frames.Template(channel, subject, false, payload);
-    return RawNode.connect(env, env.producerLane(), endpoint, env.s.window).map(n -> {
+    Frames.Template tpl = new Frames.Template(channel, subject, false, payload);
+    return RawNode.connect(env, env.producerLane(), t, role, endpoint, env.s.window).map(n -> {
       n.onNotice = f -> notice(stats, f);
       return new Sender() {
         @Override
@@ -112,7 +118,7 @@ final class Nodes {
 
         @Override
         public void sendOne(int index) {
-          n.send(t.make(n.uids, index));
+          n.send(tpl.make(n.uids, index));
         }
 
         @Override

@@ -13,14 +13,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * messages unconsumed. Reports fairness: each consumer's share of the messages.
  */
 final class QueueScenario extends Scenario {
-  static final String ENDPOINT = "bench-queue";
   private AtomicLongArray perConsumer;
   private AtomicLongArray perPublisher;
   private final List<Producer> pubs = new ArrayList<>();
   private volatile Producer[] pubArray;
 
+  /** The shared endpoint: bench-queue with the default prefix. */
+  private final String endpoint;
+
   QueueScenario(BenchSettings s) {
     super(s);
+    endpoint = s.endpoint("queue");
   }
 
   @Override
@@ -30,7 +33,7 @@ final class QueueScenario extends Scenario {
 
   @Override
   String shape() {
-    return s.publishers + " publisher" + (s.publishers == 1 ? "" : "s") + " -> endpoint " + ENDPOINT + " shared by "
+    return s.publishers + " publisher" + (s.publishers == 1 ? "" : "s") + " -> endpoint " + endpoint + " shared by "
         + s.connections + " consumer connection" + (s.connections == 1 ? "" : "s");
   }
 
@@ -42,11 +45,17 @@ final class QueueScenario extends Scenario {
     int p = s.publishers;
     perConsumer = new AtomicLongArray(n);
     perPublisher = new AtomicLongArray(p);
-    subscriptions.add(new String[] {ENDPOINT, channel});
+    subscriptions.add(new String[] {endpoint, channel});
     List<Future<Nodes.Handle>> consumers = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int k = i;
-      consumers.add(Nodes.receiver(env, stats, ENDPOINT, channel, (sentNanos, sender) -> {
+      if (i == 1) {
+        // the first consumer alone, then the others: in a cluster the shared endpoint is then
+        // owned by the first --sub-url's gateway rather than by whichever claim won a race
+        handles.addAll(all(consumers, 60_000, "connecting the first consumer"));
+        consumers.clear();
+      }
+      consumers.add(Nodes.receiver(env, env.sub(i), "consumer", stats, endpoint, channel, (sentNanos, sender) -> {
         long now = System.nanoTime();
         stats.record(now - sentNanos);
         perConsumer.incrementAndGet(k);
@@ -60,7 +69,9 @@ final class QueueScenario extends Scenario {
     }
     handles.addAll(all(consumers, 60_000, "connecting " + n + " consumers"));
     List<Future<Nodes.Sender>> txs = new ArrayList<>();
-    for (int j = 0; j < p; j++) txs.add(Nodes.sender(env, stats, "bench-queue-pub-" + j, channel, "job"));
+    for (int j = 0; j < p; j++) {
+      txs.add(Nodes.sender(env, env.pub(j), "publisher", stats, s.endpoint("queue-pub-" + j), channel, "job"));
+    }
     List<Nodes.Sender> senders = all(txs, 30_000, "connecting " + p + " publishers");
     handles.addAll(senders);
     AtomicLong budget = s.count > 0 ? new AtomicLong(s.count) : null;
@@ -113,7 +124,15 @@ final class QueueScenario extends Scenario {
             .put("minPerConsumer", mm[0]).put("maxPerConsumer", mm[1])
             .put("minShareOfFair", total == 0 ? 0 : round(mm[0] / fair))
             .put("maxShareOfFair", total == 0 ? 0 : round(mm[1] / fair))
-            .put("minOverMax", mm[1] == 0 ? 0 : round(mm[0] / (double) mm[1])));
+            .put("minOverMax", mm[1] == 0 ? 0 : round(mm[0] / (double) mm[1]))
+            .put("perConsumer", perConsumerCounts()));
+  }
+
+  /** Messages each consumer received, in connection order (consumer i went to the i-th --sub-url round-robin). */
+  private io.vertx.core.json.JsonArray perConsumerCounts() {
+    io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < perConsumer.length(); i++) a.add(perConsumer.get(i));
+    return a;
   }
 
   @Override

@@ -46,19 +46,23 @@ final class RawNode {
     this.ctx = ctx;
   }
 
-  /** Opens the WebSocket on the next receiver lane; the future completes on that lane. */
-  static Future<RawNode> connect(BenchEnv env, String endpoint, int window) {
-    return connect(env, env.nextLane(), endpoint, window);
+  /**
+   * Opens the WebSocket to server {@code t} on the next receiver lane, counted for
+   * {@code role}; the future completes on that lane.
+   */
+  static Future<RawNode> connect(BenchEnv env, BenchEnv.Target t, String role, String endpoint, int window) {
+    return connect(env, env.nextLane(), t, role, endpoint, window);
   }
 
-  /** Opens the WebSocket on {@code lane}; the future completes there. */
-  static Future<RawNode> connect(BenchEnv env, Context lane, String endpoint, int window) {
+  /** Opens the WebSocket to server {@code t} on {@code lane}; the future completes there. */
+  static Future<RawNode> connect(BenchEnv env, Context lane, BenchEnv.Target t, String role, String endpoint,
+      int window) {
     RawNode n = new RawNode(env, endpoint, window, lane);
     Promise<RawNode> p = Promise.promise();
     n.ctx.runOnContext(v -> {
       WebSocketConnectOptions o = new WebSocketConnectOptions()
-          .setHost(env.host).setPort(env.port).setSsl(env.ssl)
-          .setURI(env.root + URLEncoder.encode(endpoint, StandardCharsets.UTF_8) + "?window=" + window + "&order=seed")
+          .setHost(t.host).setPort(t.port).setSsl(t.ssl)
+          .setURI(t.root + URLEncoder.encode(endpoint, StandardCharsets.UTF_8) + "?window=" + window + "&order=seed")
           .setConnectTimeout(10_000);
       if (env.s.token != null && !env.s.token.isEmpty()) o.putHeader("Authorization", "Bearer " + env.s.token);
       env.wsClient.connect(o).onComplete(ar -> {
@@ -67,6 +71,7 @@ final class RawNode {
           return;
         }
         n.attached(ar.result());
+        env.opened(t, role);
         p.complete(n);
       });
     });

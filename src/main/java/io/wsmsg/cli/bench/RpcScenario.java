@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Request/reply: N requester connections (an endpoint each) and M responders sharing the
- * endpoint {@value #RESPONDERS}. A request is the streamlined RPC of the protocol:
+ * endpoint {@code bench-rpc-responders} ({@code --endpoint-prefix} replaces "bench"); requesters
+ * connect to the producing side's servers, responders to the receiving side's. A request is the streamlined RPC of the protocol:
  * {@code subscribe.message [requester, uid, expiry]} then the request with that uid; the
  * responder publishes the echo with {@code reference} = the uid, which the message
  * subscription routes back. Latency is the round trip seen by the requester. Each requester
@@ -24,13 +25,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * per-request timers, so a lost reply holds its place until the end of the run.
  */
 final class RpcScenario extends Scenario {
-  static final String RESPONDERS = "bench-rpc-responders";
   private static final String REQUEST = "echo.request";
   private static final String REPLY = "echo.reply";
   private final AtomicLong handled = new AtomicLong();
+  /** The endpoint the responders share: bench-rpc-responders with the default prefix. */
+  private final String responders;
 
   RpcScenario(BenchSettings s) {
     super(s);
+    responders = s.endpoint("rpc-responders");
   }
 
   @Override
@@ -40,31 +43,38 @@ final class RpcScenario extends Scenario {
 
   @Override
   String shape() {
-    return s.connections + " requester" + (s.connections == 1 ? "" : "s") + " -> endpoint " + RESPONDERS + " served by "
+    return s.connections + " requester" + (s.connections == 1 ? "" : "s") + " -> endpoint " + responders + " served by "
         + s.responders + " responder connection" + (s.responders == 1 ? "" : "s");
   }
 
   @Override
   void setup() throws Exception {
     String channel = env.channel("rpc");
-    subscriptions.add(new String[] {RESPONDERS, channel});
+    subscriptions.add(new String[] {responders, channel});
     boolean client = "client".equals(s.driverOrDefault());
+    // The first responder alone, then the others: in a cluster the shared endpoint is then
+    // owned by the first --sub-url's gateway rather than by whichever claim won a race.
+    handles.addAll(all(List.of(client ? clientResponder(env.sub(0), channel) : rawResponder(env.sub(0), channel)),
+        60_000, "connecting the first responder"));
     List<Future<Nodes.Handle>> rs = new ArrayList<>();
-    for (int i = 0; i < s.responders; i++) rs.add(client ? clientResponder(channel) : rawResponder(channel));
+    for (int i = 1; i < s.responders; i++) {
+      rs.add(client ? clientResponder(env.sub(i), channel) : rawResponder(env.sub(i), channel));
+    }
     handles.addAll(all(rs, 60_000, "connecting " + s.responders + " responders"));
     AtomicLong budget = s.count > 0 ? new AtomicLong(s.count) : null;
     List<Future<Producer>> qs = new ArrayList<>();
     for (int i = 0; i < s.connections; i++) {
-      String ep = "bench-rpc-" + i;
-      qs.add(client ? clientRequester(ep, channel, i, budget) : rawRequester(ep, channel, i, budget));
+      String ep = s.endpoint("rpc-" + i);
+      BenchEnv.Target t = env.pub(i);
+      qs.add(client ? clientRequester(t, ep, channel, i, budget) : rawRequester(t, ep, channel, i, budget));
     }
     producers.addAll(all(qs, 60_000, "connecting " + s.connections + " requesters"));
   }
 
   // ---- the client library (WsmsgClient.reply / request) ----
 
-  private Future<Nodes.Handle> clientResponder(String channel) {
-    return env.client(RESPONDERS, s.window).compose(c -> {
+  private Future<Nodes.Handle> clientResponder(BenchEnv.Target t, String channel) {
+    return env.client(t, "responder", responders, s.window).compose(c -> {
       c.onError(e -> stats.error(e.code() + ": " + e.text()));
       return c.reply(channel, "*.request", m -> {
         handled.incrementAndGet();
@@ -73,11 +83,11 @@ final class RpcScenario extends Scenario {
     });
   }
 
-  private Future<Producer> clientRequester(String ep, String channel, int index, AtomicLong budget) {
+  private Future<Producer> clientRequester(BenchEnv.Target t, String ep, String channel, int index, AtomicLong budget) {
     Context lane = env.nextLane();
     MsgPack.Raw payload = new MsgPack.Raw(Frames.bin(new byte[s.payload]));
     Duration timeout = Duration.ofMillis(s.requestTimeoutMillis);
-    return env.clientOn(lane, ep, s.window).map(c -> {
+    return env.clientOn(lane, t, "requester", ep, s.window).map(c -> {
       c.onError(e -> stats.error(e.code() + ": " + e.text()));
       handles.add(c::close);
       return new Producer(lane, stats, index, s.inflightOrDefault(), s.rate / s.connections, budget) {
@@ -110,9 +120,9 @@ final class RpcScenario extends Scenario {
 
   // ---- raw frames ----
 
-  private Future<Nodes.Handle> rawResponder(String channel) {
+  private Future<Nodes.Handle> rawResponder(BenchEnv.Target t, String channel) {
     Frames.Template reply = new Frames.Template(channel, REPLY, true, s.payload);
-    return RawNode.connect(env, RESPONDERS, s.window).compose(n -> {
+    return RawNode.connect(env, t, "responder", responders, s.window).compose(n -> {
       n.onNotice = f -> Nodes.notice(stats, f);
       n.onDelivery = f -> {
         if (!channel.equals(f.channel()) || !f.subject().endsWith(".request")) return;
@@ -128,18 +138,18 @@ final class RpcScenario extends Scenario {
           n.send(FrameCodec.encode(n.uids.next(), channel, REPLY, uid, f.dataBytes(), WireOrder.SEED).rawBytes());
         }
       };
-      return env.control.subscribeChannel(RESPONDERS, channel, "*.request").map(v -> (Nodes.Handle) n::close);
+      return env.control.subscribeChannel(responders, channel, "*.request").map(v -> (Nodes.Handle) n::close);
     });
   }
 
-  private Future<Producer> rawRequester(String ep, String channel, int index, AtomicLong budget) {
+  private Future<Producer> rawRequester(BenchEnv.Target t, String ep, String channel, int index, AtomicLong budget) {
     Frames.Template request = new Frames.Template(channel, REQUEST, false, s.payload);
     long expires = Math.max(1, (s.requestTimeoutMillis + 999) / 1000 + 1);
     byte[] expiresBytes = MsgPack.pack(expires);
     Frame subTemplate = FrameCodec.encode(new byte[16], "system", "subscribe.message", null,
         MsgPack.pack(List.of(ep, new byte[16], expires)), WireOrder.SEED);
     int subUidAt = subTemplate.size() - expiresBytes.length - 16;
-    return RawNode.connect(env, ep, s.window).map(n -> {
+    return RawNode.connect(env, t, "requester", ep, s.window).map(n -> {
       handles.add(n::close);
       long[] done = {0};
       Producer p = new Producer(n.ctx, stats, index, s.inflightOrDefault(), s.rate / s.connections, budget) {

@@ -32,7 +32,9 @@ import java.util.logging.Logger;
  * <p>Each endpoint has one owning gateway, which holds its queue. A node attached here to an
  * endpoint owned elsewhere is served by the owner through this gateway (ATTACH, then TO_NODE
  * deliveries one way and ACK / FLOW / DETACH the other); the owner keeps the window and the
- * round-robin, so flow control and fair shares hold across gateways. Ownership is claimed by
+ * round-robin, so flow control holds across gateways and local and remote nodes take turns
+ * alike. (A turn goes to a ready node: under saturation a remote node, whose acks take two more
+ * hops, is ready less often and gets a smaller share, as a slower consumer would.) Ownership is claimed by
  * the first member that needs an endpoint; when a member leaves or fails, the survivors pick
  * the new owner of each of its endpoints by rendezvous hashing, so they agree without asking
  * each other. A member leaving gracefully hands its queues over first.

@@ -275,10 +275,7 @@ final class ClusterLink {
   private void handOverLost(String ep, List<Queued> queued, int attempt) {
     String owner = ownerFor(ep);
     if (owner.equals(self)) {
-      Endpoint e = gw.endpoint(ep);
-      for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
-      gw.trimToLimits(e);
-      e.dispatch();
+      putFirst(ep, queued);
       return;
     }
     handOff(ep, owner, claims.get(ep), queued).onFailure(err -> {
@@ -290,6 +287,17 @@ final class ClusterLink {
             + owner + ": " + err.getMessage());
       }
     });
+  }
+
+  /**
+   * Puts messages that come from an earlier owner at the head of an owned endpoint's queue:
+   * they are older than anything queued here since.
+   */
+  private void putFirst(String ep, List<Queued> queued) {
+    Endpoint e = gw.endpoint(ep);
+    for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
+    gw.trimToLimits(e);
+    e.dispatch();
   }
 
   /** Every queued message of an endpoint (unacknowledged ones first when it requeues), emptying it. */
@@ -666,11 +674,7 @@ final class ClusterLink {
     onClaim(ep, c);
     String owner = ownerFor(ep);
     if (owner.equals(self)) {
-      Endpoint e = gw.endpoint(ep);
-      // handed-over messages are older than anything queued here since: they go first
-      for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
-      gw.trimToLimits(e);
-      e.dispatch();
+      putFirst(ep, queued);
       msg.reply(OK);
       if (!queued.isEmpty()) LOG.info("took over endpoint " + ep + " with " + queued.size() + " queued messages");
     } else if (queued.isEmpty()) {

@@ -33,8 +33,8 @@ import java.util.logging.Logger;
  * endpoint owned elsewhere is served by the owner through this gateway (ATTACH, then TO_NODE
  * deliveries one way and ACK / FLOW / DETACH the other); the owner keeps the window and the
  * round-robin, so flow control holds across gateways and local and remote nodes take turns
- * alike. (A turn goes to a ready node: under saturation a remote node, whose acks take two more
- * hops, is ready less often and gets a smaller share, as a slower consumer would.) Ownership is claimed by
+ * alike. A remote node is given twice its window and its gateway holds the second half ready
+ * (see {@link Session#deliverFromOwner}), so the extra hops of its acks do not leave it idle. Ownership is claimed by
  * the first member that needs an endpoint; when a member leaves or fails, the survivors pick
  * the new owner of each of its endpoints by rendezvous hashing, so they agree without asking
  * each other. A member leaving gracefully hands its queues over first.
@@ -241,6 +241,7 @@ final class ClusterLink {
       for (Session s : sessionsOf(ep)) {
         if (s.endpoint == null) {
           s.owner = null;
+          s.forgetOwner();
           s.endpoint = e;
           e.attach(s);
         }
@@ -261,7 +262,7 @@ final class ClusterLink {
     }
     for (Session s : sessionsOf(ep)) {
       s.endpoint = null;
-      s.inFlight.clear(); // the new owner keeps the window from now on
+      s.forgetOwner(); // the new owner keeps the window from now on
       s.owner = newOwner;
       sendAttach(s, 0);
     }
@@ -625,7 +626,8 @@ final class ClusterLink {
       old.endpoint.release(old, gw.registry.endpointSize(old.endpoint.name));
     }
     Endpoint e = gw.endpoint(ep);
-    RemoteNode n = new RemoteNode(gw, e, nodeId, member, window);
+    // twice the node's window: the node's gateway holds the second half ready (see Session)
+    RemoteNode n = new RemoteNode(gw, e, nodeId, member, (int) Math.min(Integer.MAX_VALUE, 2L * window));
     n.paused = paused;
     n.congested = congested;
     remoteNodes.put(nodeId, n);

@@ -36,6 +36,8 @@ final class Session implements Consumer {
   String owner;
   /** The owner was told the socket is congested (remote service only). */
   private boolean toldCongested;
+  /** Deliveries the owner prefetched for this node, not yet written (remote service only). */
+  private final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
   final Identity identity;
   final int window;
   private WireOrder order;
@@ -163,8 +165,12 @@ final class Session implements Consumer {
   }
 
   /**
-   * A delivery from the owning gateway on another member: flow control is kept there, so
-   * this only writes, in this node's element order, and reports congestion.
+   * A delivery from the owning gateway on another member. The owner sends up to twice this
+   * node's window (its window plus as many again, prefetched); this gateway gives the node at
+   * most its window unacknowledged and holds the rest here, so the node's next message goes
+   * out the moment it acks, without waiting for the round trip to the owner. Without that, a
+   * node served from elsewhere would be ready less often than the owner's own nodes and get a
+   * smaller share of a busy queue.
    */
   void deliverFromOwner(byte[] raw) {
     if (closed || closing || ws.isClosed()) return;
@@ -174,16 +180,36 @@ final class Session implements Consumer {
     } catch (ProtocolException e) {
       return; // it was decoded once already at the publishing gateway
     }
-    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
-    gateway.counters.messagesOut.increment();
-    if (ws.writeQueueFull() && !toldCongested) {
+    fromOwner.add(f);
+    pumpFromOwner();
+  }
+
+  /** Writes prefetched deliveries while the node's window, pause state and socket allow. */
+  void pumpFromOwner() {
+    while (!fromOwner.isEmpty() && !closed && !closing && !paused && inFlight.size() < window && !ws.isClosed()
+        && !ws.writeQueueFull()) {
+      Frame f = fromOwner.poll();
+      long now = System.currentTimeMillis();
+      inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
+          System.nanoTime()));
+      ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
+      gateway.counters.messagesOut.increment();
+    }
+    if (!ws.isClosed() && ws.writeQueueFull() && !toldCongested) {
       toldCongested = true;
       gateway.link.flow(this, true);
       ws.drainHandler(v -> {
         toldCongested = false;
         if (owner != null) gateway.link.flow(this, false);
+        pumpFromOwner();
       });
     }
+  }
+
+  /** The endpoint changed hands: what the old owner prefetched here is its business no more. */
+  void forgetOwner() {
+    fromOwner.clear();
+    inFlight.clear();
   }
 
   boolean congested() {
@@ -192,7 +218,11 @@ final class Session implements Consumer {
 
   void ack(byte[] reference) {
     if (endpoint == null) {
-      if (owner != null) gateway.link.ack(this, reference);
+      // served from elsewhere: free the node's slot here, tell the owner, send what is held
+      if (inFlight.ack(Uid.of(reference)) != null) {
+        if (owner != null) gateway.link.ack(this, reference);
+        pumpFromOwner();
+      }
       return;
     }
     InFlightTable.Entry done = inFlight.ack(Uid.of(reference));
@@ -206,6 +236,10 @@ final class Session implements Consumer {
   /** Drops deliveries whose ack is overdue; returns how many. */
   int expireAcks(long now) {
     int n = inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
+    if (n > 0 && endpoint == null) {
+      pumpFromOwner(); // the owner counts its own timeouts
+      return n;
+    }
     if (n > 0) {
       gateway.counters.drop(Counters.Drop.ACK_TIMEOUT, n);
       kick();
@@ -247,6 +281,7 @@ final class Session implements Consumer {
   void resumeDeliveries() {
     paused = false;
     if (owner != null) gateway.link.flow(this, toldCongested);
+    if (endpoint == null) pumpFromOwner();
     kick();
   }
 

@@ -50,6 +50,11 @@ public final class ClusterOutbound implements Outbound {
     }
   }
 
+  @Override
+  public boolean lateSubscriptionsPossible() {
+    return true;
+  }
+
   /** A DELIVER message: the frame's original bytes plus the endpoints it is for. */
   public static io.vertx.core.buffer.Buffer deliver(Frame frame, List<String> endpoints, int priority, int hops) {
     byte[] raw = frame.rawBytes();

@@ -99,11 +99,30 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private void forward(Frame f, int priority, long now) {
     String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), now);
     if (endpoints.length == 0) {
+      if (!system && f.reference() != null && outbound.lateSubscriptionsPossible()) {
+        retryReply(f, priority, 1);
+        return;
+      }
       // Events and forwarded commands nobody monitors are not lost messages: only count the rest.
       if (!system) counters.drop(Counters.Drop.NO_ROUTE);
       return;
     }
     outbound.forward(vertx, f, endpoints, priority);
+  }
+
+  /**
+   * A message with a reference that nothing matched, in a cluster: the requester's message
+   * subscription may be a few milliseconds behind on this member. Route it again after 5, 10,
+   * 20 and 40 ms before counting it as dropped. Only such messages wait; they may overtake or
+   * be overtaken by later ones, which a reply to a particular request does not mind.
+   */
+  private void retryReply(Frame f, int priority, int attempt) {
+    vertx.setTimer(5L << (attempt - 1), t -> {
+      String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), System.currentTimeMillis());
+      if (endpoints.length > 0) outbound.forward(vertx, f, endpoints, priority);
+      else if (attempt < 4) retryReply(f, priority, attempt + 1);
+      else counters.drop(Counters.Drop.NO_ROUTE);
+    });
   }
 
   @Override

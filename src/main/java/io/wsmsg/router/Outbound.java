@@ -16,6 +16,15 @@ public interface Outbound {
   /** Called on the router's event loop with the endpoints the registry matched. */
   void forward(Vertx vertx, Frame frame, String[] endpoints, int priority);
 
+  /**
+   * True in a cluster, where a message subscription made at another gateway may still be on
+   * its way: a reply that finds no taker is then routed again a little later before it counts
+   * as dropped.
+   */
+  default boolean lateSubscriptionsPossible() {
+    return false;
+  }
+
   /** Everything to this member's gateway. */
   Outbound LOCAL_GATEWAY = (vertx, frame, endpoints, priority) ->
       vertx.eventBus().send(Delivery.ADDRESS, new Delivery(frame, endpoints, priority), LOCAL);

@@ -128,4 +128,25 @@ class ClusterConvergenceTest {
       }
     }
   }
+
+  @Test
+  void aReplyWhoseMessageSubscriptionArrivesAMomentLaterStillFindsItsRequester() {
+    try (TestCluster c = TestCluster.start(2, null);
+        TestNode requester = c.member(0).node("late-requester");
+        TestNode responder = c.member(1).node("late-responder")) {
+      requester.sync("late-requester");
+      responder.sync("late-responder");
+      byte[] requestUid = io.wsmsg.protocol.Ulids.next();
+      // the reply is routed at member 1 before member 1 has heard of the message subscription
+      responder.publish("late.reply", "answer", 42, requestUid);
+      TestCluster.sleep(8);
+      io.vertx.core.buffer.Buffer replicate = io.vertx.core.buffer.Buffer.buffer().appendByte(PeerWire.REPLICATE)
+          .appendBytes(io.wsmsg.registry.RegistryCodec.encode(List.of(new io.wsmsg.registry.RegistryCommand.SubscribeMessage(
+              "late-requester", io.wsmsg.protocol.Uid.of(requestUid), System.currentTimeMillis() + 30_000, null))));
+      c.member(0).vertx.eventBus().send(PeerWire.registryAddress(c.member(1).id()), replicate);
+      Frame reply = requester.nextMessage();
+      assertThat(reply.reference()).isEqualTo(requestUid);
+      assertThat(((Number) TestNode.data(reply)).intValue()).isEqualTo(42);
+    }
+  }
 }

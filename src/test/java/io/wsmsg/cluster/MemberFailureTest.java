@@ -32,6 +32,24 @@ class MemberFailureTest {
     throw new AssertionError("endpoint " + endpoint + " is not owned by " + owner + " everywhere");
   }
 
+  /**
+   * Queues {@code n} messages for an endpoint first used at {@code member}, so that member owns
+   * it and holds them, and waits until it does.
+   */
+  private static void queueAt(TestCluster c, TestCluster.Member member, String endpoint, String channel, String prefix,
+      int n) {
+    try (TestNode admin = member.node("admin")) {
+      admin.command("subscribe.channel", endpoint, channel, "*");
+      admin.sync("admin");
+      for (int i = 0; i < n; i++) admin.publish(channel, prefix + i, i);
+      admin.sync("admin");
+    }
+    awaitOwner(c, endpoint, member.id());
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (depth(member, endpoint) < n && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
+    assertThat(depth(member, endpoint)).isEqualTo(n);
+  }
+
   private static int depth(TestCluster.Member m, String endpoint) {
     Map<String, Integer> d = TestNode.await(m.server.gateway().queueDepths());
     return d.getOrDefault(endpoint, 0);
@@ -41,17 +59,7 @@ class MemberFailureTest {
   void aGracefulLeaveHandsEveryQueuedMessageToTheSurvivors() {
     try (TestCluster c = TestCluster.start(3, null)) {
       TestCluster.Member leaver = c.member(1);
-      // the endpoint is first used at the leaver, so the leaver owns it and holds its queue
-      try (TestNode admin = leaver.node("admin")) {
-        admin.command("subscribe.channel", "offline", "parcels", "*");
-        admin.sync("admin");
-        for (int i = 0; i < 50; i++) admin.publish("parcels", "p" + i, i);
-        admin.sync("admin");
-      }
-      awaitOwner(c, "offline", leaver.id());
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (depth(leaver, "offline") < 50 && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
-      assertThat(depth(leaver, "offline")).isEqualTo(50);
+      queueAt(c, leaver, "offline", "parcels", "p", 50);
 
       leaver.stopGracefully();
       c.awaitMembers(2);
@@ -147,14 +155,7 @@ class MemberFailureTest {
     try (TestCluster c = TestCluster.start(3, null)) {
       TestCluster.Member first = c.member(0);
       TestCluster.Member winner = c.member(2);
-      try (TestNode admin = first.node("admin")) {
-        admin.command("subscribe.channel", "contested", "c", "*");
-        admin.sync("admin");
-        for (int i = 0; i < 5; i++) admin.publish("c", "m" + i, i);
-        admin.sync("admin");
-      }
-      awaitOwner(c, "contested", first.id());
-      assertThat(depth(first, "contested")).isEqualTo(5);
+      queueAt(c, first, "contested", "c", "m", 5);
 
       // What the other side of a healed partition would say: member 2 took the endpoint over
       // (epoch 2) while member 0 still held it (epoch 1).

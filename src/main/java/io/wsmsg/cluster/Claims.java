@@ -3,7 +3,6 @@ package io.wsmsg.cluster;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -54,11 +53,6 @@ public final class Claims {
 
   public Map<String, Claim> snapshot() {
     return new HashMap<>(table);
-  }
-
-  /** The endpoints {@code member} owns. */
-  public List<String> ownedBy(String member) {
-    return table.entrySet().stream().filter(e -> e.getValue().owner.equals(member)).map(Map.Entry::getKey).toList();
   }
 
   public int size() {

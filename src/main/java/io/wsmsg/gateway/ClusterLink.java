@@ -8,12 +8,11 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.Claims.Claim;
 import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.Peers;
 import io.wsmsg.cluster.PeerWire;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
@@ -146,16 +145,8 @@ final class ClusterLink {
     return Future.join(asks).mapEmpty();
   }
 
-  private Future<Buffer> requestWithRetry(String member, Buffer msg, int attemptsLeft) {
-    return gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(member), msg, timeout(2000))
-        .map(Message::body)
-        .recover(e -> {
-          boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
-          if (!noHandler || attemptsLeft <= 0 || !membership.members().contains(member)) return Future.failedFuture(e);
-          Promise<Buffer> later = Promise.promise();
-          gw.getVertx().setTimer(200, t -> requestWithRetry(member, msg, attemptsLeft - 1).onComplete(later));
-          return later.future();
-        });
+  private Future<Buffer> requestWithRetry(String member, Buffer msg, int retries) {
+    return Peers.request(gw.getVertx(), membership, member, PeerWire.gatewayAddress(member), msg, 2000, retries, 200);
   }
 
   private void readClaims(PeerWire.Reader r) {
@@ -197,13 +188,19 @@ final class ClusterLink {
 
   /** Tells every member (or one) about the claims this member holds. */
   private void announce(String member) {
+    Map<String, Claim> mine = ownClaims();
+    if (mine.isEmpty()) return;
+    if (member == null) publishClaims(mine);
+    else requestWithRetry(member, claimsMessage(mine), 50);
+  }
+
+  /** The claims this member holds. */
+  private Map<String, Claim> ownClaims() {
     Map<String, Claim> mine = new HashMap<>();
     claims.snapshot().forEach((ep, c) -> {
       if (c.owner().equals(self)) mine.put(ep, c);
     });
-    if (mine.isEmpty()) return;
-    if (member == null) publishClaims(mine);
-    else sendWithRetry(member, claimsMessage(mine), 50);
+    return mine;
   }
 
   private void publishClaims(Map<String, Claim> cs) {
@@ -394,13 +391,7 @@ final class ClusterLink {
         .onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
           if (ar.succeeded()) {
-            Buffer body = ar.result().body();
-            if (body.length() == 2 && "ok".equals(body.toString())) return;
-            // not the owner: its answer is the claim it knows, which settles who is
-            PeerWire.Reader r = new PeerWire.Reader(body);
-            r.type();
-            readClaims(r);
-            onClaimHint(s.endpointName);
+            if (attached(s, ar.result().body())) return;
             if (superseded(s, owner)) return;
           }
           if (attempt < 50) {
@@ -418,6 +409,19 @@ final class ClusterLink {
         });
   }
 
+  /**
+   * Reads an owner's answer to ATTACH: true for "ok". Otherwise the member is not the owner and
+   * its answer is the claim it knows, which settles who is: the node is attached there.
+   */
+  private boolean attached(Session s, Buffer answer) {
+    if (answer.length() == 2 && "ok".equals(answer.toString())) return true;
+    PeerWire.Reader r = new PeerWire.Reader(answer);
+    r.type();
+    readClaims(r);
+    onClaimHint(s.endpointName);
+    return false;
+  }
+
   private static boolean superseded(Session s, String owner) {
     return s.closed || s.endpoint != null || !owner.equals(s.owner);
   }
@@ -432,12 +436,7 @@ final class ClusterLink {
       String owner = s.owner;
       gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
           .onSuccess(reply -> {
-            Buffer body = reply.body();
-            if (superseded(s, owner) || body.length() == 2 && "ok".equals(body.toString())) return;
-            PeerWire.Reader r = new PeerWire.Reader(body);
-            r.type();
-            readClaims(r);
-            onClaimHint(s.endpointName);
+            if (!superseded(s, owner)) attached(s, reply.body());
           });
     }
   }
@@ -518,13 +517,7 @@ final class ClusterLink {
           String ep = r.str();
           RemoteNode n = remoteNodes.get(r.str());
           byte[] uid = r.bytes();
-          if (n != null && n.endpoint.name.equals(ep)) {
-            InFlightTable.Entry done = n.inFlight.ack(Uid.of(uid));
-            if (done != null) {
-              gw.counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-              n.endpoint.dispatch();
-            }
-          }
+          if (n != null && n.endpoint.name.equals(ep)) gw.acked(n, n.endpoint, uid);
         }
         case PeerWire.FLOW -> {
           String ep = r.str();
@@ -550,13 +543,7 @@ final class ClusterLink {
           readClaims(r);
           if (msg.replyAddress() != null) msg.reply(OK);
         }
-        case PeerWire.CLAIMS_PULL -> {
-          Map<String, Claim> mine = new HashMap<>();
-          claims.snapshot().forEach((ep, c) -> {
-            if (c.owner().equals(self)) mine.put(ep, c);
-          });
-          msg.reply(claimsMessage(mine));
-        }
+        case PeerWire.CLAIMS_PULL -> msg.reply(claimsMessage(ownClaims()));
         case PeerWire.HANDOFF -> onHandoff(r, msg);
         case PeerWire.STOP_ALL -> onStopAll.run();
         default -> LOG.warning("ignored a peer message of unknown type");
@@ -766,26 +753,11 @@ final class ClusterLink {
 
   /** Expires overdue deliveries to remote nodes, as the gateway does for its own sessions. */
   void expireAcks(long now) {
-    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) {
-      int k = n.inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
-      if (k > 0) {
-        gw.counters.drop(Counters.Drop.ACK_TIMEOUT, k);
-        n.endpoint.dispatch();
-      }
-    }
+    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) gw.expireAcks(n, n.endpoint, now);
   }
 
   int remoteNodeCount() {
     return remoteNodes.size();
-  }
-
-  private void sendWithRetry(String member, Buffer msg, int attemptsLeft) {
-    gw.getVertx().eventBus().request(PeerWire.gatewayAddress(member), msg, timeout(2000)).onFailure(e -> {
-      boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
-      if (noHandler && attemptsLeft > 0 && membership.members().contains(member)) {
-        gw.getVertx().setTimer(200, t -> sendWithRetry(member, msg, attemptsLeft - 1));
-      }
-    });
   }
 
   private static DeliveryOptions timeout(long ms) {

@@ -332,6 +332,36 @@ public final class GatewayVerticle extends AbstractVerticle {
     ep.dispatch();
   }
 
+  /**
+   * Books a message leaving an endpoint queue for a node, local or remote: it now waits for
+   * that node's ack (until the ack timeout), and its time in the queue is recorded.
+   */
+  void handOut(Consumer c, Queued q) {
+    long now = System.currentTimeMillis();
+    c.inFlight().add(io.wsmsg.protocol.Uid.of(q.frame().uid()),
+        new InFlightTable.Entry(q, now + config.ackTimeoutMillis, System.nanoTime()));
+    counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** An ack from a node of an owned endpoint: frees its slot and lets the endpoint deliver again. */
+  void acked(Consumer c, Endpoint ep, byte[] uid) {
+    InFlightTable.Entry done = c.inFlight().ack(io.wsmsg.protocol.Uid.of(uid));
+    if (done != null) {
+      counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+      ep.dispatch();
+    }
+    // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
+  }
+
+  /** Drops a node's deliveries whose ack is overdue (counted lost) and lets the endpoint go on. */
+  void expireAcks(Consumer c, Endpoint ep, long now) {
+    int n = c.inFlight().expire(now, e -> io.wsmsg.protocol.Uid.of(e.queued.frame().uid()));
+    if (n > 0) {
+      counters.drop(Counters.Drop.ACK_TIMEOUT, n);
+      ep.dispatch();
+    }
+  }
+
   /** Applies the endpoint's size and the node-wide byte bound after messages were added. */
   void trimToLimits(Endpoint ep) {
     int dropped = ep.queue.trim(registry.endpointSize(ep.name));

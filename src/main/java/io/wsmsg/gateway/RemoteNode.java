@@ -1,7 +1,6 @@
 package io.wsmsg.gateway;
 
 import io.wsmsg.cluster.PeerWire;
-import io.wsmsg.protocol.Uid;
 
 /**
  * A node connected to another member's gateway, served by this gateway because it owns the
@@ -42,9 +41,7 @@ final class RemoteNode implements Consumer {
 
   @Override
   public void deliver(Queued q) {
-    long now = System.currentTimeMillis();
-    inFlight.add(Uid.of(q.frame().uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
-    gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    gateway.handOut(this, q);
     byte[] raw = q.frame().rawBytes();
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 128);
     w.str(nodeId).str(endpoint.name).str(gateway.link.self).bytes(raw);

@@ -153,9 +153,7 @@ final class Session implements Consumer {
   @Override
   public void deliver(Queued q) {
     Frame f = q.frame();
-    long now = System.currentTimeMillis();
-    inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(q, now + gateway.config.ackTimeoutMillis, System.nanoTime()));
-    gateway.counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    gateway.handOut(this, q);
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
     gateway.counters.messagesOut.increment();
@@ -225,26 +223,16 @@ final class Session implements Consumer {
       }
       return;
     }
-    InFlightTable.Entry done = inFlight.ack(Uid.of(reference));
-    if (done != null) {
-      gateway.counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-      endpoint.dispatch();
-    }
-    // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
+    gateway.acked(this, endpoint, reference);
   }
 
   /** Drops deliveries whose ack is overdue; returns how many. */
-  int expireAcks(long now) {
-    int n = inFlight.expire(now, e -> Uid.of(e.queued.frame().uid()));
-    if (n > 0 && endpoint == null) {
+  void expireAcks(long now) {
+    if (endpoint != null) {
+      gateway.expireAcks(this, endpoint, now);
+    } else if (inFlight.expire(now, e -> Uid.of(e.queued.frame().uid())) > 0) {
       pumpFromOwner(); // the owner counts its own timeouts
-      return n;
     }
-    if (n > 0) {
-      gateway.counters.drop(Counters.Drop.ACK_TIMEOUT, n);
-      kick();
-    }
-    return n;
   }
 
   /** Sends a server notice outside the ack window (errors, stopping): it needs no ack. */

@@ -18,10 +18,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.wsmsg.cluster.Membership;
 import io.wsmsg.cluster.PeerWire;
+import io.wsmsg.cluster.Peers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -102,8 +101,7 @@ public final class RegistryVerticle extends AbstractVerticle {
     Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
     return vertx.eventBus().<Buffer>request(PeerWire.registryAddress(from), ask, new DeliveryOptions().setSendTimeout(10_000))
         .map(reply -> {
-          List<RegistryCommand> all = RegistryCodec.decode(reply.body().getBytes(), 0, reply.body().length());
-          for (RegistryCommand c : all) applyReplica(c);
+          applyDump(reply.body());
           LOG.info("copied the registry from member " + from + ": " + registry.subscriptions().size() + " subscriptions, "
               + registry.endpointCount() + " endpoints, " + registry.channelCount() + " channels");
           return (Void) null;
@@ -126,12 +124,13 @@ public final class RegistryVerticle extends AbstractVerticle {
     for (String m : membership.members()) {
       if (m.equals(membership.self())) continue;
       vertx.eventBus().<Buffer>request(PeerWire.registryAddress(m), ask, new DeliveryOptions().setSendTimeout(10_000))
-          .onSuccess(reply -> {
-            for (RegistryCommand c : RegistryCodec.decode(reply.body().getBytes(), 0, reply.body().length())) {
-              applyReplica(c);
-            }
-          });
+          .onSuccess(reply -> applyDump(reply.body()));
     }
+  }
+
+  /** Merges another member's whole registry (a DUMP answer) into this one. */
+  private void applyDump(Buffer dump) {
+    for (RegistryCommand c : RegistryCodec.decode(dump.getBytes(), 0, dump.length())) applyReplica(c);
   }
 
   /** Sends this member's whole registry to every other member (they merge it in). */
@@ -166,21 +165,10 @@ public final class RegistryVerticle extends AbstractVerticle {
     if (others.isEmpty()) return Future.succeededFuture();
     Buffer msg = Buffer.buffer(encoded.length + 1).appendByte(PeerWire.REPLICATE).appendBytes(encoded);
     List<Future<Void>> acks = new ArrayList<>(others.size());
-    for (String m : others) acks.add(sendReplica(m, msg, 5));
+    for (String m : others) {
+      acks.add(Peers.request(vertx, membership, m, PeerWire.registryAddress(m), msg, 1000, 5, 100).mapEmpty());
+    }
     return Future.join(acks).<Void>mapEmpty().recover(e -> Future.succeededFuture());
-  }
-
-  private Future<Void> sendReplica(String member, Buffer msg, int retries) {
-    return vertx.eventBus().request(PeerWire.registryAddress(member), msg, new DeliveryOptions().setSendTimeout(1000))
-        .<Void>mapEmpty()
-        .recover(e -> {
-          // right after a member joins, its handler may not be known here yet
-          boolean noHandler = e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
-          if (!noHandler || retries == 0 || !membership.members().contains(member)) return Future.failedFuture(e);
-          Promise<Void> later = Promise.promise();
-          vertx.setTimer(100, t -> sendReplica(member, msg, retries - 1).onComplete(later));
-          return later.future();
-        });
   }
 
   private void handle(Message<RegistryCommand> msg) {

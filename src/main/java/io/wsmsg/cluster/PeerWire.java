@@ -27,8 +27,13 @@ public final class PeerWire {
   public static final byte HANDOFF = 8;
   /** The stop command: every member stops and persists its share. */
   public static final byte STOP_ALL = 9;
-  /** A starting member asks for the claims a member holds (answered with CLAIMS). */
+  /**
+   * A starting member asks for the claims a member holds (answered with CLAIMS, once the
+   * member has reached the starter back: see PING).
+   */
   public static final byte CLAIMS_PULL = 10;
+  /** Answered with "ok": proves that this member's handlers are known at the sender. */
+  public static final byte PING = 11;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

@@ -130,12 +130,17 @@ final class ClusterLink {
   /**
    * Before serving, learn who owns what from every other member: a node attaching here
    * right away then goes to the endpoint's real owner instead of this member claiming it anew.
+   * Each member answers only after it has reached this one back, because right after a join a
+   * member's event-bus handlers are not yet known everywhere, and a delivery sent to it
+   * without a reply would be dropped unseen. So by the time this member serves, traffic flows
+   * both ways with every member it knows.
    */
   private Future<Void> pullClaims() {
     List<Future<Void>> asks = new ArrayList<>();
     for (String m : membership.members()) {
       if (m.equals(self)) continue;
-      asks.add(requestWithRetry(m, new PeerWire.Writer(PeerWire.CLAIMS_PULL, 1).buffer(), 25).map(reply -> {
+      Buffer pull = new PeerWire.Writer(PeerWire.CLAIMS_PULL, 64).str(self).buffer();
+      asks.add(Peers.request(gw.getVertx(), membership, m, PeerWire.gatewayAddress(m), pull, 15_000, 25, 200).map(reply -> {
         PeerWire.Reader r = new PeerWire.Reader(reply);
         r.type();
         readClaims(r);
@@ -543,7 +548,12 @@ final class ClusterLink {
           readClaims(r);
           if (msg.replyAddress() != null) msg.reply(OK);
         }
-        case PeerWire.CLAIMS_PULL -> msg.reply(claimsMessage(ownClaims()));
+        case PeerWire.CLAIMS_PULL -> {
+          String starter = r.str();
+          requestWithRetry(starter, new PeerWire.Writer(PeerWire.PING, 1).buffer(), 50)
+              .onComplete(v -> msg.reply(claimsMessage(ownClaims())));
+        }
+        case PeerWire.PING -> msg.reply(OK);
         case PeerWire.HANDOFF -> onHandoff(r, msg);
         case PeerWire.STOP_ALL -> onStopAll.run();
         default -> LOG.warning("ignored a peer message of unknown type");

@@ -555,7 +555,15 @@ final class ClusterLink {
         }
         case PeerWire.PING -> msg.reply(OK);
         case PeerWire.HANDOFF -> onHandoff(r, msg);
-        case PeerWire.STOP_ALL -> onStopAll.run();
+        case PeerWire.STOP_ALL -> {
+          // the stop command's uid, so this member's stopping notices reference it too
+          Buffer body = msg.body();
+          if (body.length() > 5) {
+            byte[] cause = r.bytes();
+            if (cause.length >= 1 && cause.length <= io.wsmsg.protocol.FrameCodec.MAX_UID_BYTES) gw.stopCause(cause);
+          }
+          onStopAll.run();
+        }
         default -> LOG.warning("ignored a peer message of unknown type");
       }
     } catch (RuntimeException e) {
@@ -757,8 +765,10 @@ final class ClusterLink {
   }
 
   /** Asks every member to stop and persist its share (the stop command). */
-  void stopAll() {
-    gw.getVertx().eventBus().publish(ALL, new PeerWire.Writer(PeerWire.STOP_ALL, 1).buffer());
+  void stopAll(byte[] cause) {
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.STOP_ALL, 8 + (cause == null ? 0 : cause.length));
+    if (cause != null) w.bytes(cause);
+    gw.getVertx().eventBus().publish(ALL, w.buffer());
   }
 
   /** Expires overdue deliveries to remote nodes, as the gateway does for its own sessions. */

@@ -129,7 +129,7 @@ final class Commands {
         case "stop" -> {
           admin(s, subject);
           forward(f);
-          gateway.requestStop("a stop command from node " + s.nodeId + " (" + s.identity.subject() + ")");
+          gateway.requestStop("a stop command from node " + s.nodeId + " (" + s.identity.subject() + ")", f.uid());
         }
         default -> {
           if (EVENTS.contains(subject)) {

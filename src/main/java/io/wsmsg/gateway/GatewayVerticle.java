@@ -56,6 +56,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   private final Set<Session> sessions = new LinkedHashSet<>();
   private HttpServer server;
   volatile boolean stopping;
+  /** The uid of the stop command that is stopping this server, if a command did. */
+  private volatile byte[] stopCause;
   /** Set when the state is captured for the snapshot: nothing more leaves the queues. */
   boolean frozen;
 
@@ -407,17 +409,27 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   // ---- stopping ----
 
-  void requestStop(String why) {
+  /**
+   * The stop command {@code cause} (its uid) asked for a stop: the {@code stopping} notices
+   * reference it, as events reference the command that caused them (SPEC section 6).
+   */
+  void requestStop(String why, byte[] cause) {
     log.info("stop requested by " + why + (link.clustered() ? ": stopping every member of the cluster" : ""));
-    if (link.clustered()) link.stopAll(); // every member (this one too) stops and persists its share
+    stopCause = cause;
+    if (link.clustered()) link.stopAll(cause); // every member (this one too) stops and persists its share
     else onStopRequest.run();
+  }
+
+  /** The uid of the stop command behind this stop (null for a signal or a leave). */
+  void stopCause(byte[] cause) {
+    stopCause = cause;
   }
 
   /** Step one of a graceful stop: refuse new publishes, tell every node. */
   public Future<Void> beginStop() {
     return runHere(() -> {
       stopping = true;
-      for (Session s : sessions) s.sendNotice("stopping", List.of(), null);
+      for (Session s : sessions) s.sendNotice("stopping", List.of(), stopCause);
     });
   }
 

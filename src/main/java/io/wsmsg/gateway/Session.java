@@ -129,10 +129,15 @@ final class Session implements Consumer {
    */
   @Override
   public boolean ready() {
-    if (!orderFixed && System.currentTimeMillis() < orderGraceUntil) return false;
+    if (awaitingOrder()) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
     return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
         && !ws.writeQueueFull();
+  }
+
+  /** True while this node's element order is unknown and the grace for learning it runs. */
+  private boolean awaitingOrder() {
+    return !orderFixed && System.currentTimeMillis() < orderGraceUntil;
   }
 
   @Override
@@ -145,9 +150,10 @@ final class Session implements Consumer {
     return inFlight;
   }
 
-  /** Lets the owning endpoint deliver again, if this gateway owns it. */
+  /** Lets the owning endpoint deliver again (or, when served from elsewhere, what the owner sent). */
   void kick() {
     if (endpoint != null) endpoint.dispatch();
+    else pumpFromOwner();
   }
 
   @Override
@@ -184,8 +190,8 @@ final class Session implements Consumer {
 
   /** Writes prefetched deliveries while the node's window, pause state and socket allow. */
   void pumpFromOwner() {
-    while (!fromOwner.isEmpty() && !closed && !closing && !paused && inFlight.size() < window && !ws.isClosed()
-        && !ws.writeQueueFull()) {
+    while (!fromOwner.isEmpty() && !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window
+        && !ws.isClosed() && !ws.writeQueueFull()) {
       Frame f = fromOwner.poll();
       long now = System.currentTimeMillis();
       inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,

@@ -54,7 +54,7 @@ class PythonLegacyClientTest {
     assertThat(r.timedOut).as("legacy_client.py did not finish within %d s; output:%n%s", TIMEOUT_SECONDS, r.output)
         .isFalse();
     assertThat(r.exitCode).as("legacy_client.py exit code; output:%n%s", r.output).isZero();
-    assertThat(r.output).as("legacy_client.py output").contains("3 passed, 0 failed");
+    assertThat(r.output).as("legacy_client.py output").contains("4 passed, 0 failed");
   }
 
   /** True when /usr/bin/python3 exists and imports both modules. */

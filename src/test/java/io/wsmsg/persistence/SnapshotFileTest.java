@@ -130,17 +130,17 @@ class SnapshotFileTest {
     StateStore store = new StateStore(dir);
     writeSample(new Recorder());
     Recorder got = new Recorder();
-    assertThat(store.loadIfPresent(got)).isEqualTo(7);
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), got)).isEqualTo(7);
     assertThat(Files.exists(store.snapshotFile())).isFalse();
     assertThat(listNames()).anyMatch(n -> n.endsWith(".loaded"));
-    assertThat(store.loadIfPresent(new Recorder())).as("loaded only once").isZero();
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), new Recorder())).as("loaded only once").isZero();
 
     Path file = writeSample(new Recorder());
     byte[] bytes = Files.readAllBytes(file);
     byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 5);
     Files.write(file, truncated);
     Recorder none = new Recorder();
-    assertThat(store.loadIfPresent(none)).isEqualTo(-1);
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), none)).isEqualTo(-1);
     assertThat(none.items).isEmpty();
     Path aside;
     try (Stream<Path> s = Files.list(dir)) {

@@ -23,6 +23,8 @@ final class SnapshotChecker {
   private long subscriptions;
   private long messageSubscriptions;
   private long queuedBytes;
+  /** The endpoint of the previous record: queued messages come grouped by endpoint. */
+  private String lastEndpoint;
 
   SnapshotChecker(SnapshotLimits limits, long now) {
     this.limits = limits;
@@ -93,10 +95,12 @@ final class SnapshotChecker {
   }
 
   private void endpointName(String name) throws SnapshotException {
+    if (name.equals(lastEndpoint)) return;
     name("an endpoint", name);
     if (endpoints.add(name) && endpoints.size() > limits.maxEndpoints()) {
       throw new SnapshotException("it holds more than limits.maxEndpoints (" + limits.maxEndpoints() + ") endpoints");
     }
+    lastEndpoint = name;
   }
 
   private static void name(String what, String name) throws SnapshotException {

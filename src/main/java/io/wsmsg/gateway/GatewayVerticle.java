@@ -537,6 +537,12 @@ public final class GatewayVerticle extends AbstractVerticle {
     endpoint(endpointName).queue.offer(q, Integer.MAX_VALUE);
   }
 
+  /** Before deployment only: forgets every restored message (the snapshot was refused half way). */
+  public void forgetRestored() {
+    endpoints.clear();
+    queuedBytes[0] = 0;
+  }
+
   /**
    * Stops all deliveries and returns every endpoint's queued messages in dequeue order. For
    * endpoints with at-least-once requeueing, unacknowledged deliveries come first, as they

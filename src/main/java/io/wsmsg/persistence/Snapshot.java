@@ -21,5 +21,12 @@ public final class Snapshot {
 
     /** One queued message, in dequeue order per endpoint. */
     void queued(String endpoint, int priority, long enqueuedAt, Frame frame);
+
+    /**
+     * Loading failed after records were handed over (a value refused late, the file changed
+     * between passes, or applying a record failed): forget everything received, so that
+     * nothing of the file stays restored.
+     */
+    default void discard() {}
   }
 }

@@ -2,7 +2,6 @@ package io.wsmsg.persistence;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;
-import io.wsmsg.protocol.ProtocolException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -16,26 +15,41 @@ import java.util.zip.CheckedInputStream;
 
 /**
  * Reads a snapshot in two streaming passes: the first checks the header, the record
- * structure and the checksum without keeping anything; only a file that passes is read again
- * into the {@link Snapshot.Sink}. So a corrupt file restores nothing, and memory stays flat
- * however large the file is.
+ * structure, every value (see {@link SnapshotChecker}: names, sizes, priorities, patterns,
+ * uids, frames, times, and how many of each against the server's limits) and the checksum
+ * without keeping anything; only a file that passes is read again into the
+ * {@link Snapshot.Sink}. So a corrupt or hostile file restores nothing, and memory stays flat
+ * however large the file is. Every length is bounded before anything of that length is
+ * allocated. The second pass checks everything again (the file could change between the
+ * passes); a sink that was fed must then undo what it got ({@link Snapshot.Sink#discard}).
  */
 public final class SnapshotReader {
   private SnapshotReader() {}
 
   /** Verifies, then feeds the snapshot to the sink; returns the number of records. */
+  public static long load(Path file, SnapshotLimits limits, Snapshot.Sink sink) throws IOException, SnapshotException {
+    read(file, limits, null);
+    return read(file, limits, sink);
+  }
+
+  /** {@link #load(Path, SnapshotLimits, Snapshot.Sink)} with the limits of the built-in configuration. */
   public static long load(Path file, Snapshot.Sink sink) throws IOException, SnapshotException {
-    read(file, null);
-    return read(file, sink);
+    return load(file, SnapshotLimits.defaults(), sink);
   }
 
   /** Verifies only. */
-  public static long verify(Path file) throws IOException, SnapshotException {
-    return read(file, null);
+  public static long verify(Path file, SnapshotLimits limits) throws IOException, SnapshotException {
+    return read(file, limits, null);
   }
 
-  private static long read(Path file, Snapshot.Sink sink) throws IOException, SnapshotException {
+  /** Verifies only, with the limits of the built-in configuration. */
+  public static long verify(Path file) throws IOException, SnapshotException {
+    return verify(file, SnapshotLimits.defaults());
+  }
+
+  private static long read(Path file, SnapshotLimits limits, Snapshot.Sink sink) throws IOException, SnapshotException {
     long size = Files.size(file);
+    Pass pass = new Pass(new SnapshotChecker(limits, System.currentTimeMillis()), sink != null);
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       CheckedInputStream checked = new CheckedInputStream(raw, new CRC32C());
       DataInputStream in = new DataInputStream(checked);
@@ -48,7 +62,7 @@ public final class SnapshotReader {
             + SnapshotFormat.VERSION);
       }
       in.readLong(); // written-at, informative
-      long records = 0;
+      SnapshotChecker check = pass.check;
       while (true) {
         byte type = in.readByte();
         switch (type) {
@@ -56,65 +70,97 @@ public final class SnapshotReader {
             String name = in.readUTF();
             int s = in.readInt();
             int p = in.readInt();
-            if (sink != null) sink.channel(name, s, p);
+            if (pass.valid(() -> check.channel(name, s, p)) && sink != null) sink.channel(name, s, p);
           }
           case SnapshotFormat.ENDPOINT -> {
             String name = in.readUTF();
             int s = in.readInt();
-            if (sink != null) sink.endpoint(name, s);
+            if (pass.valid(() -> check.endpoint(name, s)) && sink != null) sink.endpoint(name, s);
           }
           case SnapshotFormat.SUBSCRIPTION -> {
             String ep = in.readUTF();
             String ch = in.readUTF();
             String su = in.readUTF();
-            if (sink != null) sink.subscription(ep, ch, su);
+            if (pass.valid(() -> check.subscription(ep, ch, su)) && sink != null) sink.subscription(ep, ch, su);
           }
           case SnapshotFormat.MESSAGE_SUBSCRIPTION -> {
             String ep = in.readUTF();
-            byte[] uid = bytes(in, size);
+            byte[] uid = bytes(in, 1, FrameCodec.MAX_UID_BYTES, size, pass.records, "a message subscription's uid");
             long exp = in.readLong();
-            if (sink != null) sink.messageSubscription(ep, uid, exp);
+            if (pass.valid(() -> check.messageSubscription(ep)) && sink != null) sink.messageSubscription(ep, uid, exp);
           }
           case SnapshotFormat.QUEUED -> {
             String ep = in.readUTF();
             int p = in.readByte();
             long at = in.readLong();
-            byte[] frame = bytes(in, size);
-            if (sink != null) {
-              Frame f;
-              try {
-                f = FrameCodec.decode(frame);
-              } catch (ProtocolException e) {
-                throw new SnapshotException("a queued message is not a valid frame: " + e.getMessage());
-              }
-              sink.queued(ep, p, at, f);
-            }
+            byte[] bytes = bytes(in, 1, SnapshotLimits.MAX_FRAME_BYTES, size, pass.records, "a queued message");
+            Frame[] f = {null};
+            if (pass.valid(() -> f[0] = check.queued(ep, p, at, bytes)) && sink != null) sink.queued(ep, p, at, f[0]);
           }
           case SnapshotFormat.END -> {
             long count = in.readLong();
             int expected = (int) checked.getChecksum().getValue();
             int crc = in.readInt();
-            if (count != records) {
-              throw new SnapshotException("its trailer counts " + count + " records but it holds " + records);
+            if (count != pass.records) {
+              throw new SnapshotException("its trailer counts " + count + " records but it holds " + pass.records);
             }
             if (crc != expected) throw new SnapshotException("its checksum does not match its contents");
             if (in.read() != -1) throw new SnapshotException("it has bytes after its trailer");
-            return records;
+            if (pass.invalid != null) throw pass.invalid;
+            return pass.records;
           }
-          default -> throw new SnapshotException("it has an unknown record type " + type + " after record " + records);
+          default -> throw new SnapshotException("record " + (pass.records + 1) + " has an unknown type " + type);
         }
-        records++;
+        pass.records++;
       }
     } catch (EOFException e) {
-      throw new SnapshotException("it ends early (truncated)");
+      throw new SnapshotException("it ends early (truncated) after record " + pass.records);
     } catch (java.io.UTFDataFormatException e) {
-      throw new SnapshotException("it holds a malformed string");
+      throw new SnapshotException("record " + (pass.records + 1) + " holds a malformed string");
     }
   }
 
-  private static byte[] bytes(DataInputStream in, long fileSize) throws IOException, SnapshotException {
+  private interface ValueCheck {
+    void run() throws SnapshotException;
+  }
+
+  /**
+   * One read of the file. A value found wrong while verifying is remembered and the structure
+   * read on to the end, so that a damaged file is reported as damaged (checksum) rather than
+   * by whatever value the damage hit; while feeding a sink, it ends the read at once.
+   */
+  private static final class Pass {
+    final SnapshotChecker check;
+    final boolean feeding;
+    long records;
+    SnapshotException invalid;
+
+    Pass(SnapshotChecker check, boolean feeding) {
+      this.check = check;
+      this.feeding = feeding;
+    }
+
+    boolean valid(ValueCheck c) throws SnapshotException {
+      if (invalid != null) return false;
+      try {
+        c.run();
+        return true;
+      } catch (SnapshotException e) {
+        invalid = new SnapshotException("record " + (records + 1) + ": " + e.getMessage());
+        if (feeding) throw invalid;
+        return false;
+      }
+    }
+  }
+
+  /** A length-prefixed byte array whose length is checked before anything is allocated. */
+  private static byte[] bytes(DataInputStream in, int min, int max, long fileSize, long records, String what)
+      throws IOException, SnapshotException {
     int n = in.readInt();
-    if (n < 0 || n > fileSize) throw new SnapshotException("it holds a record with an impossible length " + n);
+    if (n < min || n > max || n > fileSize) {
+      throw new SnapshotException("record " + (records + 1) + ": " + what + " claims a length of " + Integer.toUnsignedString(n)
+          + " bytes; it must be " + min + ".." + Math.min(max, fileSize));
+    }
     byte[] b = new byte[n];
     in.readFully(b);
     return b;

@@ -3,24 +3,36 @@ package io.wsmsg.persistence;
 import io.wsmsg.protocol.Frame;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
 /**
  * Writes a snapshot atomically: records stream into a temporary file beside the target,
  * which is fsynced and then renamed over it, so a crash mid-write leaves either the old file
- * or the new one, never half of one. Blocking I/O: call it off the event loops.
+ * or the new one, never half of one; the directory is fsynced after the rename, so the rename
+ * itself survives a power cut. The file is created readable by its owner only (mode 0600)
+ * where the file system has POSIX permissions: it holds every queued message. Blocking I/O:
+ * call it off the event loops.
  */
 public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
   private final Path target;
   private final Path temp;
-  private final FileOutputStream file;
+  private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
+      PosixFilePermission.OWNER_WRITE);
+
+  private final FileChannel file;
   private final CheckedOutputStream checked;
   private final DataOutputStream out;
   private long records;
@@ -30,8 +42,10 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
     this.target = target;
     Files.createDirectories(target.toAbsolutePath().getParent());
     this.temp = target.resolveSibling(target.getFileName() + ".tmp");
-    this.file = new FileOutputStream(temp.toFile());
-    this.checked = new CheckedOutputStream(new BufferedOutputStream(file, 1 << 16), new CRC32C());
+    Files.deleteIfExists(temp); // left by a crash; created afresh so that its mode is ours
+    this.file = createOwnerOnly(temp);
+    this.checked = new CheckedOutputStream(new BufferedOutputStream(Channels.newOutputStream(file), 1 << 16),
+        new CRC32C());
     this.out = new DataOutputStream(checked);
     out.write(SnapshotFormat.MAGIC);
     out.writeInt(SnapshotFormat.VERSION);
@@ -99,7 +113,7 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
     int crc = (int) checked.getChecksum().getValue();
     out.writeInt(crc);
     out.flush();
-    file.getFD().sync();
+    file.force(true);
     out.close();
     try {
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -107,6 +121,29 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
     }
     committed = true;
+    syncDirectory(target.toAbsolutePath().getParent());
+  }
+
+  /** A new file, mode 0600 where POSIX permissions exist (else the file system's default). */
+  private static FileChannel createOwnerOnly(Path path) throws IOException {
+    Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      return FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    } catch (UnsupportedOperationException noPosix) {
+      return FileChannel.open(path, options);
+    }
+  }
+
+  /**
+   * Makes a rename in the directory durable: fsync of the directory itself. Quietly skipped
+   * where a directory cannot be opened or forced (Windows, some file systems).
+   */
+  static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException notSupported) {
+      // nothing more can be done here; the file itself was fsynced
+    }
   }
 
   @Override

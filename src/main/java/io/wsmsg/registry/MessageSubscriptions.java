@@ -112,6 +112,12 @@ public final class MessageSubscriptions {
     return count;
   }
 
+  /** Forgets every message subscription (a snapshot restore that failed half way). */
+  void clear() {
+    byUid.clear();
+    count = 0;
+  }
+
   /** A copy for snapshots and status: uid -> (endpoint -> expiry). */
   public Map<Uid, Map<String, Long>> copy() {
     Map<Uid, Map<String, Long>> out = new HashMap<>();

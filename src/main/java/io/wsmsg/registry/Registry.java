@@ -106,6 +106,16 @@ public final class Registry {
     return endpoints.put(name, size) == null;
   }
 
+  /** Back to the state of a new registry: a snapshot restore that failed half way. */
+  void clear() {
+    table = SubscriptionTable.EMPTY;
+    messages.clear();
+    endpoints.clear();
+    channels.clear();
+    channels.put(SYSTEM, new ChannelSettings(config.channelSize, ChannelSettings.SYSTEM_PRIORITY));
+    recomputePriorities();
+  }
+
   private void recomputePriorities() {
     TreeSet<Integer> set = new TreeSet<>(java.util.Comparator.reverseOrder());
     set.add(defaultChannel.priority());

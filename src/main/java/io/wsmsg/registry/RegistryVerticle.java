@@ -207,6 +207,14 @@ public final class RegistryVerticle extends AbstractVerticle {
     if (!replica) events.publish(subject, args, cause);
   }
 
+  /**
+   * Before deployment only: forgets everything applied so far, when a snapshot being replayed
+   * through {@link #apply} turns out to be unusable half way (nothing of it may stay).
+   */
+  public void forgetAll() {
+    registry.clear();
+  }
+
   /** Applies one command; public so that snapshot loading can replay state through it. */
   public RegistryReply apply(RegistryCommand cmd) {
     byte[] cause = cmd.cause();

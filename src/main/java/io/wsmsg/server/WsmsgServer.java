@@ -34,11 +34,9 @@ import java.util.List;
 import java.util.Map;
 import io.wsmsg.gateway.HandOff;
 import io.wsmsg.gateway.Queued;
-import io.wsmsg.glob.Glob;
-import io.wsmsg.persistence.Snapshot;
+import io.wsmsg.persistence.SnapshotLimits;
 import io.wsmsg.persistence.SnapshotWriter;
 import io.wsmsg.persistence.StateStore;
-import io.wsmsg.protocol.Uid;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -139,50 +137,16 @@ public final class WsmsgServer {
   }
 
   /**
-   * Loads the snapshot of the last clean stop, if any, before anything is deployed: settings
-   * and subscriptions into the registry (no events: nothing changed from the nodes' point of
-   * view), queued messages into endpoint queues with their original enqueue time, so TTLs
-   * keep counting from then.
+   * Loads the snapshot of the last clean stop, if any, before anything is deployed (see
+   * {@link SnapshotRestore}). A snapshot refused for any reason restores nothing: the server
+   * starts empty and {@link StateStore} says why.
    */
   private void restore() {
-    RegistryVerticle writer = new RegistryVerticle(registry, config, (subject, args, ref) -> { });
-    long now = System.currentTimeMillis();
-    long[] expired = {0};
-    new StateStore(config.dataDir).loadIfPresent(new Snapshot.Sink() {
-      @Override
-      public void channel(String name, int size, int priority) {
-        writer.apply(new RegistryCommand.SizeChannel(name, size, null));
-        if (!Registry.SYSTEM.equals(name)) writer.apply(new RegistryCommand.PrioritizeChannel(name, priority, null));
-      }
-
-      @Override
-      public void endpoint(String name, int size) {
-        writer.apply(new RegistryCommand.SizeEndpoint(name, size, null));
-      }
-
-      @Override
-      public void subscription(String endpoint, String channelPattern, String subjectPattern) {
-        writer.apply(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern),
-            Glob.compile(subjectPattern), null));
-      }
-
-      @Override
-      public void messageSubscription(String endpoint, byte[] uid, long expiresAt) {
-        if (expiresAt > now) writer.apply(new RegistryCommand.SubscribeMessage(endpoint, Uid.of(uid), expiresAt, null));
-      }
-
-      @Override
-      public void queued(String endpoint, int priority, long enqueuedAt, Frame frame) {
-        if (config.endpointTtlMillis > 0 && enqueuedAt <= now - config.endpointTtlMillis) {
-          expired[0]++;
-        } else {
-          gateway.restoreQueued(endpoint, new Queued(frame, priority, enqueuedAt));
-        }
-      }
-    });
-    if (expired[0] > 0) {
-      counters.drop(Counters.Drop.TTL, expired[0]);
-      LOG.info(expired[0] + " queued messages in the snapshot had outlived the TTL and were dropped");
+    SnapshotRestore sink = new SnapshotRestore(config, registry, gateway);
+    new StateStore(config.dataDir).loadIfPresent(SnapshotLimits.of(config), sink);
+    if (sink.expired > 0) {
+      counters.drop(Counters.Drop.TTL, sink.expired);
+      LOG.info(sink.expired + " queued messages in the snapshot had outlived the TTL and were dropped");
     }
   }
 

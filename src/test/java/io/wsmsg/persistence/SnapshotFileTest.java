@@ -20,7 +20,7 @@ class SnapshotFileTest {
   @TempDir Path dir;
 
   /** Records everything a reader hands over, as strings, to compare with what was written. */
-  static final class Recorder implements Snapshot.Sink {
+  static class Recorder implements Snapshot.Sink {
     final List<String> items = new ArrayList<>();
     final List<Frame> frames = new ArrayList<>();
 
@@ -130,23 +130,75 @@ class SnapshotFileTest {
     StateStore store = new StateStore(dir);
     writeSample(new Recorder());
     Recorder got = new Recorder();
-    assertThat(store.loadIfPresent(got)).isEqualTo(7);
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), got)).isEqualTo(7);
     assertThat(Files.exists(store.snapshotFile())).isFalse();
     assertThat(listNames()).anyMatch(n -> n.endsWith(".loaded"));
-    assertThat(store.loadIfPresent(new Recorder())).as("loaded only once").isZero();
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), new Recorder())).as("loaded only once").isZero();
 
     Path file = writeSample(new Recorder());
     byte[] bytes = Files.readAllBytes(file);
     byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 5);
     Files.write(file, truncated);
     Recorder none = new Recorder();
-    assertThat(store.loadIfPresent(none)).isEqualTo(-1);
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), none)).isEqualTo(-1);
     assertThat(none.items).isEmpty();
     Path aside;
     try (Stream<Path> s = Files.list(dir)) {
       aside = s.filter(p -> p.getFileName().toString().endsWith(".unreadable")).findFirst().orElseThrow();
     }
     assertThat(Files.readAllBytes(aside)).as("kept byte for byte").isEqualTo(truncated);
+  }
+
+  @Test
+  void aSinkThatFailsHalfWayIsToldToDiscardAndTheFileIsSetAside() throws Exception {
+    StateStore store = new StateStore(dir);
+    writeSample(new Recorder());
+    boolean[] discarded = {false};
+    Recorder failing = new Recorder() {
+      @Override
+      public void subscription(String endpoint, String channelPattern, String subjectPattern) {
+        throw new IllegalStateException("the registry refused a record");
+      }
+
+      @Override
+      public void discard() {
+        items.clear();
+        discarded[0] = true;
+      }
+    };
+    assertThat(store.loadIfPresent(SnapshotLimits.defaults(), failing)).isEqualTo(-1);
+    assertThat(discarded[0]).isTrue();
+    assertThat(failing.items).isEmpty();
+    assertThat(Files.exists(store.snapshotFile())).isFalse();
+    assertThat(listNames()).anyMatch(n -> n.endsWith(".unreadable")).noneMatch(n -> n.endsWith(".loaded"));
+  }
+
+  @Test
+  void moreOfAnythingThanTheLimitsAllowIsRefusedBeforeAnythingIsFed() throws Exception {
+    Path file = writeSample(new Recorder()); // 1 channel besides system, 2 endpoints, 1 subscription, 1 reply wait
+    SnapshotLimits roomy = new SnapshotLimits(2, 2, 1, 1, 1 << 20);
+    assertThat(SnapshotReader.verify(file, roomy)).isEqualTo(7);
+    SnapshotLimits[] tight = {
+        new SnapshotLimits(1, 2, 1, 1, 1 << 20), new SnapshotLimits(2, 1, 1, 1, 1 << 20),
+        new SnapshotLimits(2, 2, 0, 1, 1 << 20), new SnapshotLimits(2, 2, 1, 0, 1 << 20),
+        new SnapshotLimits(2, 2, 1, 1, 100)};
+    String[] why = {"limits.maxChannels", "limits.maxEndpoints", "limits.maxSubscriptions",
+        "limits.maxMessageSubscriptions", "bytes (twice limits.maxQueuedMiB)"};
+    for (int i = 0; i < tight.length; i++) {
+      Recorder got = new Recorder();
+      SnapshotLimits l = tight[i];
+      assertThatThrownBy(() -> SnapshotReader.load(file, l, got)).hasMessageContaining(why[i]);
+      assertThat(got.items).isEmpty();
+    }
+  }
+
+  @Test
+  void theFileIsCreatedForItsOwnerOnly() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path file = writeSample(new Recorder());
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
   }
 
   private List<String> listNames() throws Exception {

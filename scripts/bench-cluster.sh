@@ -88,7 +88,7 @@ if [ "$BASELINE" = 1 ]; then
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat > "$OUT/standalone.json" <<CONF
 {"host": "127.0.0.1", "port": $PORT, "dataDir": "$PWD/$OUT/standalone-data", "auth": {"mode": "none"},
- "management": {"enabled": false}}
+ "management": {"enabled": false}, "limits": {"maxConnectionsPerIp": 1000000}}
 CONF
   # shellcheck disable=SC2086 # the options are split on spaces on purpose
   java $GATEWAY_JAVA_OPTS -jar "$OUT/server.jar" server -c "$OUT/standalone.json" > "$OUT/standalone.log" 2>&1 &

@@ -19,7 +19,8 @@ cp target/wsmsg.jar "$OUT/server.jar"
 cp target/wsmsg.jar "$OUT/bench.jar"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$OUT/server.json" <<CONF
-{"host": "127.0.0.1", "port": $PORT, "dataDir": "$PWD/$OUT/data", "auth": {"mode": "none"}}
+{"host": "127.0.0.1", "port": $PORT, "dataDir": "$PWD/$OUT/data", "auth": {"mode": "none"},
+ "limits": {"maxConnectionsPerIp": 1000000}}
 CONF
 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/server.jar" server -c "$OUT/server.json" > "$OUT/server.log" 2>&1 &
 SERVER=$!

@@ -48,6 +48,14 @@ public final class ServerConfig {
   public final long maxQueuedBytes;
   public final int errorBurst;
   public final long errorWindowMillis;
+  /** Offer permessage-deflate / deflate-frame; inflation is then bounded by maxFrameBytes per frame. */
+  public final boolean compression;
+  public final int maxConnections;
+  public final int maxConnectionsPerIp;
+  /** Connections accepted whose WebSocket upgrade has not completed yet. */
+  public final int maxPendingUpgrades;
+  /** A connection not upgraded within this is closed (slow or stalled requests, slow tokens). */
+  public final long handshakeTimeoutMillis;
 
   public final int channelSize;
   public final int channelPriority;
@@ -129,6 +137,14 @@ public final class ServerConfig {
     maxQueuedBytes = (long) intIn(l, "limits.", "maxQueuedMiB", 1, 1 << 20) << 20;
     errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
+    Object comp = l.getValue("compression");
+    if (!(comp instanceof Boolean)) throw new IllegalArgumentException("limits.compression must be true or false, not " + comp);
+    compression = (Boolean) comp;
+    maxConnections = intIn(l, "limits.", "maxConnections", 1, Integer.MAX_VALUE);
+    maxConnectionsPerIp = intIn(l, "limits.", "maxConnectionsPerIp", 1, Integer.MAX_VALUE);
+    maxPendingUpgrades = intIn(l, "limits.", "maxPendingUpgrades", 1, Integer.MAX_VALUE);
+    handshakeTimeoutMillis = millis(l, "limits.", "handshakeTimeoutSeconds");
+    if (handshakeTimeoutMillis <= 0) throw new IllegalArgumentException("limits.handshakeTimeoutSeconds must be > 0");
 
     JsonObject c = j.getJsonObject("channels");
     channelSize = intIn(c, "channels.", "size", 1, Integer.MAX_VALUE);

@@ -59,6 +59,10 @@ final class Session implements Consumer {
   private final long[] errorTimes;
   private int errorIndex;
   long expiryTimer = -1;
+  /** Its place under the connection limits, freed when it leaves. */
+  Admission.Conn admitted;
+  /** Reading is paused because the socket's write queue filled up with our answers to its input. */
+  private boolean readPaused;
 
   Session(GatewayVerticle gateway, ServerWebSocket ws, String endpointName, Identity identity, int window,
       WireOrder requestedOrder) {
@@ -163,9 +167,7 @@ final class Session implements Consumer {
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
     gateway.counters.messagesOut.increment();
-    if (ws.writeQueueFull()) {
-      ws.drainHandler(v -> kick());
-    }
+    // when the write queue is full, onDrain (set once at attach) kicks the endpoint again
   }
 
   /**
@@ -201,13 +203,26 @@ final class Session implements Consumer {
     }
     if (!ws.isClosed() && ws.writeQueueFull() && !toldCongested) {
       toldCongested = true;
-      gateway.link.flow(this, true);
-      ws.drainHandler(v -> {
-        toldCongested = false;
-        if (owner != null) gateway.link.flow(this, false);
-        pumpFromOwner();
-      });
+      gateway.link.flow(this, true); // onDrain tells the owner again
     }
+  }
+
+  /**
+   * The socket's write queue drained (the one drain handler of this socket, set at attach):
+   * read again if reading was paused, tell the owner if it was told of congestion, deliver.
+   */
+  void onDrain() {
+    if (closed) return;
+    if (readPaused) {
+      readPaused = false;
+      ws.resume();
+    }
+    if (toldCongested) {
+      toldCongested = false;
+      if (owner != null) gateway.link.flow(this, false);
+      pumpFromOwner();
+    }
+    kick();
   }
 
   /** The endpoint changed hands: what the old owner prefetched here is its business no more. */
@@ -241,28 +256,38 @@ final class Session implements Consumer {
     }
   }
 
-  /** Sends a server notice outside the ack window (errors, stopping): it needs no ack. */
+  /**
+   * Sends a server notice outside the ack window (errors, stopping): it needs no ack. Notices
+   * answer the node's own input, so a node that sends without reading would grow the write
+   * queue without bound: once it is full, reading from the node pauses until it drains
+   * ({@link #onDrain}). Frames already read wait in Vert.x's small inbound buffer meanwhile.
+   */
   void sendNotice(String subject, List<Object> args, byte[] reference) {
-    if (closed) return;
+    if (closed || ws.isClosed()) return;
     Frame f = FrameCodec.encode(Ulids.next(), Registry.SYSTEM, subject, reference, MsgPack.pack(args), order);
     ws.writeBinaryMessage(Buffer.buffer(f.rawBytes()));
+    if (!readPaused && !ws.isClosed() && ws.writeQueueFull()) {
+      readPaused = true;
+      ws.pause();
+    }
   }
 
   void sendError(String code, String text, byte[] reference) {
     if (closed || closing) return;
     gateway.counters.errorsSent.increment();
     sendNotice("error", List.of(code, text), reference);
-    // A node that keeps sending what we refuse is closed: errorBurst errors within the window.
-    // Only its own mistakes count: "stopping" or "limit" describe the server, not the node.
-    if (ErrorCodes.STOPPING.equals(code) || ErrorCodes.LIMIT.equals(code)) return;
+    // A node that keeps sending what we refuse is closed: errorBurst refusals within the
+    // window. Every refusal counts, "limit" and "stopping" too: each costs a notice, and a
+    // node that goes on after being told is flooding whatever the reason.
     long now = System.currentTimeMillis();
     long oldest = errorTimes[errorIndex];
     errorTimes[errorIndex] = now;
     errorIndex = (errorIndex + 1) % errorTimes.length;
     if (oldest != 0 && now - oldest < gateway.config.errorWindowMillis) {
-      gateway.log.warning("closing node " + nodeId + " on endpoint " + endpointName + " from "
+      gateway.floodLog.log("closing node " + nodeId + " on endpoint " + endpointName + " from "
           + ws.remoteAddress() + ": " + errorTimes.length + " refused messages within "
-          + gateway.config.errorWindowMillis + " ms");
+          + gateway.config.errorWindowMillis + " ms (limits.errorBurst, limits.errorWindowSeconds)");
+      gateway.counters.refused(Counters.Refusal.ERROR_FLOOD);
       close((short) 1008, "too many refused messages");
     }
   }

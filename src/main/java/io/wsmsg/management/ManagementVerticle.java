@@ -85,6 +85,11 @@ public final class ManagementVerticle extends AbstractVerticle {
       FunctionCounter.builder("wsmsg.messages.dropped", counters.droppedAdder(d), a -> a.sum())
           .tag("reason", d.name().toLowerCase(Locale.ROOT)).description("messages dropped, by reason").register(r);
     }
+    for (Counters.Refusal c : Counters.Refusal.values()) {
+      FunctionCounter.builder("wsmsg.connections.refused", counters.refusedAdder(c), a -> a.sum())
+          .tag("reason", c.name().toLowerCase(Locale.ROOT))
+          .description("connections refused before their upgrade, or closed for abuse, by reason").register(r);
+    }
     Gauge.builder("wsmsg.connections", counters.connections, a -> a.get()).description("open node connections")
         .register(r);
     Gauge.builder("wsmsg.channel.queue.depth", routers, ChannelRouters::totalDepth)

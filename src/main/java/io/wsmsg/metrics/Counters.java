@@ -32,12 +32,29 @@ public final class Counters {
     UNREACHABLE
   }
 
+  /** Why a connection was refused or closed before (or for) misbehaving. */
+  public enum Refusal {
+    /** limits.maxConnections reached: HTTP 503. */
+    MAX_CONNECTIONS,
+    /** limits.maxConnectionsPerIp reached: HTTP 429. */
+    PER_IP,
+    /** limits.maxPendingUpgrades reached: HTTP 503. */
+    PENDING_UPGRADES,
+    /** Not upgraded within limits.handshakeTimeoutSeconds: closed. */
+    HANDSHAKE_TIMEOUT,
+    /** A node refused errorBurst times within errorWindowSeconds: closed with 1008. */
+    ERROR_FLOOD,
+    /** A compressed frame inflating beyond limits.maxFrameBytes: closed with 1009. */
+    INFLATED_TOO_BIG
+  }
+
   public final LongAdder messagesIn = new LongAdder();
   public final LongAdder messagesOut = new LongAdder();
   public final LongAdder commands = new LongAdder();
   public final LongAdder errorsSent = new LongAdder();
   public final AtomicLong connections = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
+  private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
   /** Messages waiting in endpoint queues, node-wide; refreshed by the gateway's sweep. */
   public volatile long endpointQueueDepth;
 
@@ -50,6 +67,7 @@ public final class Counters {
 
   public Counters() {
     for (Drop d : Drop.values()) dropped.put(d, new LongAdder());
+    for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
     ackLatency = Timer.builder("wsmsg.delivery.ack").description("time from delivery to a node until its ack")
         .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(60))
@@ -76,5 +94,14 @@ public final class Counters {
   /** The live adder behind a drop reason (for metric export). */
   public LongAdder droppedAdder(Drop reason) {
     return dropped.get(reason);
+  }
+
+  public void refused(Refusal reason) {
+    refused.get(reason).increment();
+  }
+
+  /** The live adder behind a refusal reason (for metric export and tests). */
+  public LongAdder refusedAdder(Refusal reason) {
+    return refused.get(reason);
   }
 }

@@ -32,6 +32,20 @@ class ServerConfigTest {
         });
   }
 
+  // ------------------------------------------------------------------ connection limits
+
+  @Test
+  void connectionLimitsAreValidated() {
+    refused("{\"limits\":{\"compression\":\"yes\"}}", "limits.compression must be true or false");
+    refused("{\"limits\":{\"maxConnections\":0}}", "limits.maxConnections must be between 1");
+    refused("{\"limits\":{\"maxConnectionsPerIp\":-1}}", "limits.maxConnectionsPerIp must be between 1");
+    refused("{\"limits\":{\"maxPendingUpgrades\":1.5}}", "limits.maxPendingUpgrades must be a whole number");
+    refused("{\"limits\":{\"handshakeTimeoutSeconds\":0}}", "limits.handshakeTimeoutSeconds must be > 0");
+    ServerConfig c = ServerConfig.of(json("{\"limits\":{\"compression\":true,\"handshakeTimeoutSeconds\":0.5}}"));
+    assertThat(c.compression).isTrue();
+    assertThat(c.handshakeTimeoutMillis).isEqualTo(500);
+  }
+
   // ------------------------------------------------------------------ defaults
 
   @Test
@@ -63,6 +77,11 @@ class ServerConfigTest {
     assertThat(c.maxMessageSubscriptions).isEqualTo(1_000_000);
     assertThat(c.errorBurst).isEqualTo(20);
     assertThat(c.errorWindowMillis).isEqualTo(10_000);
+    assertThat(c.compression).isFalse();
+    assertThat(c.maxConnections).isEqualTo(100_000);
+    assertThat(c.maxConnectionsPerIp).isEqualTo(1_000);
+    assertThat(c.maxPendingUpgrades).isEqualTo(10_000);
+    assertThat(c.handshakeTimeoutMillis).isEqualTo(10_000);
     assertThat(c.channelSize).isEqualTo(10_000);
     assertThat(c.channelPriority).isZero();
     assertThat(c.endpointSize).isEqualTo(10_000);

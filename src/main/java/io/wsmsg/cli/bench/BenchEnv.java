@@ -131,7 +131,8 @@ final class BenchEnv implements AutoCloseable {
           .put("dataDir", dataDir.toString())
           .put("management", new JsonObject().put("enabled", false)) // never collide with a real node's port
           .put("auth", new JsonObject().put("mode", "none"))
-          .put("limits", new JsonObject().put("maxEndpoints", 1_000_000));
+          // every bench connection comes from 127.0.0.1
+          .put("limits", new JsonObject().put("maxEndpoints", 1_000_000).put("maxConnectionsPerIp", 1_000_000));
       serverVertx = Vertx.vertx();
       server = await(WsmsgServer.start(serverVertx, ServerConfig.of(conf)), 30_000);
       pubUrls = List.of("ws://127.0.0.1:" + server.port() + "/");

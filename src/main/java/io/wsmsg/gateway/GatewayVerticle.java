@@ -343,7 +343,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     c.inFlight().add(io.wsmsg.protocol.Uid.of(q.frame().uid()),
         new InFlightTable.Entry(q, now + config.ackTimeoutMillis, System.nanoTime()));
     counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (budget.inFlightFull()) inFlightWasFull = true;
   }
+
+  /** Set when in-flight deliveries filled their share of the budget: the ack sweep dispatches everything once it clears. */
+  private boolean inFlightWasFull;
 
   /** An ack from a node of an owned endpoint: frees its slot and lets the endpoint deliver again. */
   void acked(Consumer c, Endpoint ep, byte[] uid) {
@@ -428,9 +432,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     long now = System.currentTimeMillis();
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
     link.expireAcks(now);
-    if (!frozen && !budget.inFlightFull()) {
+    if (inFlightWasFull && !frozen && !budget.inFlightFull()) {
       // nodes held back while in-flight deliveries filled half the budget: an ack elsewhere
       // made room, but only its own endpoint was dispatched
+      inFlightWasFull = false;
       for (Endpoint ep : new ArrayList<>(endpoints.values())) if (!ep.queue.isEmpty()) ep.dispatch();
     }
   }

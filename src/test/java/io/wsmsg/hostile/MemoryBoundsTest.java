@@ -146,6 +146,55 @@ class MemoryBoundsTest {
     }
   }
 
+  /**
+   * In a cluster, the frames held for a node served through another member (routed here,
+   * queued at the owner, prefetched at the node's gateway, in flight at both) are all let go
+   * of: when every message is acked, or the node leaves without acking, both members' budgets
+   * are back to nothing.
+   */
+  @Test
+  void inAClusterEveryHoldIsReleasedOnceMessagesAreAckedOrTheirNodeLeaves() {
+    try (io.wsmsg.testkit.TestCluster c = io.wsmsg.testkit.TestCluster.start(2, null)) {
+      io.wsmsg.testkit.TestCluster.Member owner = c.member(0);
+      io.wsmsg.testkit.TestCluster.Member other = c.member(1);
+      try (TestNode first = owner.node("jobs"); TestNode boss = owner.node("boss")) {
+        first.command("subscribe.channel", "jobs", "work", "*");
+        first.sync("jobs");
+        until("jobs owned by member 0", () -> owner.id().equals(other.server.gateway().ownerOf("jobs")));
+        first.close();
+        try (TestNode worker = other.node("jobs?window=4")) {
+          worker.sync("jobs");
+          for (int i = 0; i < 20; i++) boss.publish("work", "w" + i, new byte[10_000]);
+          for (int i = 0; i < 20; i++) {
+            Frame f = worker.nextMessage();
+            worker.ack(f);
+          }
+          untilReleased(owner, other);
+          for (int i = 0; i < 20; i++) boss.publish("work", "u" + i, new byte[10_000]);
+          Frame f = worker.nextMessage(); // delivered, never acked: the worker leaves with it
+          assertThat(f.subject()).startsWith("u");
+        }
+        // the rest stays queued at the owner; nothing is held for the node that left
+        until("in-flight released", () -> owner.server.memory().inFlight() == 0 && other.server.memory().inFlight() == 0
+            && other.server.memory().used() == 0);
+        try (TestNode worker = owner.node("jobs")) {
+          worker.autoAck(true);
+          until("the queue drained", () -> TestNode.await(owner.server.gateway().queueDepths()).getOrDefault("jobs", 0) == 0);
+          untilReleased(owner, other);
+        }
+      }
+    }
+  }
+
+  private static void untilReleased(io.wsmsg.testkit.TestCluster.Member... members) {
+    until("every member's message memory released", () -> {
+      for (io.wsmsg.testkit.TestCluster.Member m : members) {
+        if (m.server.memory().used() != 0 || m.server.memory().inFlight() != 0) return false;
+      }
+      return true;
+    });
+  }
+
   // ---- helpers ----
 
   /** A small message on another channel still goes through. */

@@ -25,7 +25,7 @@ public final class ClusterOutbound implements Outbound {
   }
 
   @Override
-  public void forward(Vertx vertx, Frame frame, String[] endpoints, int priority) {
+  public boolean forward(Vertx vertx, Frame frame, String[] endpoints, int priority) {
     String[] local = null;
     int nLocal = 0;
     Map<String, List<String>> remote = null;
@@ -48,6 +48,7 @@ public final class ClusterOutbound implements Outbound {
         vertx.eventBus().send(PeerWire.gatewayAddress(e.getKey()), deliver(frame, e.getValue(), priority, 0));
       }
     }
+    return nLocal > 0;
   }
 
   @Override

@@ -258,7 +258,10 @@ final class ClusterLink {
       // its queue goes to the winner, and nodes served here from it are served from there.
       List<Queued> queued = drain(lost, true);
       for (Consumer c : new ArrayList<>(lost.nodes)) {
-        if (c instanceof RemoteNode r) remoteNodes.remove(r.nodeId);
+        if (c instanceof RemoteNode r) {
+          remoteNodes.remove(r.nodeId);
+          r.inFlight().clear(); // its gateway serves it from the winner now; let go of the frames
+        }
       }
       if (!queued.isEmpty()) handOverLost(ep, queued, 0);
     }

@@ -19,8 +19,8 @@ final class Endpoint {
   private final Counters counters;
   private int next;
 
-  Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters, long[] nodeBytes) {
-    this.queue = new EndpointQueue(nodeBytes);
+  Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters, io.wsmsg.metrics.MemoryBudget budget) {
+    this.queue = new EndpointQueue(budget);
     this.name = name;
     this.requeueUnacked = requeueUnacked;
     this.ttlMillis = ttlMillis;

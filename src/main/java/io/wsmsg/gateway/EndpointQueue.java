@@ -1,5 +1,6 @@
 package io.wsmsg.gateway;
 
+import io.wsmsg.metrics.MemoryBudget;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +15,17 @@ public final class EndpointQueue {
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Queued>[] levels = new ArrayDeque[101];
   private int size;
+  /** Bytes of the frames queued here (each counted here, even when shared with other queues). */
   private long bytes;
-  /** Node-wide total of queued frame bytes, shared by the gateway's queues (one event loop). */
-  private final long[] nodeBytes;
+  /** The node's message memory: every frame queued here is held in it. */
+  private final MemoryBudget budget;
 
   public EndpointQueue() {
-    this(new long[1]);
+    this(MemoryBudget.unlimited());
   }
 
-  public EndpointQueue(long[] nodeBytes) {
-    this.nodeBytes = nodeBytes;
+  public EndpointQueue(MemoryBudget budget) {
+    this.budget = budget;
   }
 
   /** Bytes of the frames queued here. */
@@ -34,13 +36,13 @@ public final class EndpointQueue {
   private void added(Queued q) {
     size++;
     bytes += q.frame().size();
-    nodeBytes[0] += q.frame().size();
+    budget.hold(q.frame());
   }
 
   private void removed(Queued q) {
     size--;
     bytes -= q.frame().size();
-    nodeBytes[0] -= q.frame().size();
+    budget.release(q.frame());
   }
   private int highest = -1; // highest non-empty level, -1 when empty
   private int lowest = 101; // lowest non-empty level, 101 when empty
@@ -73,18 +75,8 @@ public final class EndpointQueue {
     return dropped;
   }
 
-  /**
-   * While the node-wide queued bytes exceed {@code nodeLimit}, drops this queue's oldest
-   * message of the lowest priority; returns how many went.
-   */
-  public int trimBytes(long nodeLimit) {
-    int dropped = 0;
-    for (; nodeBytes[0] > nodeLimit && size > 0; dropped++) dropOldestOfLowest();
-    return dropped;
-  }
-
-  /** The drop policy of a full queue: the oldest message of the lowest priority present. */
-  private void dropOldestOfLowest() {
+  /** The drop policy of a full queue (or a full node): the oldest message of the lowest priority present. */
+  public void dropOldestOfLowest() {
     ArrayDeque<Queued> low = levels[lowest];
     removed(low.pollFirst());
     if (low.isEmpty()) recomputeBounds();

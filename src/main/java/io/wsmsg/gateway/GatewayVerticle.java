@@ -51,8 +51,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   private final List<Glob> requeueGlobs = new ArrayList<>();
 
   private final Map<String, Endpoint> endpoints = new HashMap<>();
-  /** Bytes of all frames in this gateway's endpoint queues, against limits.maxQueuedBytes. */
-  private final long[] queuedBytes = new long[1];
+  /** The node's message memory (limits.maxQueuedMiB), shared with the channel routers. */
+  final io.wsmsg.metrics.MemoryBudget budget;
   private final Set<Session> sessions = new LinkedHashSet<>();
   /** Nodes closed for flooding: one log line per 10 s at most. */
   final Admission.RateLimitedLog floodLog = new Admission.RateLimitedLog(log, 10_000);
@@ -75,6 +75,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     this.config = config;
     this.registry = registry;
     this.routers = routers;
+    this.budget = routers.budget();
     this.authenticator = authenticator;
     this.events = events;
     this.counters = counters;
@@ -386,7 +387,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (ep == null) {
       boolean requeue = false;
       for (Glob g : requeueGlobs) requeue |= g.matches(name);
-      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, queuedBytes);
+      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, budget);
       endpoints.put(name, ep);
     }
     return ep;
@@ -422,6 +423,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             io.wsmsg.cluster.ClusterOutbound.deliver(d.frame(), List.of(name), d.priority(), 1));
       }
     }
+    budget.release(d.frame()); // the router's hold, carried by the delivery: the queues hold it now
   }
 
   /** Puts a routed message into an endpoint queue this gateway owns, and delivers what it can. */
@@ -442,7 +444,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     c.inFlight().add(io.wsmsg.protocol.Uid.of(q.frame().uid()),
         new InFlightTable.Entry(q, now + config.ackTimeoutMillis, System.nanoTime()));
     counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (budget.inFlightFull()) inFlightWasFull = true;
   }
+
+  /** Set when in-flight deliveries filled their share of the budget: the ack sweep dispatches everything once it clears. */
+  private boolean inFlightWasFull;
 
   /** An ack from a node of an owned endpoint: frees its slot and lets the endpoint deliver again. */
   void acked(Consumer c, Endpoint ep, byte[] uid) {
@@ -463,17 +469,76 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
   }
 
-  /** Applies the endpoint's size and the node-wide byte bound after messages were added. */
+  /** Applies the endpoint's size and the node's memory budget after messages were added. */
   void trimToLimits(Endpoint ep) {
     int dropped = ep.queue.trim(registry.endpointSize(ep.name));
-    if (queuedBytes[0] > config.maxQueuedBytes) dropped += ep.queue.trimBytes(config.maxQueuedBytes);
     if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
+    if (budget.over()) evict(0);
   }
+
+  /**
+   * Whether a publish may enter the node: its frame must fit in the memory budget. Queued,
+   * undelivered messages make room first (see {@link #evict}); what cannot be evicted (channel
+   * queues, in-flight deliveries) refuses the publish, so its publisher learns with a
+   * {@code limit} error rather than a message vanishing. Gateway loop.
+   */
+  boolean admit(Frame f) {
+    if (budget.fits(f.size())) return true;
+    evict(f.size() + io.wsmsg.metrics.MemoryBudget.OVERHEAD);
+    if (budget.fits(f.size())) return true;
+    long now = System.currentTimeMillis();
+    if (now - refusedLoggedAt >= 60_000) { // one line a minute at most
+      refusedLoggedAt = now;
+      log.warning("the message memory of " + (config.maxQueuedBytes >> 20) + " MiB (limits.maxQueuedMiB) is full of"
+          + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
+    }
+    return false;
+  }
+
+  private long refusedLoggedAt = Long.MIN_VALUE / 2;
+
+  /**
+   * Frees memory until {@code room} more bytes fit in the budget (0: until it is within it),
+   * or no endpoint queue holds anything: each time the largest queue, by bytes, gives up its
+   * oldest message of the lowest priority (counted {@code memory}). The largest queue pays,
+   * so an endpoint nobody reads cannot keep the node full while the others starve. A frame
+   * shared with other queues frees nothing until its last queue lets go of it. O(endpoints)
+   * per eviction, and only when the budget is full.
+   */
+  private void evict(long room) {
+    int dropped = 0;
+    while (budget.used() + room > budget.limit()) {
+      Endpoint largest = null;
+      for (Endpoint e : endpoints.values()) {
+        if (!e.queue.isEmpty() && (largest == null || e.queue.bytes() > largest.queue.bytes())) largest = e;
+      }
+      if (largest == null) break;
+      largest.queue.dropOldestOfLowest();
+      dropped++;
+    }
+    if (dropped > 0) {
+      counters.drop(Counters.Drop.MEMORY, dropped);
+      long now = System.currentTimeMillis();
+      if (now - memoryLoggedAt >= 60_000) { // one line a minute at most, however long the flood
+        memoryLoggedAt = now;
+        log.warning("the message memory of " + (config.maxQueuedBytes >> 20) + " MiB (limits.maxQueuedMiB) is full:"
+            + " dropping the oldest messages of the largest endpoint queues (counted as dropped: memory)");
+      }
+    }
+  }
+
+  private long memoryLoggedAt = Long.MIN_VALUE / 2;
 
   private void sweepAcks() {
     long now = System.currentTimeMillis();
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
     link.expireAcks(now);
+    if (inFlightWasFull && !frozen && !budget.inFlightFull()) {
+      // nodes held back while in-flight deliveries filled half the budget: an ack elsewhere
+      // made room, but only its own endpoint was dispatched
+      inFlightWasFull = false;
+      for (Endpoint ep : new ArrayList<>(endpoints.values())) if (!ep.queue.isEmpty()) ep.dispatch();
+    }
   }
 
   /** Drops expired messages, and trims queues whose endpoint was sized below its depth. */

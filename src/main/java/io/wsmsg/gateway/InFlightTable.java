@@ -1,5 +1,6 @@
 package io.wsmsg.gateway;
 
+import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Uid;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,6 +34,12 @@ final class InFlightTable {
   /** uid -> oldest unsettled delivery with that uid, chained to later ones. */
   private final HashMap<Uid, Entry> byUid = new HashMap<>();
   private int size;
+  /** The node's message memory: each unsettled delivery holds its frame there. */
+  private final MemoryBudget budget;
+
+  InFlightTable(MemoryBudget budget) {
+    this.budget = budget;
+  }
 
   int size() {
     return size;
@@ -46,6 +53,8 @@ final class InFlightTable {
     }
     order.addLast(e);
     size++;
+    budget.hold(e.queued.frame());
+    budget.inFlightAdded(e.queued.frame());
   }
 
   /** Settles the oldest delivery with this uid; null when there is none. */
@@ -84,6 +93,9 @@ final class InFlightTable {
   }
 
   void clear() {
+    for (Entry e : order) {
+      if (!e.settled) release(e);
+    }
     order.clear();
     byUid.clear();
     size = 0;
@@ -92,7 +104,13 @@ final class InFlightTable {
   private void settle(Entry e) {
     e.settled = true;
     size--;
+    release(e);
     // keep the common case (acks in order) from leaving settled entries behind
     while (!order.isEmpty() && order.peekFirst().settled) order.pollFirst();
+  }
+
+  private void release(Entry e) {
+    budget.release(e.queued.frame());
+    budget.inFlightRemoved(e.queued.frame());
   }
 }

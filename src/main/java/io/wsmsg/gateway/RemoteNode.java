@@ -17,7 +17,7 @@ final class RemoteNode implements Consumer {
   boolean paused;
   /** The node's socket is not draining: give it nothing until it does. */
   boolean congested;
-  final InFlightTable inFlight = new InFlightTable();
+  final InFlightTable inFlight;
   /** When the node's gateway last renewed it (see ClusterLink's leases). */
   long renewedAt = System.currentTimeMillis();
 
@@ -27,6 +27,7 @@ final class RemoteNode implements Consumer {
     this.nodeId = nodeId;
     this.member = member;
     this.window = window;
+    this.inFlight = new InFlightTable(gateway.budget);
   }
 
   @Override
@@ -36,7 +37,8 @@ final class RemoteNode implements Consumer {
 
   @Override
   public boolean ready() {
-    return !paused && !congested && !gateway.frozen && inFlight.size() < window;
+    return !paused && !congested && !gateway.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()); // as Session.ready()
   }
 
   @Override

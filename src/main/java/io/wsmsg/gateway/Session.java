@@ -48,7 +48,7 @@ final class Session implements Consumer {
   /** Set once the server decided to close this node: nothing it sends afterwards is carried out. */
   boolean closing;
   /** Delivered, unacknowledged messages. */
-  final InFlightTable inFlight = new InFlightTable();
+  final InFlightTable inFlight;
   long lastSeen = System.currentTimeMillis();
   /**
    * A node that did not ask for an order gets nothing until its first frame shows its order,
@@ -76,6 +76,7 @@ final class Session implements Consumer {
     this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
         : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
+    this.inFlight = new InFlightTable(gateway.budget);
   }
 
   WireOrder order() {
@@ -120,6 +121,10 @@ final class Session implements Consumer {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
     } else {
       String refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+      if (refusal == null && !gateway.admit(f)) {
+        refusal = "the server's message memory of " + (gateway.config.maxQueuedBytes >> 20)
+            + " MiB (limits.maxQueuedMiB) is full: try again later";
+      }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
       else gateway.publish(f);
     }
@@ -129,14 +134,16 @@ final class Session implements Consumer {
 
   /**
    * Ready for another delivery: attached, not paused, window not full, socket draining, and
-   * its element order known (or the grace period for learning it over).
+   * its element order known (or the grace period for learning it over). While in-flight
+   * deliveries hold half the node's message memory, only nodes with nothing in flight get one:
+   * nodes that do not ack cannot take the whole budget, and every node still gets served.
    */
   @Override
   public boolean ready() {
     if (awaitingOrder()) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
-    return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window && !ws.isClosed()
-        && !ws.writeQueueFull();
+    return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()) && !ws.isClosed() && !ws.writeQueueFull();
   }
 
   /** True while this node's element order is unknown and the grace for learning it runs. */
@@ -187,6 +194,7 @@ final class Session implements Consumer {
       return; // it was decoded once already at the publishing gateway
     }
     fromOwner.add(f);
+    gateway.budget.hold(f); // bounded by the owner: at most twice the node's window
     pumpFromOwner();
   }
 
@@ -198,6 +206,7 @@ final class Session implements Consumer {
       long now = System.currentTimeMillis();
       inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
           System.nanoTime()));
+      gateway.budget.release(f); // now held by the in-flight table
       ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
       gateway.counters.messagesOut.increment();
     }
@@ -227,6 +236,7 @@ final class Session implements Consumer {
 
   /** The endpoint changed hands: what the old owner prefetched here is its business no more. */
   void forgetOwner() {
+    for (Frame f : fromOwner) gateway.budget.release(f);
     fromOwner.clear();
     inFlight.clear();
   }
@@ -315,8 +325,12 @@ final class Session implements Consumer {
     if (closed) return;
     closed = true;
     if (expiryTimer >= 0) gateway.getVertx().cancelTimer(expiryTimer);
-    if (endpoint != null) endpoint.release(this, gateway.registry.endpointSize(endpointName));
-    else if (owner != null) gateway.link.detach(this);
+    if (endpoint != null) {
+      endpoint.release(this, gateway.registry.endpointSize(endpointName));
+    } else {
+      if (owner != null) gateway.link.detach(this);
+      forgetOwner(); // what the owner sent here is given up with the node (the owner counts it)
+    }
   }
 
   Map<String, Object> describe() {

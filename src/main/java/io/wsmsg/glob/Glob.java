@@ -6,8 +6,9 @@ import java.util.Arrays;
  * A compiled shell glob with the semantics of Python's {@code fnmatch.fnmatchcase}:
  * {@code *} matches any run of characters (including '.' and the empty run), {@code ?} one
  * character, {@code [abc]}, {@code [a-z]} and {@code [!abc]} one character of a class. A '['
- * without a closing ']' is a literal '['. Matching is case-sensitive and never backtracks
- * exponentially: it is the classic greedy-star algorithm, O(pattern x text) at worst.
+ * without a closing ']' is a literal '['. Matching is case-sensitive and never backtracks:
+ * the parts between stars are matched at their leftmost places (see {@link #matches}),
+ * O(pattern x text) at worst and linear in the text for the usual patterns.
  * Characters are Unicode code points, as in Python: {@code ?} matches one emoji (a surrogate
  * pair in a Java string), not half of it.
  *
@@ -25,6 +26,8 @@ public final class Glob {
   private final boolean literal;
   /** Set when the pattern is just "*": everything matches. */
   private final boolean matchAll;
+  /** Indices of the STAR tokens, ascending (never two in a row). */
+  private final int[] starts;
 
   private Glob(String pattern) {
     this.pattern = pattern;
@@ -75,6 +78,10 @@ public final class Glob {
     this.negated = Arrays.copyOf(neg, count);
     this.literal = !wild;
     this.matchAll = count == 1 && kinds[0] == STAR;
+    int stars = 0;
+    for (int kind : kinds) if (kind == STAR) stars++;
+    this.starts = new int[stars];
+    for (int p = 0, s = 0; p < count; p++) if (kinds[p] == STAR) starts[s++] = p;
   }
 
   /** Marks a range hyphen (one that joins two chunks) among the class's code points. */
@@ -176,28 +183,51 @@ public final class Glob {
   public boolean matches(String text) {
     if (matchAll) return true;
     if (literal) return pattern.equals(text);
-    // t and starT are char indices into text, always at the start of a code point
+    // Char indices into text, always at the start of a code point. The tokens between stars
+    // form segments, each matching a fixed number of code points: the first is anchored at the
+    // start, the last at the end, and each one in between is taken at its leftmost place
+    // (a star before and after it, so an earlier place never hurts). That is O(text) for
+    // patterns like "orders.*a*a*a*a*a*b" and O(text x segment) at worst, never exponential.
     int n = text.length();
-    int t = 0, p = 0;
-    int starP = -1, starT = -1;
-    while (t < n) {
-      int c = text.codePointAt(t);
-      if (p < kinds.length && kinds[p] != STAR && one(p, c)) {
-        p++;
-        t += Character.charCount(c);
-      } else if (p < kinds.length && kinds[p] == STAR) {
-        starP = p++;
-        starT = t;
-      } else if (starP >= 0) {
-        p = starP + 1;
-        starT += Character.charCount(text.codePointAt(starT));
-        t = starT;
-      } else {
-        return false;
-      }
+    int first = starts.length == 0 ? kinds.length : starts[0];
+    int t = matchAt(0, first, text, 0, n);
+    if (t < 0) return false;
+    if (starts.length == 0) return t == n; // no star: the tokens must cover the text exactly
+    // the tail after the last star, anchored at the end
+    int lastFrom = starts[starts.length - 1] + 1;
+    int end = n;
+    for (int k = kinds.length - lastFrom; k > 0; k--) {
+      if (end <= t) return false;
+      end -= end >= 2 && Character.isLowSurrogate(text.charAt(end - 1))
+          && Character.isHighSurrogate(text.charAt(end - 2)) ? 2 : 1;
     }
-    while (p < kinds.length && kinds[p] == STAR) p++;
-    return p == kinds.length;
+    if (end < t || matchAt(lastFrom, kinds.length, text, end, n) != n) return false;
+    // the segments in between, each at its leftmost place within [t, end)
+    for (int s = 0; s + 1 < starts.length; s++) {
+      int from = starts[s] + 1, to = starts[s + 1];
+      int found = -1;
+      for (int at = t; at < end; at += Character.charCount(text.codePointAt(at))) {
+        found = matchAt(from, to, text, at, end);
+        if (found >= 0) break;
+      }
+      if (found < 0) return false;
+      t = found;
+    }
+    return true;
+  }
+
+  /**
+   * Matches the star-free tokens {@code [from, to)} at char index {@code at} without passing
+   * {@code limit}; returns the index after them, or -1.
+   */
+  private int matchAt(int from, int to, String text, int at, int limit) {
+    for (int p = from; p < to; p++) {
+      if (at >= limit) return -1;
+      int c = text.codePointAt(at);
+      if (!one(p, c)) return -1;
+      at += Character.charCount(c);
+    }
+    return at <= limit ? at : -1;
   }
 
   private boolean one(int p, int c) {

@@ -29,7 +29,12 @@ public final class Counters {
     /** Delivered, not acknowledged, and the node disconnected (at most once). */
     DISCONNECTED,
     /** In a cluster: the member owning its endpoint kept changing or could not be reached. */
-    UNREACHABLE
+    UNREACHABLE,
+    /**
+     * The node's message memory (limits.maxQueuedMiB) was full: the oldest message of the
+     * lowest priority in the largest endpoint queue went to make room.
+     */
+    MEMORY
   }
 
   /** Why a connection was refused or closed before (or for) misbehaving. */

@@ -20,6 +20,13 @@ public final class Frame {
   private final byte[] reference;
   /** The same message in the other order, built on first need. */
   private volatile byte[] otherOrder;
+  /**
+   * How many queues and in-flight tables of this node hold the frame (see
+   * {@code MemoryBudget}): its bytes are charged to the node's budget once, while any holds it.
+   */
+  private volatile int holders;
+  private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Frame> HOLDERS =
+      java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
 
   Frame(byte[] bytes, WireOrder order, int uidStart, int uidEnd, int channelStart, int channelEnd,
       int subjectStart, int subjectEnd, int refStart, int refEnd, int dataStart, byte[] uid,
@@ -65,6 +72,20 @@ public final class Frame {
   /** Size of the frame as received. */
   public int size() {
     return bytes.length;
+  }
+
+  /** One more holder; true when it is the first (the frame's bytes are now held in memory). */
+  public boolean hold() {
+    return HOLDERS.getAndIncrement(this) == 0;
+  }
+
+  /** One holder fewer; true when it was the last. A release without a hold changes nothing. */
+  public boolean release() {
+    while (true) {
+      int n = holders;
+      if (n <= 0) return false;
+      if (HOLDERS.compareAndSet(this, n, n - 1)) return n == 1;
+    }
   }
 
   public int dataOffset() {

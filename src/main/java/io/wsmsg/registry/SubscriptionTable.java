@@ -17,7 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SubscriptionTable {
   static final String[] NONE = new String[0];
-  private static final int CACHE_LIMIT = 100_000;
+  /**
+   * Most (channel, subject) pairs the cache holds before it starts over. Subjects are chosen by
+   * publishers and can be fresh every time (up to 255 bytes each): about 4 MB at most, and a
+   * flood of unique subjects costs a recomputation each, never memory.
+   */
+  public static final int CACHE_LIMIT = 10_000;
 
   /** endpoint -> its subscriptions, in the order they were made. */
   private final Map<String, List<Subscription>> byEndpoint;
@@ -63,6 +68,13 @@ public final class SubscriptionTable {
     }
     cache.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(subject, result);
     return result;
+  }
+
+  /** (channel, subject) pairs cached now (status and tests); O(channels). */
+  public int cachedRoutes() {
+    int n = 0;
+    for (ConcurrentHashMap<String, String[]> m : cache.values()) n += m.size();
+    return n;
   }
 
   /** The endpoints for (channel, subject) computed from the subscriptions, bypassing the cache. */

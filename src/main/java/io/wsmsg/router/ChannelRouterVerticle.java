@@ -4,6 +4,7 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.wsmsg.metrics.Counters;
+import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.registry.Registry;
 import java.util.ArrayDeque;
@@ -30,10 +31,13 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private boolean drainScheduled;
   private MessageConsumer<Frame> consumer;
   private final Outbound outbound;
+  /** Frames are held from {@link ChannelRouters#submit} until forwarded or dropped here. */
+  private final MemoryBudget budget;
 
   ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
-      Counters counters, Outbound outbound) {
+      Counters counters, Outbound outbound, MemoryBudget budget) {
     this.outbound = outbound;
+    this.budget = budget;
     this.channel = channel;
     this.system = Registry.SYSTEM.equals(channel);
     this.handle = handle;
@@ -55,7 +59,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private void enqueue(Frame f) {
     int bound = registry.channel(channel).size();
     while (queue.size() >= bound) {
-      queue.poll();
+      budget.release(queue.poll());
       gate.add(gatePriority, -1);
       counters.drop(Counters.Drop.CHANNEL_FULL);
     }
@@ -76,14 +80,14 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
       gatePriority = priority;
     }
     long now = System.currentTimeMillis();
-    int budget = BATCH;
+    int batch = BATCH;
     while (!queue.isEmpty()) {
       if (gate.higherPending(priority, registry.priorities())) {
         drainScheduled = true;
         vertx.setTimer(1, id -> drain()); // let the higher-priority routers go first
         return;
       }
-      if (budget-- == 0) {
+      if (batch-- == 0) {
         drainScheduled = true;
         context.runOnContext(v -> drain()); // give other tasks on this event loop a turn
         return;
@@ -96,6 +100,10 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
     }
   }
 
+  /**
+   * Forwards or drops a message, and gives up this router's hold on its memory: to the local
+   * gateway with the delivery, else here; a reply waiting for a retry stays held until then.
+   */
   private void forward(Frame f, int priority, long now) {
     String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), now);
     if (endpoints.length == 0) {
@@ -105,9 +113,10 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
       }
       // Events and forwarded commands nobody monitors are not lost messages: only count the rest.
       if (!system) counters.drop(Counters.Drop.NO_ROUTE);
+      budget.release(f);
       return;
     }
-    outbound.forward(vertx, f, endpoints, priority);
+    if (!outbound.forward(vertx, f, endpoints, priority)) budget.release(f);
   }
 
   /**
@@ -119,9 +128,14 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   private void retryReply(Frame f, int priority, int attempt) {
     vertx.setTimer(5L << (attempt - 1), t -> {
       String[] endpoints = registry.route(f.channel(), f.subject(), f.reference(), System.currentTimeMillis());
-      if (endpoints.length > 0) outbound.forward(vertx, f, endpoints, priority);
-      else if (attempt < 4) retryReply(f, priority, attempt + 1);
-      else counters.drop(Counters.Drop.NO_ROUTE);
+      if (endpoints.length > 0) {
+        if (!outbound.forward(vertx, f, endpoints, priority)) budget.release(f);
+      } else if (attempt < 4) {
+        retryReply(f, priority, attempt + 1);
+      } else {
+        counters.drop(Counters.Drop.NO_ROUTE);
+        budget.release(f);
+      }
     });
   }
 
@@ -129,6 +143,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   public void stop() {
     if (consumer != null) consumer.unregister();
     gate.add(gatePriority, -queue.size());
+    for (Frame f : queue) budget.release(f);
   }
 
   /** Messages waiting in this channel's queue (for status and tests). */

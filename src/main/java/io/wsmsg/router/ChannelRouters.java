@@ -3,6 +3,7 @@ package io.wsmsg.router;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.wsmsg.metrics.Counters;
+import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.registry.Registry;
 import java.util.ArrayList;
@@ -22,11 +23,18 @@ public final class ChannelRouters {
   private final Vertx vertx;
   private final Registry registry;
   private final Counters counters;
+  /** The node's message memory; frames in channel queues (and on their way there) count. */
+  private final MemoryBudget budget;
   private final PriorityGate gate = new PriorityGate();
   private final ConcurrentHashMap<String, Handle> handles = new ConcurrentHashMap<>();
   private volatile Outbound outbound = Outbound.LOCAL_GATEWAY;
 
   public ChannelRouters(Vertx vertx, Registry registry, Counters counters) {
+    this(vertx, registry, counters, MemoryBudget.unlimited());
+  }
+
+  public ChannelRouters(Vertx vertx, Registry registry, Counters counters, MemoryBudget budget) {
+    this.budget = budget;
     this.vertx = vertx;
     this.registry = registry;
     this.counters = counters;
@@ -39,6 +47,9 @@ public final class ChannelRouters {
 
   /** Hands a message to its channel's router. Safe from any thread; keeps per-sender order. */
   public void submit(Frame frame) {
+    // held from here, so frames on the event bus to a router that is behind count too; the
+    // router releases each one once it is forwarded or dropped
+    budget.hold(frame);
     Handle h = handles.get(frame.channel());
     if (h == null) h = handles.computeIfAbsent(frame.channel(), this::deploy);
     h.submit(frame);
@@ -46,10 +57,15 @@ public final class ChannelRouters {
 
   private Handle deploy(String channel) {
     Handle h = new Handle("wsmsg.channel." + channel);
-    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound))
+    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));
     return h;
+  }
+
+  /** The node's one budget for message memory (limits.maxQueuedMiB). */
+  public MemoryBudget budget() {
+    return budget;
   }
 
   public PriorityGate gate() {

@@ -13,8 +13,13 @@ import io.wsmsg.protocol.Frame;
 public interface Outbound {
   DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
-  /** Called on the router's event loop with the endpoints the registry matched. */
-  void forward(Vertx vertx, Frame frame, String[] endpoints, int priority);
+  /**
+   * Called on the router's event loop with the endpoints the registry matched. Returns true
+   * when a {@link Delivery} went to this member's gateway: it carries the router's hold on the
+   * frame's memory, and the gateway releases it once the frame is in its endpoint queues, so
+   * a frame on its way there still counts (see {@code MemoryBudget}).
+   */
+  boolean forward(Vertx vertx, Frame frame, String[] endpoints, int priority);
 
   /**
    * True in a cluster, where a message subscription made at another gateway may still be on
@@ -26,6 +31,8 @@ public interface Outbound {
   }
 
   /** Everything to this member's gateway. */
-  Outbound LOCAL_GATEWAY = (vertx, frame, endpoints, priority) ->
-      vertx.eventBus().send(Delivery.ADDRESS, new Delivery(frame, endpoints, priority), LOCAL);
+  Outbound LOCAL_GATEWAY = (vertx, frame, endpoints, priority) -> {
+    vertx.eventBus().send(Delivery.ADDRESS, new Delivery(frame, endpoints, priority), LOCAL);
+    return true;
+  };
 }

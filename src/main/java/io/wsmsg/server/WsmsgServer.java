@@ -69,7 +69,7 @@ public final class WsmsgServer {
     this.vertx = vertx;
     this.config = config;
     this.registry = new Registry(config);
-    this.routers = new ChannelRouters(vertx, registry, counters);
+    this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(config.maxQueuedBytes));
     this.membership = Membership.of(vertx, nodeId);
     if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
   }
@@ -213,6 +213,16 @@ public final class WsmsgServer {
 
   public Counters counters() {
     return counters;
+  }
+
+  /** The node's message memory (limits.maxQueuedMiB): channel queues, endpoint queues, in-flight. */
+  public io.wsmsg.metrics.MemoryBudget memory() {
+    return routers.budget();
+  }
+
+  /** The channel routers (status and tests). */
+  public ChannelRouters routers() {
+    return routers;
   }
 
   public Registry registry() {

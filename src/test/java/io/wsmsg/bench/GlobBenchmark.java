@@ -21,6 +21,14 @@ public class GlobBenchmark {
   final Glob middle = Glob.compile("*.get.*");
   final Glob klass = Glob.compile("order.[a-z]et.re?uest");
   final Pattern regex = Pattern.compile("order\\..*");
+  /**
+   * A hostile pattern against 255-character subjects (issue 9, item 8): a backtracking matcher
+   * tries every way of placing five a's among 247 characters; this one scans the text once.
+   */
+  final Glob hostile = Glob.compile("orders.*a*a*a*a*a*b");
+  final String hostileMiss = "orders." + "a".repeat(247) + "c";
+  final String hostileMissInside = "orders.a" + "c".repeat(246) + "b";
+  final String hostileHit = "orders." + "a".repeat(247) + "b";
 
   @Benchmark
   public boolean literal() {
@@ -40,6 +48,23 @@ public class GlobBenchmark {
   @Benchmark
   public boolean classAndQuestion() {
     return klass.matches(text);
+  }
+
+  /** Fails at the anchored tail: the last character is not 'b'. */
+  @Benchmark
+  public boolean hostileMissAtTheEnd() {
+    return hostile.matches(hostileMiss);
+  }
+
+  /** Fails in the middle: only one 'a', found, then 247 characters scanned for the next. */
+  @Benchmark
+  public boolean hostileMissInside() {
+    return hostile.matches(hostileMissInside);
+  }
+
+  @Benchmark
+  public boolean hostileHit() {
+    return hostile.matches(hostileHit);
   }
 
   @Benchmark

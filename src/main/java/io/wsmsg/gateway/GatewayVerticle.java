@@ -703,8 +703,12 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   /** Before deployment only: forgets every restored message (the snapshot was refused half way). */
   public void forgetRestored() {
+    for (Endpoint ep : endpoints.values()) {
+      while (ep.queue.poll() != null) {
+        // each poll gives the frame's hold on the memory budget back
+      }
+    }
     endpoints.clear();
-    queuedBytes[0] = 0;
   }
 
   /**

@@ -51,10 +51,16 @@ public final class ServerConfig {
 
   public final int channelSize;
   public final int channelPriority;
+  /** A channel unused this long (no router busy, no matching subscription) is reclaimed; 0 = never. */
+  public final long channelIdleMillis;
 
   public final int endpointSize;
   public final long endpointTtlMillis;
   public final List<String> requeueUnacked;
+  /** An endpoint with no node, no subscription and an empty queue this long is reclaimed; 0 = never. */
+  public final long endpointIdleMillis;
+  /** An ephemeral endpoint goes this long after its last node left (queue empty or expired). */
+  public final long ephemeralGraceMillis;
 
   public final int window;
   public final int maxWindow;
@@ -133,11 +139,14 @@ public final class ServerConfig {
     JsonObject c = j.getJsonObject("channels");
     channelSize = intIn(c, "channels.", "size", 1, Integer.MAX_VALUE);
     channelPriority = intIn(c, "channels.", "priority", 0, 99);
+    channelIdleMillis = millis(c, "channels.", "idleSeconds");
 
     JsonObject e = j.getJsonObject("endpoints");
     endpointSize = intIn(e, "endpoints.", "size", 1, Integer.MAX_VALUE);
     endpointTtlMillis = millis(e, "endpoints.", "ttlSeconds");
     requeueUnacked = strings(e.getJsonArray("requeueUnacked", new JsonArray()), "endpoints.requeueUnacked");
+    endpointIdleMillis = millis(e, "endpoints.", "idleSeconds");
+    ephemeralGraceMillis = millis(e, "endpoints.", "ephemeralGraceSeconds");
 
     JsonObject d = j.getJsonObject("delivery");
     maxWindow = intIn(d, "delivery.", "maxWindow", 1, 1 << 20);

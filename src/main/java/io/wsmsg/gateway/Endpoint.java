@@ -18,6 +18,8 @@ final class Endpoint {
   private final long ttlMillis;
   private final Counters counters;
   private int next;
+  /** Told when the last node leaves (endpoint lifecycle); may be null. */
+  java.util.function.Consumer<Endpoint> onLastNodeLeft;
 
   Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters, long[] nodeBytes) {
     this.queue = new EndpointQueue(nodeBytes);
@@ -59,6 +61,7 @@ final class Endpoint {
     nodes.remove(i);
     if (next > i) next--;
     if (next >= nodes.size()) next = 0;
+    if (nodes.isEmpty() && onLastNodeLeft != null) onLastNodeLeft.accept(this);
   }
 
   /** Hands queued messages to ready nodes until the queue is empty or no node is ready. */

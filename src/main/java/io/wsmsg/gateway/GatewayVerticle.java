@@ -45,6 +45,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   final ChannelRouters routers;
   final Registry registry;
   final Commands commands = new Commands(this);
+  /** Reclaims ephemeral and idle endpoints. */
+  final Lifecycle lifecycle = new Lifecycle(this);
   private final Authenticator authenticator;
   private final EventSink events;
   private final Runnable onStopRequest;
@@ -83,6 +85,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     long ttlSweep = config.endpointTtlMillis > 0 ? Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)) : 1000;
     vertx.setPeriodic(ttlSweep, id -> sweepTtl());
     if (config.pingIntervalMillis > 0) vertx.setPeriodic(Math.max(100, config.pingIntervalMillis / 2), id -> sweepPings());
+    lifecycle.start();
 
     HttpServerOptions opts = new HttpServerOptions()
         .setHost(config.host)
@@ -141,17 +144,28 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
     }
+    boolean ephemeral = false;
+    String eph = req.getParam("ephemeral");
+    if (eph != null) {
+      if (eph.equals("1") || eph.equals("true")) {
+        ephemeral = true;
+      } else if (!eph.equals("0") && !eph.equals("false")) {
+        refuse(req, 400, "ephemeral must be 1 or 0, not \"" + printable(eph) + "\"");
+        return;
+      }
+    }
     if (stopping) {
       refuse(req, 503, "the server is stopping");
       return;
     }
     String token = bearer(req);
+    boolean finalEphemeral = ephemeral;
     int finalWindow = window;
     WireOrder finalOrder = order;
     req.pause();
     authenticator.authenticate(token).onComplete(ar -> {
       try {
-        upgradeChecked(req, ar, endpointName, finalWindow, finalOrder);
+        upgradeChecked(req, ar, endpointName, finalWindow, finalOrder, finalEphemeral);
       } catch (RuntimeException e) {
         // never leave a paused request unanswered, whatever went wrong
         log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
@@ -161,7 +175,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void upgradeChecked(HttpServerRequest req, io.vertx.core.AsyncResult<Identity> ar, String endpointName,
-      int finalWindow, WireOrder finalOrder) {
+      int finalWindow, WireOrder finalOrder, boolean ephemeral) {
     {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
@@ -182,7 +196,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       }
       req.resume();
       req.toWebSocket().onComplete(ws -> {
-        if (ws.succeeded()) attach(ws.result(), endpointName, id, finalWindow, finalOrder);
+        if (ws.succeeded()) attach(ws.result(), endpointName, id, finalWindow, finalOrder, ephemeral);
       });
     }
   }
@@ -213,8 +227,10 @@ public final class GatewayVerticle extends AbstractVerticle {
         .end(why + "\n");
   }
 
-  private void attach(ServerWebSocket ws, String endpointName, Identity id, int window, WireOrder order) {
+  private void attach(ServerWebSocket ws, String endpointName, Identity id, int window, WireOrder order,
+      boolean ephemeral) {
     Session s = new Session(this, ws, endpointName, id, window, order);
+    s.ephemeral = ephemeral;
     sessions.add(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);
@@ -231,8 +247,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     link.attach(s);
     if (!registry.hasEndpoint(endpointName)) {
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), io.wsmsg.router.Outbound.LOCAL);
+      // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
+      // to an existing endpoint never changes what that endpoint is
+      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, ephemeral
+          ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
+          : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), io.wsmsg.router.Outbound.LOCAL);
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
@@ -274,6 +293,20 @@ public final class GatewayVerticle extends AbstractVerticle {
     return endpoints.keySet();
   }
 
+  /** The endpoints this gateway owns. */
+  java.util.Collection<Endpoint> ownedEndpoints() {
+    return endpoints.values();
+  }
+
+  /** The owned endpoint by that name, or null (never creates one). */
+  Endpoint ownedEndpoint(String name) {
+    return endpoints.get(name);
+  }
+
+  boolean ownsQueue(String name) {
+    return endpoints.containsKey(name);
+  }
+
   /** Forgets an owned endpoint (it moved to another member); its queue is the caller's. */
   Endpoint removeEndpoint(String name) {
     return endpoints.remove(name);
@@ -286,6 +319,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       boolean requeue = false;
       for (Glob g : requeueGlobs) requeue |= g.matches(name);
       ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, queuedBytes);
+      ep.onLastNodeLeft = lifecycle::lastNodeLeft;
       endpoints.put(name, ep);
     }
     return ep;

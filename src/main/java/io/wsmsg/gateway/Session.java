@@ -40,6 +40,8 @@ final class Session implements Consumer {
   private final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
   final Identity identity;
   final int window;
+  /** The node asked for an ephemeral endpoint ({@code ?ephemeral=1}). */
+  boolean ephemeral;
   private WireOrder order;
   /** True once the order is settled by the query parameter or the first frame. */
   private boolean orderFixed;

@@ -29,7 +29,9 @@ public final class Counters {
     /** Delivered, not acknowledged, and the node disconnected (at most once). */
     DISCONNECTED,
     /** In a cluster: the member owning its endpoint kept changing or could not be reached. */
-    UNREACHABLE
+    UNREACHABLE,
+    /** Queued for an endpoint that was removed (ephemeral or idle) as it arrived. */
+    REMOVED
   }
 
   public final LongAdder messagesIn = new LongAdder();

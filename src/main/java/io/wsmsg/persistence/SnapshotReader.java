@@ -63,6 +63,10 @@ public final class SnapshotReader {
             int s = in.readInt();
             if (sink != null) sink.endpoint(name, s);
           }
+          case SnapshotFormat.EPHEMERAL_ENDPOINT -> {
+            String name = in.readUTF();
+            if (sink != null) sink.ephemeralEndpoint(name);
+          }
           case SnapshotFormat.SUBSCRIPTION -> {
             String ep = in.readUTF();
             String ch = in.readUTF();

@@ -18,6 +18,8 @@ public final class Registry {
   private final MessageSubscriptions messages = new MessageSubscriptions();
   private final ConcurrentHashMap<String, ChannelSettings> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> endpoints = new ConcurrentHashMap<>();
+  /** Endpoints removed with their subscriptions once their last node has left (see {@link #isEphemeral}). */
+  private final java.util.Set<String> ephemeral = ConcurrentHashMap.newKeySet();
   /** Distinct channel priorities in use, highest first: what a router checks before forwarding. */
   private volatile int[] priorities = {ChannelSettings.SYSTEM_PRIORITY, 0};
   private final ChannelSettings defaultChannel;
@@ -86,6 +88,29 @@ public final class Registry {
     return java.util.Collections.unmodifiableMap(endpoints);
   }
 
+  /**
+   * True for an endpoint made by a node that asked for it with {@code ?ephemeral=1} (the
+   * clients' generated private endpoints): it goes, subscriptions and all, when its last node
+   * has left and its queue is empty.
+   */
+  public boolean isEphemeral(String name) {
+    return ephemeral.contains(name);
+  }
+
+  /**
+   * True when an admin changed the channel's size or priority from the configured defaults:
+   * such a channel is configuration and is never reclaimed.
+   */
+  public boolean isConfigured(String channel) {
+    ChannelSettings s = channels.get(channel);
+    return s != null && (s.size() != defaultChannel.size() || s.priority() != defaultChannel.priority());
+  }
+
+  /** True when the endpoint has a channel subscription or a live message subscription. */
+  public boolean hasSubscriptions(String endpoint) {
+    return !table.of(endpoint).isEmpty() || messages.hasEndpoint(endpoint);
+  }
+
   public int[] priorities() {
     return priorities;
   }
@@ -104,6 +129,21 @@ public final class Registry {
 
   boolean putEndpoint(String name, int size) {
     return endpoints.put(name, size) == null;
+  }
+
+  void markEphemeral(String name) {
+    ephemeral.add(name);
+  }
+
+  boolean removeEndpoint(String name) {
+    ephemeral.remove(name);
+    return endpoints.remove(name) != null;
+  }
+
+  boolean removeChannel(String name) {
+    ChannelSettings old = channels.remove(name);
+    if (old != null) recomputePriorities();
+    return old != null;
   }
 
   private void recomputePriorities() {

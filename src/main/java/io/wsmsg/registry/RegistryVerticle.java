@@ -7,6 +7,9 @@ import io.wsmsg.config.ServerConfig;
 import io.wsmsg.protocol.ErrorCodes;
 import io.wsmsg.registry.RegistryCommand.CreateChannel;
 import io.wsmsg.registry.RegistryCommand.CreateEndpoint;
+import io.wsmsg.registry.RegistryCommand.EphemeralEndpoint;
+import io.wsmsg.registry.RegistryCommand.RemoveChannel;
+import io.wsmsg.registry.RegistryCommand.RemoveEndpoint;
 import io.wsmsg.registry.RegistryCommand.PrioritizeChannel;
 import io.wsmsg.registry.RegistryCommand.SizeChannel;
 import io.wsmsg.registry.RegistryCommand.SizeEndpoint;
@@ -33,6 +36,8 @@ import java.util.logging.Logger;
  */
 public final class RegistryVerticle extends AbstractVerticle {
   public static final String ADDRESS = "wsmsg.registry";
+  /** The answer to a conditional removal that found the endpoint or channel in use (not an error to a client). */
+  public static final RegistryReply KEPT = new RegistryReply("kept", "still in use");
   private static final Logger LOG = Logger.getLogger(RegistryVerticle.class.getName());
 
   private final Registry registry;
@@ -41,6 +46,11 @@ public final class RegistryVerticle extends AbstractVerticle {
   private final Membership membership;
   /** Applying a command another member already applied: no limits, no events. */
   private boolean replica;
+  /** Channels with a router on this member: not reclaimed (set before deployment; none = no reclaim). */
+  private java.util.function.Predicate<String> hasRouter;
+  private java.util.function.BooleanSupplier stopping = () -> false;
+  /** When each channel was first seen unused (no router here, no matching subscription). */
+  private final java.util.Map<String, Long> unusedSince = new java.util.HashMap<>();
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
     this(registry, config, events, null);
@@ -54,10 +64,25 @@ public final class RegistryVerticle extends AbstractVerticle {
     this.membership = membership;
   }
 
+  /**
+   * Turns on channel reclaim: a channel that is not system, whose settings are the defaults,
+   * that no subscription matches and that has no router on this member ({@code hasRouter},
+   * routers retire when idle) for channels.idleSeconds is removed from the registry.
+   */
+  public RegistryVerticle reclaimChannels(java.util.function.Predicate<String> hasRouter,
+      java.util.function.BooleanSupplier stopping) {
+    this.hasRouter = hasRouter;
+    this.stopping = stopping;
+    return this;
+  }
+
   @Override
   public void start(Promise<Void> started) {
     vertx.eventBus().<RegistryCommand>localConsumer(ADDRESS, this::handle);
     vertx.setPeriodic(1000, id -> registry.messageSubscriptions().expire(System.currentTimeMillis()));
+    if (hasRouter != null && config.channelIdleMillis > 0) {
+      vertx.setPeriodic(Math.max(100, Math.min(1000, config.channelIdleMillis / 4)), id -> sweepChannels());
+    }
     if (!clustered()) {
       started.complete();
       return;
@@ -193,6 +218,34 @@ public final class RegistryVerticle extends AbstractVerticle {
     }
   }
 
+  /**
+   * Removes channels unused for channels.idleSeconds. In a cluster one member decides for each
+   * channel (rendezvous hashing over the members), and the removal is checked again where it
+   * is applied, so a subscription made meanwhile anywhere keeps the channel everywhere.
+   */
+  private void sweepChannels() {
+    if (stopping.getAsBoolean()) return;
+    long now = System.currentTimeMillis();
+    SubscriptionTable table = registry.subscriptions();
+    List<String> members = clustered() ? membership.members() : null;
+    for (String name : registry.channels().keySet()) {
+      if (Registry.SYSTEM.equals(name) || registry.isConfigured(name) || hasRouter.test(name)
+          || (members != null && !membership.self().equals(io.wsmsg.cluster.Claims.rendezvous(name, members)))
+          || table.anyMatches(name)) {
+        unusedSince.remove(name);
+        continue;
+      }
+      long since = unusedSince.computeIfAbsent(name, k -> now);
+      if (now - since >= config.channelIdleMillis) {
+        unusedSince.remove(name);
+        RemoveChannel cmd = new RemoveChannel(name, null);
+        RegistryReply r = apply(cmd);
+        if (r.ok() && clustered()) replicate(RegistryCodec.encode(List.of(cmd)));
+      }
+    }
+    unusedSince.keySet().retainAll(registry.channels().keySet());
+  }
+
   /** Applies a command another member has applied: limits were checked there, events published there. */
   public RegistryReply applyReplica(RegistryCommand cmd) {
     replica = true;
@@ -252,6 +305,23 @@ public final class RegistryVerticle extends AbstractVerticle {
       publish("channel.prioritized", List.of(c.channel(), c.priority()), cause);
     } else if (cmd instanceof CreateEndpoint c) {
       return ensureEndpoint(c.endpoint(), cause);
+    } else if (cmd instanceof EphemeralEndpoint c) {
+      RegistryReply r = ensureEndpoint(c.endpoint(), cause);
+      if (!r.ok()) return r;
+      registry.markEphemeral(c.endpoint());
+    } else if (cmd instanceof RemoveEndpoint c) {
+      if (!registry.hasEndpoint(c.endpoint())) return RegistryReply.OK;
+      if (c.onlyIfUnused() && registry.hasSubscriptions(c.endpoint())) return KEPT;
+      registry.setTable(registry.subscriptions().without(c.endpoint()));
+      registry.messageSubscriptions().removeEndpoint(c.endpoint());
+      registry.removeEndpoint(c.endpoint());
+      publish("endpoint.removed", List.of(c.endpoint()), cause);
+    } else if (cmd instanceof RemoveChannel c) {
+      String ch = c.channel();
+      if (!registry.hasChannel(ch)) return RegistryReply.OK;
+      if (Registry.SYSTEM.equals(ch) || registry.isConfigured(ch) || registry.subscriptions().anyMatches(ch)) return KEPT;
+      registry.removeChannel(ch);
+      publish("channel.removed", List.of(ch), cause);
     } else if (cmd instanceof SizeEndpoint c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;

@@ -72,6 +72,7 @@ public final class WsmsgServer {
     this.config = config;
     this.registry = new Registry(config);
     this.routers = new ChannelRouters(vertx, registry, counters);
+    routers.idleMillis(config.channelIdleMillis);
     this.membership = Membership.of(vertx, nodeId);
     if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
   }
@@ -115,7 +116,8 @@ public final class WsmsgServer {
           restore();
           return null;
         })
-        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)))
+        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)
+            .reclaimChannels(routers::hasRouter, stopping::get)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway);
@@ -161,6 +163,11 @@ public final class WsmsgServer {
       }
 
       @Override
+      public void ephemeralEndpoint(String name) {
+        writer.apply(new RegistryCommand.EphemeralEndpoint(name, null));
+      }
+
+      @Override
       public void subscription(String endpoint, String channelPattern, String subjectPattern) {
         writer.apply(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern),
             Glob.compile(subjectPattern), null));
@@ -193,7 +200,10 @@ public final class WsmsgServer {
     long messages = 0;
     try (SnapshotWriter w = new SnapshotWriter(store.snapshotFile())) {
       registry.channels().forEach((n, c) -> w.channel(n, c.size(), c.priority()));
-      registry.endpoints().forEach(w::endpoint);
+      registry.endpoints().forEach((name, size) -> {
+        w.endpoint(name, size);
+        if (registry.isEphemeral(name)) w.ephemeralEndpoint(name);
+      });
       registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
           sub -> w.subscription(ep, sub.channel().pattern(), sub.subject().pattern())));
       registry.messageSubscriptions().copy().forEach(

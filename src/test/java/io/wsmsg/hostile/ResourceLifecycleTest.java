@@ -114,6 +114,135 @@ class ResourceLifecycleTest {
     }
   }
 
+  /** An admin monitor subscribed to the removal events. */
+  private TestNode monitor() {
+    TestNode m = server.node("monitor");
+    m.command("subscribe.channel", "monitor", "system", "*.removed");
+    m.sync("monitor");
+    return m;
+  }
+
+  /** The next event with that subject naming {@code name} (others are acked and skipped). */
+  private static void expectEvent(TestNode monitor, String subject, String name) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (System.currentTimeMillis() < deadline) {
+      Frame f = monitor.nextSystem(subject);
+      monitor.ack(f);
+      if (List.of(name).equals(TestNode.data(f))) return;
+    }
+    throw new AssertionError("no " + subject + " [" + name + "] seen");
+  }
+
+  @Test
+  void idleEndpointsAreReclaimedButNotThoseWithSubscriptions() {
+    server = TestServer.start(lifecycle(0, 1, 300));
+    Registry registry = server.server.registry();
+    try (TestNode monitor = monitor()) {
+      try (TestNode a = server.node("idle-one"); TestNode b = server.node("subscribed-one")) {
+        b.command("subscribe.channel", "subscribed-one", "news", "*");
+        b.sync("subscribed-one");
+        a.command("endpoint.create", "created-only");
+        // (no sync on idle-one: the message subscription it makes would keep it for 30 s)
+        await("created-only made", 10_000, () -> registry.hasEndpoint("created-only"));
+      }
+      assertThat(registry.hasEndpoint("idle-one")).isTrue();
+      expectEvent(monitor, "endpoint.removed", "idle-one");
+      await("created-only reclaimed", 20_000, () -> !registry.hasEndpoint("created-only"));
+      await("idle-one's queue gone", 20_000, () -> !TestNode.await(server.server.gateway().queueDepths())
+          .containsKey("idle-one"));
+      // an endpoint with a subscription collects messages for nodes that come later: it stays
+      assertThat(registry.hasEndpoint("subscribed-one")).isTrue();
+      assertThat(registry.isEphemeral("subscribed-one")).isFalse();
+      try (TestNode p = server.node("publisher")) {
+        p.publish("news", "s", "for later");
+        await("queued for the absent node", 10_000, () -> TestNode.await(server.server.gateway().queueDepths())
+            .getOrDefault("subscribed-one", 0) == 1);
+      }
+      TestNode.await(server.vertx.timer(1500));
+      assertThat(registry.hasEndpoint("subscribed-one")).isTrue();
+    }
+  }
+
+  @Test
+  void ephemeralEndpointGoesWithItsSubscriptionsWhenItsLastNodeLeaves() {
+    server = TestServer.start(lifecycle(0, 0, 300)); // idle reclaim off: only the ephemeral rule acts
+    Registry registry = server.server.registry();
+    try (TestNode monitor = monitor()) {
+      TestNode a = server.node("mine?ephemeral=1");
+      TestNode b = server.node("mine?ephemeral=1");
+      a.command("subscribe.channel", "mine", "orders.*", "*");
+      a.command("subscribe.message", "mine", Ulids.next(), 600);
+      a.sync("mine");
+      assertThat(registry.isEphemeral("mine")).isTrue();
+      a.close();
+      TestNode.await(server.vertx.timer(300));
+      assertThat(registry.hasEndpoint("mine")).as("a node is still attached").isTrue();
+      b.close();
+      expectEvent(monitor, "endpoint.removed", "mine");
+      assertThat(registry.subscriptions().of("mine")).isEmpty();
+      assertThat(registry.hasSubscriptions("mine")).isFalse();
+      // attaching with ?ephemeral=1 to an existing shared endpoint does not make it ephemeral
+      try (TestNode shared = server.node("shared")) {
+        shared.command("subscribe.channel", "shared", "x", "*");
+        shared.sync("shared");
+      }
+      server.node("shared?ephemeral=1").close();
+      TestNode.await(server.vertx.timer(500));
+      assertThat(registry.hasEndpoint("shared")).isTrue();
+      assertThat(registry.subscriptions().of("shared")).hasSize(1);
+    }
+  }
+
+  @Test
+  void unusedChannelIsReclaimedAndItsRouterUndeployed() {
+    server = TestServer.start(lifecycle(0, 300, 0.5));
+    Registry registry = server.server.registry();
+    try (TestNode monitor = monitor(); TestNode n = server.node("pub")) {
+      n.command("subscribe.channel", "pub", "kept", "*");
+      n.command("channel.priority", "configured", 7);
+      n.sync("pub");
+      int routersBefore = countRouters();
+      n.publish("lonely", "s", "nobody listens");
+      n.publish("kept", "s", "someone listens");
+      n.ack(n.nextMessage());
+      n.publish("configured", "s", "x");
+      await("routers deployed", 10_000, () -> countRouters() >= routersBefore + 3);
+      assertThat(registry.hasChannel("lonely")).isTrue();
+      expectEvent(monitor, "channel.removed", "lonely");
+      assertThat(registry.hasChannel("lonely")).isFalse();
+      await("idle routers undeployed", 20_000, () -> countRouters() <= routersBefore);
+      // a matching subscription keeps the channel, admin-made settings keep theirs
+      assertThat(registry.hasChannel("kept")).isTrue();
+      assertThat(registry.channel("configured").priority()).isEqualTo(7);
+      // the next publish deploys a router again and is delivered
+      n.publish("kept", "s", "again");
+      assertThat(TestNode.data(n.nextMessage())).isEqualTo("again");
+    }
+  }
+
+  /**
+   * A graceful stop keeps a connected client's ephemeral endpoint (it may come back after the
+   * restart); if nobody comes back it is reclaimed, and the next snapshot no longer has it.
+   */
+  @Test
+  void ephemeralEndpointSurvivesARestartOnlyUntilItsGraceEnds(@TempDir Path dataDir) {
+    JsonObject conf = lifecycle(2, 0, 300).put("dataDir", dataDir.toString());
+    server = TestServer.start(conf);
+    TestNode a = server.node("client-x?ephemeral=1");
+    a.command("subscribe.channel", "client-x", "orders", "*");
+    a.sync("client-x");
+    server.stopGracefully();
+    server = TestServer.start(conf);
+    Registry registry = server.server.registry();
+    assertThat(registry.hasEndpoint("client-x")).as("restored from the snapshot").isTrue();
+    assertThat(registry.isEphemeral("client-x")).isTrue();
+    await("reclaimed once nobody came back", 20_000, () -> !registry.hasEndpoint("client-x"));
+    server.stopGracefully();
+    server = TestServer.start(conf);
+    assertThat(server.server.registry().hasEndpoint("client-x")).as("the second snapshot no longer has it").isFalse();
+    assertThat(server.server.registry().subscriptions().size()).isZero();
+  }
+
   private int countRouters() {
     return server.vertx.deploymentIDs().size() - 3; // registry, gateway, management
   }

@@ -156,7 +156,9 @@ final class Commands {
       return;
     }
     s.ws.pause();
-    gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, cmd, LOCAL)
+    // made by this node's identity: what it creates counts against its quotas
+    RegistryCommand attributed = new RegistryCommand.Attributed(cmd, s.identity.subject(), s.identity.quotas());
+    gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, attributed, LOCAL)
         .onComplete(ar -> {
           if (!s.closed) s.ws.resume();
           if (ar.failed()) {

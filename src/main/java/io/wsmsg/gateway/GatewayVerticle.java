@@ -194,6 +194,16 @@ public final class GatewayVerticle extends AbstractVerticle {
         refuse(req, 503, "the server holds its maximum of " + config.maxEndpoints + " endpoints");
         return;
       }
+      if (!registry.hasEndpoint(endpointName)) {
+        String no = io.wsmsg.registry.QuotaBook.refusal(
+            registry.quotas().used(id.subject(), io.wsmsg.registry.QuotaBook.ENDPOINTS),
+            registry.quota(id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS), io.wsmsg.registry.QuotaBook.ENDPOINTS,
+            "endpoint " + endpointName);
+        if (no != null) {
+          refuse(req, 429, printable(no));
+          return;
+        }
+      }
       req.resume();
       req.toWebSocket().onComplete(ws -> {
         if (ws.succeeded()) attach(ws.result(), endpointName, id, finalWindow, finalOrder, ephemeral);
@@ -249,9 +259,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (!registry.hasEndpoint(endpointName)) {
       // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
       // to an existing endpoint never changes what that endpoint is
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, ephemeral
-          ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
-          : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), io.wsmsg.router.Outbound.LOCAL);
+      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, new io.wsmsg.registry.RegistryCommand.Attributed(
+          ephemeral ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
+              : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), id.subject(), id.quotas()),
+          io.wsmsg.router.Outbound.LOCAL);
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
@@ -327,13 +338,26 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   // ---- routing in and out ----
 
-  void publish(Frame f) {
+  void publish(Frame f, Session by) {
     if (!registry.hasChannel(f.channel())) {
-      // first use creates the channel (and its channel.created event); routing does not wait.
+      // First use creates the channel (and its channel.created event), counted against the
+      // publisher's quota. The node's input waits for it (once per new channel), so a refusal
+      // (limit) reaches the publisher and its next message follows this one in order.
       // The event's reference is nil: a publish is not a command, and referencing its uid would
       // hand the event to message subscriptions waiting for replies to that publish (RPC).
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null), io.wsmsg.router.Outbound.LOCAL);
+      by.ws.pause();
+      vertx.eventBus().<io.wsmsg.registry.RegistryReply>request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
+          new io.wsmsg.registry.RegistryCommand.Attributed(new io.wsmsg.registry.RegistryCommand.CreateChannel(
+              f.channel(), null), by.identity.subject(), by.identity.quotas()), io.wsmsg.router.Outbound.LOCAL)
+          .onComplete(ar -> {
+            if (!by.closed) by.ws.resume();
+            if (ar.succeeded() && !ar.result().body().ok()) {
+              by.sendError(ar.result().body().errorCode(), ar.result().body().errorText(), f.uid());
+            } else {
+              routers.submit(f);
+            }
+          });
+      return;
     }
     routers.submit(f);
   }

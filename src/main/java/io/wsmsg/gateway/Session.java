@@ -118,8 +118,14 @@ final class Session implements Consumer {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
     } else {
       String refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+      if (refusal == null && !gateway.registry.hasChannel(f.channel())) {
+        refusal = io.wsmsg.registry.QuotaBook.refusal(
+            gateway.registry.quotas().used(identity.subject(), io.wsmsg.registry.QuotaBook.CHANNELS),
+            gateway.registry.quota(identity.quotas(), io.wsmsg.registry.QuotaBook.CHANNELS),
+            io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
+      }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
-      else gateway.publish(f);
+      else gateway.publish(f, this);
     }
   }
 

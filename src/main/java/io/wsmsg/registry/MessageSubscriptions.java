@@ -38,6 +38,12 @@ public final class MessageSubscriptions {
     onRemoved.accept(uid, endpoint);
   }
 
+  /** True when the endpoint has a (possibly expired, not yet swept) subscription to the uid. */
+  public boolean has(Uid uid, String endpoint) {
+    java.util.Set<Uid> set = byEndpoint.get(endpoint);
+    return set != null && set.contains(uid);
+  }
+
   /** True when the endpoint holds a message subscription (possibly expired, not yet swept). */
   public boolean hasEndpoint(String endpoint) {
     return byEndpoint.containsKey(endpoint);

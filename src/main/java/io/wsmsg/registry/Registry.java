@@ -23,6 +23,7 @@ public final class Registry {
   /** Distinct channel priorities in use, highest first: what a router checks before forwarding. */
   private volatile int[] priorities = {ChannelSettings.SYSTEM_PRIORITY, 0};
   private final ChannelSettings defaultChannel;
+  private final QuotaBook quotas = new QuotaBook();
 
   public Registry(ServerConfig config) {
     this.config = config;
@@ -44,6 +45,18 @@ public final class Registry {
     java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(java.util.Arrays.asList(bySub));
     java.util.Collections.addAll(all, byRef);
     return all.toArray(SubscriptionTable.NONE);
+  }
+
+  /** Who created what here (per-identity quotas). */
+  public QuotaBook quotas() {
+    return quotas;
+  }
+
+  /** The identity's quota of one kind (see {@link QuotaBook}): its token's value, else the default; none in auth mode none. */
+  public int quota(io.wsmsg.auth.Quotas own, int kind) {
+    if ("none".equals(config.authMode)) return Integer.MAX_VALUE;
+    int v = own.get(kind);
+    return v != io.wsmsg.auth.Quotas.UNSET ? v : config.perIdentity.get(kind);
   }
 
   public SubscriptionTable subscriptions() {

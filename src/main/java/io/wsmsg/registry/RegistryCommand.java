@@ -48,4 +48,15 @@ public sealed interface RegistryCommand {
    * some subscription matches it (checked by every member when applied).
    */
   record RemoveChannel(String channel, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * A command made by a node, with who made it: what it creates is counted against that
+   * identity's quotas on this member. Never replicated as such (the inner command is).
+   */
+  record Attributed(RegistryCommand command, String subject, io.wsmsg.auth.Quotas quotas) implements RegistryCommand {
+    @Override
+    public byte[] cause() {
+      return command.cause();
+    }
+  }
 }

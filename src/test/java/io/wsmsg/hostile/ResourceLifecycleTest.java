@@ -245,6 +245,69 @@ class ResourceLifecycleTest {
     assertThat(server.server.registry().subscriptions().size()).isZero();
   }
 
+  /** The Java client marks the endpoint it names itself ephemeral; a named one stays. */
+  @Test
+  void theJavaClientsGeneratedEndpointGoesWithTheClient() {
+    server = TestServer.start(lifecycle(0, 0, 300));
+    Registry registry = server.server.registry();
+    clientVertx = Vertx.vertx();
+    io.wsmsg.client.ClientOptions o = new io.wsmsg.client.ClientOptions()
+        .url("ws://127.0.0.1:" + server.port() + "/").token(server.token(null));
+    io.wsmsg.client.WsmsgClient generated = TestNode.await(io.wsmsg.client.WsmsgClient.connect(clientVertx, o));
+    io.wsmsg.client.WsmsgClient named = TestNode.await(io.wsmsg.client.WsmsgClient.connect(clientVertx,
+        new io.wsmsg.client.ClientOptions(o).endpoint("billing")));
+    String ep = generated.endpoint();
+    assertThat(ep).startsWith("client-");
+    TestNode.await(generated.subscribe("news", "*", m -> io.vertx.core.Future.succeededFuture()));
+    TestNode.await(named.subscribe("news", "*", m -> io.vertx.core.Future.succeededFuture()));
+    assertThat(registry.isEphemeral(ep)).isTrue();
+    assertThat(registry.isEphemeral("billing")).isFalse();
+    TestNode.await(generated.close());
+    TestNode.await(named.close());
+    await("the generated endpoint removed", 20_000, () -> !registry.hasEndpoint(ep));
+    assertThat(registry.subscriptions().of(ep)).isEmpty();
+    assertThat(registry.hasEndpoint("billing")).isTrue();
+    assertThat(registry.subscriptions().of("billing")).hasSize(1);
+  }
+
+  /**
+   * In a cluster the owner of an ephemeral endpoint sees its nodes on every member: the
+   * endpoint goes only when the last of them (here one attached to the other member) leaves,
+   * and then from every member's registry, with its ownership claim.
+   */
+  @Test
+  void inAClusterTheOwnerRemovesItEverywhereWhenTheLastNodeAnywhereLeaves() {
+    try (io.wsmsg.testkit.TestCluster c = io.wsmsg.testkit.TestCluster.start(2, lifecycle(0, 0, 300))) {
+      var m0 = c.member(0);
+      var m1 = c.member(1);
+      String admin = c.adminToken();
+      clientVertx = Vertx.vertx();
+      TestNode a = TestNode.connect(clientVertx, m0.port(), "cl-e?ephemeral=1", admin, WireOrder.SEED);
+      a.command("subscribe.channel", "cl-e", "orders", "*");
+      a.sync("cl-e");
+      TestNode b = TestNode.connect(clientVertx, m1.port(), "cl-e?ephemeral=1", admin, WireOrder.SEED);
+      await("m1 knows the owner", 20_000, () -> m1.server.gateway().ownerOf("cl-e") != null);
+      assertThat(m1.server.gateway().ownerOf("cl-e")).isEqualTo(m0.server.gateway().ownerOf("cl-e"));
+      assertThat(m1.server.registry().isEphemeral("cl-e")).isTrue();
+      a.close();
+      TestNode.await(clientVertx.timer(1000));
+      assertThat(m0.server.registry().hasEndpoint("cl-e")).as("a node on the other member is still there").isTrue();
+      // the remaining node, served through the owner, still gets messages
+      try (TestNode p = TestNode.connect(clientVertx, m1.port(), "pub", admin, WireOrder.SEED)) {
+        p.publish("orders", "s", "for b");
+        Frame f = b.nextMessage();
+        assertThat(TestNode.data(f)).isEqualTo("for b");
+        b.ack(f);
+      }
+      b.close();
+      await("removed on both members", 30_000, () -> !m0.server.registry().hasEndpoint("cl-e")
+          && !m1.server.registry().hasEndpoint("cl-e"));
+      assertThat(m1.server.registry().subscriptions().of("cl-e")).isEmpty();
+      await("claims released on both members", 20_000, () -> m0.server.gateway().ownerOf("cl-e") == null
+          && m1.server.gateway().ownerOf("cl-e") == null);
+    }
+  }
+
   private int countRouters() {
     return server.vertx.deploymentIDs().size() - 3; // registry, gateway, management
   }

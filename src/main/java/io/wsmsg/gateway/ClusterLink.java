@@ -386,7 +386,10 @@ final class ClusterLink {
 
   /** True when a node attached here (open) is on the endpoint, whoever owns it. */
   boolean hasSessions(String ep) {
-    return !sessionsOf(ep).isEmpty();
+    java.util.Set<Session> set = sessionsByEndpoint.get(ep);
+    if (set == null) return false;
+    for (Session s : set) if (!s.closed) return true;
+    return false;
   }
 
   /**

@@ -53,6 +53,8 @@ final class Endpoint {
       inFlight.clear();
     }
     dispatch();
+    // told after the node's deliveries are settled (requeued ones are in the queue by now)
+    if (nodes.isEmpty() && onLastNodeLeft != null) onLastNodeLeft.accept(this);
   }
 
   void detach(Consumer s) {
@@ -61,7 +63,7 @@ final class Endpoint {
     nodes.remove(i);
     if (next > i) next--;
     if (next >= nodes.size()) next = 0;
-    if (nodes.isEmpty() && onLastNodeLeft != null) onLastNodeLeft.accept(this);
+
   }
 
   /** Hands queued messages to ready nodes until the queue is empty or no node is ready. */

@@ -56,13 +56,19 @@ final class Lifecycle {
     if (gw.stopping || gw.frozen) return;
     long now = System.currentTimeMillis();
     idleSince.put(ep.name, now);
-    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) check(ep.name, now);
+    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) check(ep.name, now, members());
+  }
+
+  /** The current members (null standalone), read once per sweep: it asks the cluster manager. */
+  private java.util.List<String> members() {
+    return gw.link.clustered() ? gw.link.membership.members() : null;
   }
 
   private void sweep() {
     if (gw.stopping || gw.frozen) return;
     long now = System.currentTimeMillis();
-    for (String name : gw.registry.endpoints().keySet()) check(name, now);
+    java.util.List<String> members = members();
+    for (String name : gw.registry.endpoints().keySet()) check(name, now, members);
     // queues held for endpoints the registry no longer has (a message that was on its way
     // when the endpoint went, or a claim taken over after a removal): dropped once nodeless
     for (Endpoint ep : new ArrayList<>(gw.ownedEndpoints())) {
@@ -80,17 +86,17 @@ final class Lifecycle {
   }
 
   /** Whether this member decides about an endpoint: its owner, or for an unowned one the rendezvous pick. */
-  private boolean decides(String name) {
+  private boolean decides(String name, java.util.List<String> members) {
     ClusterLink link = gw.link;
-    if (!link.clustered()) return true;
+    if (members == null) return true;
     Claims.Claim c = link.claims.get(name);
     if (c != null) return c.owner().equals(link.self);
-    return link.self.equals(Claims.rendezvous(name, link.membership.members()));
+    return link.self.equals(Claims.rendezvous(name, members));
   }
 
-  private void check(String name, long now) {
+  private void check(String name, long now, java.util.List<String> members) {
     if (removing.contains(name)) return;
-    if (!decides(name)) {
+    if (!decides(name, members)) {
       idleSince.remove(name);
       return;
     }

@@ -65,16 +65,9 @@ class IdentityQuotaTest {
   }
 
   private static void await(String what, long ms, BooleanSupplier cond) {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!cond.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestNode.waitUntil(what, ms, cond);
   }
+
 
   @Test
   void subscriptionAndWildcardQuotasStopTheHoarderOnly() {

@@ -50,16 +50,9 @@ class ResourceLifecycleTest {
 
   /** Waits (generously: 2 shared cores) until the condition holds. */
   private static void await(String what, long ms, BooleanSupplier cond) {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!cond.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestNode.waitUntil(what, ms, cond);
   }
+
 
   private int ownedQueues() {
     return TestNode.await(server.server.gateway().endpointStatus()).size();

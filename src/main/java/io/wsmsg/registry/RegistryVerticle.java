@@ -51,6 +51,9 @@ public final class RegistryVerticle extends AbstractVerticle {
   private java.util.function.BooleanSupplier stopping = () -> false;
   /** When each channel was first seen unused (no router here, no matching subscription). */
   private final java.util.Map<String, Long> unusedSince = new java.util.HashMap<>();
+  /** Whether some subscription matches a channel, for {@link #matchedIn} only (tables are immutable). */
+  private final java.util.Map<String, Boolean> matched = new java.util.HashMap<>();
+  private SubscriptionTable matchedIn;
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
     this(registry, config, events, null);
@@ -240,11 +243,15 @@ public final class RegistryVerticle extends AbstractVerticle {
     if (stopping.getAsBoolean()) return;
     long now = System.currentTimeMillis();
     SubscriptionTable table = registry.subscriptions();
+    if (table != matchedIn) { // testing every wildcard pattern per channel is redone only when subscriptions change
+      matched.clear();
+      matchedIn = table;
+    }
     List<String> members = clustered() ? membership.members() : null;
     for (String name : registry.channels().keySet()) {
       if (Registry.SYSTEM.equals(name) || registry.isConfigured(name) || hasRouter.test(name)
           || (members != null && !membership.self().equals(io.wsmsg.cluster.Claims.rendezvous(name, members)))
-          || table.anyMatches(name)) {
+          || matched.computeIfAbsent(name, table::anyMatches)) {
         unusedSince.remove(name);
         continue;
       }
@@ -257,6 +264,7 @@ public final class RegistryVerticle extends AbstractVerticle {
       }
     }
     unusedSince.keySet().retainAll(registry.channels().keySet());
+    matched.keySet().retainAll(registry.channels().keySet());
   }
 
   /** Applies a command another member has applied: limits were checked there, events published there. */

@@ -280,6 +280,10 @@ class ResourceLifecycleTest {
       a.sync("cl-e");
       TestNode b = TestNode.connect(clientVertx, m1.port(), "cl-e?ephemeral=1", admin, WireOrder.SEED);
       await("m1 knows the owner", 20_000, () -> m1.server.gateway().ownerOf("cl-e") != null);
+      // the owner serves b too (its ATTACH has arrived) before a leaves: a grace of 0 leaves no
+      // time for an ATTACH still on its way (the docs ask for a grace above a second in a cluster)
+      await("the owner serves both nodes", 20_000, () -> TestNode.await(m0.server.gateway().endpointStatus()).stream()
+          .anyMatch(e -> e.name().equals("cl-e") && e.nodes() == 2));
       assertThat(m1.server.gateway().ownerOf("cl-e")).isEqualTo(m0.server.gateway().ownerOf("cl-e"));
       assertThat(m1.server.registry().isEphemeral("cl-e")).isTrue();
       a.close();

@@ -131,8 +131,10 @@ final class Lifecycle {
           removing.remove(name);
           idleSince.remove(name);
           if (ar.failed() || !ar.result().body().ok()) return; // kept: a subscription came meanwhile
-          if (busy(name)) {
-            // a node attached while the registry removed it: it keeps its endpoint
+          Endpoint ep = gw.ownedEndpoint(name);
+          if (gw.link.hasSessions(name) || (ep != null && !ep.nodes.isEmpty())) {
+            // a node attached while the registry removed it: it keeps its endpoint (messages
+            // that arrived meanwhile without one are dropped with it, below)
             gw.log.fine("endpoint " + name + " got a node while it was being removed; created again");
             gw.getVertx().eventBus().request(RegistryVerticle.ADDRESS, ephemeral
                 ? new RegistryCommand.EphemeralEndpoint(name, null) : new RegistryCommand.CreateEndpoint(name, null), LOCAL);

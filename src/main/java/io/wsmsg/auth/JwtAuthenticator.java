@@ -235,7 +235,18 @@ public final class JwtAuthenticator implements Authenticator {
     // The connection lives as long as the token is accepted: exp plus the configured leeway.
     long expiresAt = exp <= 0 ? 0
         : exp > Long.MAX_VALUE / 1000 - leewaySeconds ? Long.MAX_VALUE : (exp + leewaySeconds) * 1000;
-    Identity identity = new Identity(subject, permissions, expiresAt);
+    Quotas quotas = Quotas.DEFAULTS;
+    if (claim instanceof JsonObject c && c.containsKey("quotas")) {
+      if (!(c.getValue("quotas") instanceof JsonObject q)) {
+        throw new AuthException("the token has a bad wsmsg claim: \"quotas\" must be an object such as {\"subscriptions\": 500}");
+      }
+      try {
+        quotas = Quotas.fromJson(q, "wsmsg.quotas", false);
+      } catch (IllegalArgumentException e) {
+        throw new AuthException("the token has a bad wsmsg claim: " + e.getMessage());
+      }
+    }
+    Identity identity = new Identity(subject, permissions, expiresAt, quotas);
     return new Claims(token, payload, identity);
   }
 

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public final class Permissions {
   private static final List<String> EVERYTHING = List.of("*");
-  private static final Set<String> KEYS = Set.of("endpoints", "publish", "subscribe", "admin");
+  private static final Set<String> KEYS = Set.of("endpoints", "publish", "subscribe", "admin", "quotas");
 
   /** Everything, including admin commands. */
   public static final Permissions ALL = new Permissions(EVERYTHING, EVERYTHING, EVERYTHING, true);
@@ -105,7 +105,7 @@ public final class Permissions {
       // grant the defaults instead of the narrower list that was meant.
       if (!KEYS.contains(key)) {
         throw new IllegalArgumentException(where + " has an unknown key \"" + key
-            + "\" (known: endpoints, publish, subscribe, admin)");
+            + "\" (known: endpoints, publish, subscribe, admin, quotas)");
       }
     }
     List<String> endpoints = globs(json, "endpoints", defaults.endpoints, where);

@@ -69,6 +69,7 @@ public final class ClientOptionsMixin {
       if (given.isEmpty()) throw new IllegalArgumentException("give at least one --url");
       o.urls(given);
       o.endpoint(endpointName());
+      o.ephemeral(privateEndpoint()); // the run's own cli-<ulid> goes when the run ends
       o.window(window);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(mixee.commandLine(), e.getMessage());

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 public final class ClientOptions {
   private List<String> urls = new ArrayList<>();
   private String endpoint;
+  private boolean ephemeral;
   private Supplier<Future<String>> tokenSupplier;
   private Supplier<String> blockingTokenSupplier;
   private int window = 1;
@@ -44,6 +45,7 @@ public final class ClientOptions {
   public ClientOptions(ClientOptions o) {
     this.urls = new ArrayList<>(o.urls);
     this.endpoint = o.endpoint;
+    this.ephemeral = o.ephemeral;
     this.tokenSupplier = o.tokenSupplier;
     this.blockingTokenSupplier = o.blockingTokenSupplier;
     this.window = o.window;
@@ -81,6 +83,22 @@ public final class ClientOptions {
     }
     this.endpoint = endpoint;
     return this;
+  }
+
+  /**
+   * Asks the server to make the endpoint ephemeral when this client creates it ({@code
+   * ?ephemeral=1}): it is removed, with its subscriptions, once its last node has gone and its
+   * queue is empty (after the server's endpoints.ephemeralGraceSeconds). Always on for the
+   * generated {@code client-<ulid>} endpoint; off by default for a named one.
+   */
+  public ClientOptions ephemeral(boolean ephemeral) {
+    this.ephemeral = ephemeral;
+    return this;
+  }
+
+  /** True when the endpoint is asked for as ephemeral (see {@link #ephemeral(boolean)}). */
+  public boolean ephemeral() {
+    return ephemeral;
   }
 
   /** A fixed token sent as {@code Authorization: Bearer <token>}; null for none (server auth mode none). */

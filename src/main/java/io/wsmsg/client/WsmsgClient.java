@@ -133,6 +133,7 @@ public final class WsmsgClient {
   private final ClientOptions options;
   private final List<GatewayUrl> urls;
   private final String endpoint;
+  private final boolean ephemeral;
   private final WireOrder order;
   private final Context ctx;
   private final WebSocketClient wsClient; // a field: an unreferenced client is closed by a cleaner
@@ -191,6 +192,8 @@ public final class WsmsgClient {
     for (String u : options.urls()) parsed.add(GatewayUrl.parse(u));
     this.urls = List.copyOf(parsed);
     this.endpoint = options.endpoint() != null ? options.endpoint() : ClientOptions.freshEndpoint();
+    // the generated endpoint is this client's alone: the server removes it once the client is gone
+    this.ephemeral = options.endpoint() == null || options.ephemeral();
     this.order = options.order();
     this.ctx = vertx.getOrCreateContext();
     int closingSeconds = 1;
@@ -300,7 +303,7 @@ public final class WsmsgClient {
               .setPort(u.port())
               .setSsl(u.ssl())
               .setURI(u.root() + encodeSegment(endpoint) + "?window=" + options.window() + "&order="
-                  + order.wireName())
+                  + order.wireName() + (ephemeral ? "&ephemeral=1" : ""))
               .setConnectTimeout(timeoutMs);
           if (tok != null) o.putHeader("Authorization", "Bearer " + tok);
           Promise<WebSocket> p = Promise.promise();

@@ -51,6 +51,11 @@ public final class Claims {
     return won[0];
   }
 
+  /** Forgets the endpoint's claim if it is still {@code c} (a released endpoint); true when it did. */
+  public boolean remove(String endpoint, Claim c) {
+    return table.remove(endpoint, c);
+  }
+
   public Map<String, Claim> snapshot() {
     return new HashMap<>(table);
   }

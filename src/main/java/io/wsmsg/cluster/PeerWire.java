@@ -34,6 +34,8 @@ public final class PeerWire {
   public static final byte CLAIMS_PULL = 10;
   /** Answered with "ok": proves that this member's handlers are known at the sender. */
   public static final byte PING = 11;
+  /** An owner gave an endpoint up (it was removed): forget its claim, if still that one. */
+  public static final byte RELEASE = 12;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

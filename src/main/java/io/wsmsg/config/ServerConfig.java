@@ -46,6 +46,8 @@ public final class ServerConfig {
   public final int maxMessageSubscriptions;
   public final int maxSubscriptions;
   public final long maxQueuedBytes;
+  /** What one identity (token sub) may hold on this member unless its token says otherwise. */
+  public final io.wsmsg.auth.Quotas perIdentity;
   public final int errorBurst;
   public final long errorWindowMillis;
   /** Offer permessage-deflate / deflate-frame; inflation is then bounded by maxFrameBytes per frame. */
@@ -59,10 +61,16 @@ public final class ServerConfig {
 
   public final int channelSize;
   public final int channelPriority;
+  /** A channel unused this long (no router busy, no matching subscription) is reclaimed; 0 = never. */
+  public final long channelIdleMillis;
 
   public final int endpointSize;
   public final long endpointTtlMillis;
   public final List<String> requeueUnacked;
+  /** An endpoint with no node, no subscription and an empty queue this long is reclaimed; 0 = never. */
+  public final long endpointIdleMillis;
+  /** An ephemeral endpoint goes this long after its last node left (queue empty or expired). */
+  public final long ephemeralGraceMillis;
 
   public final int window;
   public final int maxWindow;
@@ -135,6 +143,7 @@ public final class ServerConfig {
     maxMessageSubscriptions = intIn(l, "limits.", "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
     maxSubscriptions = intIn(l, "limits.", "maxSubscriptions", 1, Integer.MAX_VALUE);
     maxQueuedBytes = (long) intIn(l, "limits.", "maxQueuedMiB", 1, 1 << 20) << 20;
+    perIdentity = io.wsmsg.auth.Quotas.fromJson(l.getJsonObject("perIdentity"), "limits.perIdentity", true);
     errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
     Object comp = l.getValue("compression");
@@ -149,11 +158,14 @@ public final class ServerConfig {
     JsonObject c = j.getJsonObject("channels");
     channelSize = intIn(c, "channels.", "size", 1, Integer.MAX_VALUE);
     channelPriority = intIn(c, "channels.", "priority", 0, 99);
+    channelIdleMillis = millis(c, "channels.", "idleSeconds");
 
     JsonObject e = j.getJsonObject("endpoints");
     endpointSize = intIn(e, "endpoints.", "size", 1, Integer.MAX_VALUE);
     endpointTtlMillis = millis(e, "endpoints.", "ttlSeconds");
     requeueUnacked = strings(e.getJsonArray("requeueUnacked", new JsonArray()), "endpoints.requeueUnacked");
+    endpointIdleMillis = millis(e, "endpoints.", "idleSeconds");
+    ephemeralGraceMillis = millis(e, "endpoints.", "ephemeralGraceSeconds");
 
     JsonObject d = j.getJsonObject("delivery");
     maxWindow = intIn(d, "delivery.", "maxWindow", 1, 1 << 20);

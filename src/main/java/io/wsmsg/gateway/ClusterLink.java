@@ -387,6 +387,45 @@ final class ClusterLink {
     }
   }
 
+  /** True when a node attached here (open) is on the endpoint, whoever owns it. */
+  boolean hasSessions(String ep) {
+    java.util.Set<Session> set = sessionsByEndpoint.get(ep);
+    if (set == null) return false;
+    for (Session s : set) if (!s.closed) return true;
+    return false;
+  }
+
+  /**
+   * The endpoint was removed (lifecycle): this member gives up its claim and tells the others,
+   * so ownership does not outlive the endpoint. Whoever uses the name next claims it anew.
+   */
+  void release(String ep) {
+    if (!clustered()) return;
+    corrected.remove(ep);
+    Claim c = claims.get(ep);
+    if (c == null || !c.owner().equals(self)) return;
+    claims.remove(ep, c);
+    gw.getVertx().eventBus().publish(ALL, new PeerWire.Writer(PeerWire.RELEASE, 96).str(ep).str(c.owner())
+        .i64(c.epoch()).buffer());
+  }
+
+  private void onRelease(String ep, Claim c) {
+    corrected.remove(ep);
+    if (c.owner().equals(self)) return; // sent by this member (publish reaches it too)
+    if (!sessionsOf(ep).isEmpty()) {
+      // a node attached here meanwhile: it keeps being served (the owner answers its next
+      // ATTACH by claiming the endpoint again), and the endpoint is made again
+      if (!gw.registry.hasEndpoint(ep)) {
+        boolean eph = sessionsOf(ep).get(0).ephemeral;
+        gw.getVertx().eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, eph
+            ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(ep, null)
+            : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(ep, null), io.wsmsg.router.Outbound.LOCAL);
+      }
+      return;
+    }
+    claims.remove(ep, c);
+  }
+
   void forget(Session s) {
     sessionsById.remove(s.nodeId);
     java.util.Set<Session> set = sessionsByEndpoint.get(s.endpointName);
@@ -557,6 +596,10 @@ final class ClusterLink {
               .onComplete(v -> msg.reply(claimsMessage(ownClaims())));
         }
         case PeerWire.PING -> msg.reply(OK);
+        case PeerWire.RELEASE -> {
+          String ep = r.str();
+          onRelease(ep, new Claim(r.str(), r.i64()));
+        }
         case PeerWire.HANDOFF -> onHandoff(r, msg);
         case PeerWire.STOP_ALL -> {
           // the stop command's uid, so this member's stopping notices reference it too

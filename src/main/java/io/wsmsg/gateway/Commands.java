@@ -25,7 +25,8 @@ import java.util.Set;
 final class Commands {
   /** Subjects only the server publishes; a client publishing one is refused. */
   static final Set<String> EVENTS = Set.of("node.joined", "node.left", "endpoint.created", "endpoint.sized",
-      "channel.created", "channel.sized", "channel.prioritized", "stopping", "error");
+      "channel.created", "channel.sized", "channel.prioritized", "stopping", "error", "endpoint.removed",
+      "channel.removed");
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final Set<String> NO_ARGS = Set.of("pause", "resume", "stop");
   /** Commands carry a few names and numbers; a larger data is refused before it is decoded. */
@@ -155,7 +156,9 @@ final class Commands {
       return;
     }
     s.ws.pause();
-    gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, cmd, LOCAL)
+    // made by this node's identity: what it creates counts against its quotas
+    RegistryCommand attributed = new RegistryCommand.Attributed(cmd, s.identity.subject(), s.identity.quotas());
+    gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, attributed, LOCAL)
         .onComplete(ar -> {
           if (!s.closed) s.ws.resume();
           if (ar.failed()) {

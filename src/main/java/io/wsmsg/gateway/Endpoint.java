@@ -18,6 +18,8 @@ final class Endpoint {
   private final long ttlMillis;
   private final Counters counters;
   private int next;
+  /** Told when the last node leaves (endpoint lifecycle); may be null. */
+  java.util.function.Consumer<Endpoint> onLastNodeLeft;
 
   Endpoint(String name, boolean requeueUnacked, long ttlMillis, Counters counters, io.wsmsg.metrics.MemoryBudget budget) {
     this.queue = new EndpointQueue(budget);
@@ -51,6 +53,8 @@ final class Endpoint {
       inFlight.clear();
     }
     dispatch();
+    // told after the node's deliveries are settled (requeued ones are in the queue by now)
+    if (nodes.isEmpty() && onLastNodeLeft != null) onLastNodeLeft.accept(this);
   }
 
   void detach(Consumer s) {
@@ -59,6 +63,7 @@ final class Endpoint {
     nodes.remove(i);
     if (next > i) next--;
     if (next >= nodes.size()) next = 0;
+
   }
 
   /** Hands queued messages to ready nodes until the queue is empty or no node is ready. */

@@ -45,6 +45,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   final ChannelRouters routers;
   final Registry registry;
   final Commands commands = new Commands(this);
+  /** Reclaims ephemeral and idle endpoints. */
+  final Lifecycle lifecycle = new Lifecycle(this);
   private final Authenticator authenticator;
   private final EventSink events;
   private final Runnable onStopRequest;
@@ -91,6 +93,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     long ttlSweep = config.endpointTtlMillis > 0 ? Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)) : 1000;
     vertx.setPeriodic(ttlSweep, id -> sweepTtl());
     if (config.pingIntervalMillis > 0) vertx.setPeriodic(Math.max(100, config.pingIntervalMillis / 2), id -> sweepPings());
+    lifecycle.start();
 
     HttpServerOptions opts = new HttpServerOptions()
         .setHost(config.host)
@@ -220,17 +223,28 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
     }
+    boolean ephemeral = false;
+    String eph = req.getParam("ephemeral");
+    if (eph != null) {
+      if (eph.equals("1") || eph.equals("true")) {
+        ephemeral = true;
+      } else if (!eph.equals("0") && !eph.equals("false")) {
+        refuse(req, 400, "ephemeral must be 1 or 0, not \"" + printable(eph) + "\"");
+        return;
+      }
+    }
     if (stopping) {
       refuse(req, 503, "the server is stopping");
       return;
     }
     String token = bearer(req);
+    boolean finalEphemeral = ephemeral;
     int finalWindow = window;
     WireOrder finalOrder = order;
     req.pause();
     verify(token).onComplete(ar -> {
       try {
-        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder);
+        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral);
       } catch (RuntimeException e) {
         // never leave a paused request unanswered, whatever went wrong
         log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
@@ -240,7 +254,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void upgradeChecked(HttpServerRequest req, Admission.Conn conn, io.vertx.core.AsyncResult<Identity> ar,
-      String endpointName, int finalWindow, WireOrder finalOrder) {
+      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral) {
     {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
@@ -259,10 +273,20 @@ public final class GatewayVerticle extends AbstractVerticle {
         refuse(req, 503, "the server holds its maximum of " + config.maxEndpoints + " endpoints");
         return;
       }
+      if (!registry.hasEndpoint(endpointName)) {
+        String no = io.wsmsg.registry.QuotaBook.refusal(
+            registry.quotas().used(id.subject(), io.wsmsg.registry.QuotaBook.ENDPOINTS),
+            registry.quota(id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS), io.wsmsg.registry.QuotaBook.ENDPOINTS,
+            "endpoint " + endpointName);
+        if (no != null) {
+          refuse(req, 429, printable(no));
+          return;
+        }
+      }
       req.resume();
       if (conn != null && conn.released) return; // closed (or timed out) while its token was checked
       req.toWebSocket().onComplete(ws -> {
-        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder);
+        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral);
       });
     }
   }
@@ -296,7 +320,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void attach(ServerWebSocket ws, Admission.Conn conn, String endpointName, Identity id, int window,
-      WireOrder order) {
+      WireOrder order, boolean ephemeral) {
     if (conn != null && conn.released) {
       ws.close((short) 1008, "handshake timeout"); // the deadline passed just as the upgrade completed
       return;
@@ -304,6 +328,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     admission.upgraded(conn);
     Session s = new Session(this, ws, endpointName, id, window, order);
     s.admitted = conn;
+    s.ephemeral = ephemeral;
     sessions.add(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);
@@ -321,8 +346,12 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     link.attach(s);
     if (!registry.hasEndpoint(endpointName)) {
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), io.wsmsg.router.Outbound.LOCAL);
+      // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
+      // to an existing endpoint never changes what that endpoint is
+      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, new io.wsmsg.registry.RegistryCommand.Attributed(
+          ephemeral ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
+              : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), id.subject(), id.quotas()),
+          io.wsmsg.router.Outbound.LOCAL);
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());
@@ -376,6 +405,20 @@ public final class GatewayVerticle extends AbstractVerticle {
     return endpoints.keySet();
   }
 
+  /** The endpoints this gateway owns. */
+  java.util.Collection<Endpoint> ownedEndpoints() {
+    return endpoints.values();
+  }
+
+  /** The owned endpoint by that name, or null (never creates one). */
+  Endpoint ownedEndpoint(String name) {
+    return endpoints.get(name);
+  }
+
+  boolean ownsQueue(String name) {
+    return endpoints.containsKey(name);
+  }
+
   /** Forgets an owned endpoint (it moved to another member); its queue is the caller's. */
   Endpoint removeEndpoint(String name) {
     return endpoints.remove(name);
@@ -388,6 +431,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       boolean requeue = false;
       for (Glob g : requeueGlobs) requeue |= g.matches(name);
       ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, budget);
+      ep.onLastNodeLeft = lifecycle::lastNodeLeft;
       endpoints.put(name, ep);
     }
     return ep;
@@ -395,13 +439,26 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   // ---- routing in and out ----
 
-  void publish(Frame f) {
+  void publish(Frame f, Session by) {
     if (!registry.hasChannel(f.channel())) {
-      // first use creates the channel (and its channel.created event); routing does not wait.
+      // First use creates the channel (and its channel.created event), counted against the
+      // publisher's quota. The node's input waits for it (once per new channel), so a refusal
+      // (limit) reaches the publisher and its next message follows this one in order.
       // The event's reference is nil: a publish is not a command, and referencing its uid would
       // hand the event to message subscriptions waiting for replies to that publish (RPC).
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null), io.wsmsg.router.Outbound.LOCAL);
+      by.ws.pause();
+      vertx.eventBus().<io.wsmsg.registry.RegistryReply>request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
+          new io.wsmsg.registry.RegistryCommand.Attributed(new io.wsmsg.registry.RegistryCommand.CreateChannel(
+              f.channel(), null), by.identity.subject(), by.identity.quotas()), io.wsmsg.router.Outbound.LOCAL)
+          .onComplete(ar -> {
+            if (!by.closed) by.ws.resume();
+            if (ar.succeeded() && !ar.result().body().ok()) {
+              by.sendError(ar.result().body().errorCode(), ar.result().body().errorText(), f.uid());
+            } else {
+              routers.submit(f);
+            }
+          });
+      return;
     }
     routers.submit(f);
   }

@@ -40,6 +40,8 @@ final class Session implements Consumer {
   private final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
   final Identity identity;
   final int window;
+  /** The node asked for an ephemeral endpoint ({@code ?ephemeral=1}). */
+  boolean ephemeral;
   private WireOrder order;
   /** True once the order is settled by the query parameter or the first frame. */
   private boolean orderFixed;
@@ -121,12 +123,18 @@ final class Session implements Consumer {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
     } else {
       String refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+      if (refusal == null && !gateway.registry.hasChannel(f.channel())) {
+        refusal = io.wsmsg.registry.QuotaBook.refusal(
+            gateway.registry.quotas().used(identity.subject(), io.wsmsg.registry.QuotaBook.CHANNELS),
+            gateway.registry.quota(identity.quotas(), io.wsmsg.registry.QuotaBook.CHANNELS),
+            io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
+      }
       if (refusal == null && !gateway.admit(f)) {
         refusal = "the server's message memory of " + (gateway.config.maxQueuedBytes >> 20)
             + " MiB (limits.maxQueuedMiB) is full: try again later";
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
-      else gateway.publish(f);
+      else gateway.publish(f, this);
     }
   }
 

@@ -34,7 +34,9 @@ public final class Counters {
      * The node's message memory (limits.maxQueuedMiB) was full: the oldest message of the
      * lowest priority in the largest endpoint queue went to make room.
      */
-    MEMORY
+    MEMORY,
+    /** Queued for an endpoint that was removed (ephemeral or idle) as it arrived. */
+    REMOVED
   }
 
   /** Why a connection was refused or closed before (or for) misbehaving. */

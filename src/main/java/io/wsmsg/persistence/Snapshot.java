@@ -15,6 +15,9 @@ public final class Snapshot {
 
     void endpoint(String name, int size);
 
+    /** The endpoint (given before by {@link #endpoint}) is ephemeral; older snapshots have none. */
+    default void ephemeralEndpoint(String name) {}
+
     void subscription(String endpoint, String channelPattern, String subjectPattern);
 
     void messageSubscription(String endpoint, byte[] uid, long expiresAt);

@@ -52,6 +52,10 @@ final class SnapshotChecker {
     size("endpoint " + show(name), size);
   }
 
+  void ephemeralEndpoint(String name) throws SnapshotException {
+    endpointName(name);
+  }
+
   void subscription(String endpoint, String channelPattern, String subjectPattern) throws SnapshotException {
     endpointName(endpoint);
     pattern("channel pattern", channelPattern, false);

@@ -27,6 +27,8 @@ final class SnapshotFormat {
   static final byte MESSAGE_SUBSCRIPTION = 4;
   /** endpoint, priority, enqueued-at millis, frame bytes */
   static final byte QUEUED = 5;
+  /** name: the endpoint of the ENDPOINT record before is ephemeral (removed when unused) */
+  static final byte EPHEMERAL_ENDPOINT = 6;
   static final byte END = 127;
 
   private SnapshotFormat() {}

@@ -77,6 +77,10 @@ public final class SnapshotReader {
             int s = in.readInt();
             if (pass.valid(() -> check.endpoint(name, s)) && sink != null) sink.endpoint(name, s);
           }
+          case SnapshotFormat.EPHEMERAL_ENDPOINT -> {
+            String name = in.readUTF();
+            if (pass.valid(() -> check.ephemeralEndpoint(name)) && sink != null) sink.ephemeralEndpoint(name);
+          }
           case SnapshotFormat.SUBSCRIPTION -> {
             String ep = in.readUTF();
             String ch = in.readUTF();

@@ -72,6 +72,14 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
   }
 
   @Override
+  public void ephemeralEndpoint(String name) {
+    write(() -> {
+      out.writeByte(SnapshotFormat.EPHEMERAL_ENDPOINT);
+      out.writeUTF(name);
+    });
+  }
+
+  @Override
   public void subscription(String endpoint, String channelPattern, String subjectPattern) {
     write(() -> {
       out.writeByte(SnapshotFormat.SUBSCRIPTION);

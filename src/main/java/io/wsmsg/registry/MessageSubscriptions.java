@@ -18,7 +18,45 @@ public final class MessageSubscriptions {
   public record Entry(String[] endpoints, long[] expiresAt) {}
 
   private final ConcurrentHashMap<Uid, Entry> byUid = new ConcurrentHashMap<>();
+  /** endpoint -> the uids it waits for: to remove an endpoint's entries, and to tell it is in use. */
+  private final ConcurrentHashMap<String, java.util.Set<Uid>> byEndpoint = new ConcurrentHashMap<>();
   private int count;
+  /** Told of every (uid, endpoint) that goes, whatever the reason (quota accounting). */
+  private volatile java.util.function.BiConsumer<Uid, String> onRemoved = (u, e) -> { };
+
+  void onRemoved(java.util.function.BiConsumer<Uid, String> listener) {
+    this.onRemoved = listener;
+  }
+
+  private void indexed(Uid uid, String endpoint) {
+    byEndpoint.computeIfAbsent(endpoint, k -> new java.util.HashSet<>()).add(uid);
+  }
+
+  private void unindexed(Uid uid, String endpoint) {
+    java.util.Set<Uid> set = byEndpoint.get(endpoint);
+    if (set != null && set.remove(uid) && set.isEmpty()) byEndpoint.remove(endpoint);
+    onRemoved.accept(uid, endpoint);
+  }
+
+  /** True when the endpoint has a (possibly expired, not yet swept) subscription to the uid. */
+  public boolean has(Uid uid, String endpoint) {
+    java.util.Set<Uid> set = byEndpoint.get(endpoint);
+    return set != null && set.contains(uid);
+  }
+
+  /** True when the endpoint holds a message subscription (possibly expired, not yet swept). */
+  public boolean hasEndpoint(String endpoint) {
+    return byEndpoint.containsKey(endpoint);
+  }
+
+  /** Removes every message subscription of the endpoint; returns how many went. */
+  public int removeEndpoint(String endpoint) {
+    java.util.Set<Uid> set = byEndpoint.get(endpoint);
+    if (set == null) return 0;
+    int n = 0;
+    for (Uid u : new ArrayList<>(set)) if (remove(u, endpoint)) n++;
+    return n;
+  }
 
   /** Live endpoints for the uid at {@code now}, or an empty array. */
   public String[] endpointsFor(byte[] reference, long now) {
@@ -38,6 +76,7 @@ public final class MessageSubscriptions {
     Entry e = byUid.get(uid);
     if (e == null) {
       byUid.put(uid, new Entry(new String[] {endpoint}, new long[] {expiresAt}));
+      indexed(uid, endpoint);
       count++;
       return true;
     }
@@ -55,6 +94,7 @@ public final class MessageSubscriptions {
     eps[n] = endpoint;
     exp[n] = expiresAt;
     byUid.put(uid, new Entry(eps, exp));
+    indexed(uid, endpoint);
     count++;
     return true;
   }
@@ -74,6 +114,7 @@ public final class MessageSubscriptions {
     }
     if (!found) return false;
     count--;
+    unindexed(uid, endpoint);
     if (eps.isEmpty()) byUid.remove(uid);
     else byUid.put(uid, new Entry(eps.toArray(new String[0]), exp.stream().mapToLong(Long::longValue).toArray()));
     return true;
@@ -89,6 +130,7 @@ public final class MessageSubscriptions {
       for (long x : e.expiresAt) if (x > now) live++;
       if (live == e.endpoints.length) continue;
       gone += e.endpoints.length - live;
+      for (int k = 0; k < e.endpoints.length; k++) if (e.expiresAt[k] <= now) unindexed(me.getKey(), e.endpoints[k]);
       if (live == 0) {
         it.remove();
       } else {

@@ -18,9 +18,12 @@ public final class Registry {
   private final MessageSubscriptions messages = new MessageSubscriptions();
   private final ConcurrentHashMap<String, ChannelSettings> channels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> endpoints = new ConcurrentHashMap<>();
+  /** Endpoints removed with their subscriptions once their last node has left (see {@link #isEphemeral}). */
+  private final java.util.Set<String> ephemeral = ConcurrentHashMap.newKeySet();
   /** Distinct channel priorities in use, highest first: what a router checks before forwarding. */
   private volatile int[] priorities = {ChannelSettings.SYSTEM_PRIORITY, 0};
   private final ChannelSettings defaultChannel;
+  private final QuotaBook quotas = new QuotaBook();
 
   public Registry(ServerConfig config) {
     this.config = config;
@@ -42,6 +45,18 @@ public final class Registry {
     java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(java.util.Arrays.asList(bySub));
     java.util.Collections.addAll(all, byRef);
     return all.toArray(SubscriptionTable.NONE);
+  }
+
+  /** Who created what here (per-identity quotas). */
+  public QuotaBook quotas() {
+    return quotas;
+  }
+
+  /** The identity's quota of one kind (see {@link QuotaBook}): its token's value, else the default; none in auth mode none. */
+  public int quota(io.wsmsg.auth.Quotas own, int kind) {
+    if ("none".equals(config.authMode)) return Integer.MAX_VALUE;
+    int v = own.get(kind);
+    return v != io.wsmsg.auth.Quotas.UNSET ? v : config.perIdentity.get(kind);
   }
 
   public SubscriptionTable subscriptions() {
@@ -86,6 +101,29 @@ public final class Registry {
     return java.util.Collections.unmodifiableMap(endpoints);
   }
 
+  /**
+   * True for an endpoint made by a node that asked for it with {@code ?ephemeral=1} (the
+   * clients' generated private endpoints): it goes, subscriptions and all, when its last node
+   * has left and its queue is empty.
+   */
+  public boolean isEphemeral(String name) {
+    return ephemeral.contains(name);
+  }
+
+  /**
+   * True when an admin changed the channel's size or priority from the configured defaults:
+   * such a channel is configuration and is never reclaimed.
+   */
+  public boolean isConfigured(String channel) {
+    ChannelSettings s = channels.get(channel);
+    return s != null && (s.size() != defaultChannel.size() || s.priority() != defaultChannel.priority());
+  }
+
+  /** True when the endpoint has a channel subscription or a live message subscription. */
+  public boolean hasSubscriptions(String endpoint) {
+    return !table.of(endpoint).isEmpty() || messages.hasEndpoint(endpoint);
+  }
+
   public int[] priorities() {
     return priorities;
   }
@@ -110,10 +148,26 @@ public final class Registry {
   void clear() {
     table = SubscriptionTable.EMPTY;
     messages.clear();
+    ephemeral.clear();
     endpoints.clear();
     channels.clear();
     channels.put(SYSTEM, new ChannelSettings(config.channelSize, ChannelSettings.SYSTEM_PRIORITY));
     recomputePriorities();
+  }
+
+  void markEphemeral(String name) {
+    ephemeral.add(name);
+  }
+
+  boolean removeEndpoint(String name) {
+    ephemeral.remove(name);
+    return endpoints.remove(name) != null;
+  }
+
+  boolean removeChannel(String name) {
+    ChannelSettings old = channels.remove(name);
+    if (old != null) recomputePriorities();
+    return old != null;
   }
 
   private void recomputePriorities() {

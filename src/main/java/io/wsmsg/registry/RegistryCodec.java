@@ -53,6 +53,12 @@ public final class RegistryCodec {
       p.packArrayHeader(2).packInt(8).packString(c.endpoint());
     } else if (cmd instanceof RegistryCommand.SizeEndpoint c) {
       p.packArrayHeader(3).packInt(9).packString(c.endpoint()).packInt(c.size());
+    } else if (cmd instanceof RegistryCommand.EphemeralEndpoint c) {
+      p.packArrayHeader(2).packInt(10).packString(c.endpoint());
+    } else if (cmd instanceof RegistryCommand.RemoveEndpoint c) {
+      p.packArrayHeader(3).packInt(11).packString(c.endpoint()).packBoolean(c.onlyIfUnused());
+    } else if (cmd instanceof RegistryCommand.RemoveChannel c) {
+      p.packArrayHeader(2).packInt(12).packString(c.channel());
     }
   }
 
@@ -81,6 +87,9 @@ public final class RegistryCodec {
           case 7 -> new RegistryCommand.PrioritizeChannel(u.unpackString(), u.unpackInt(), null);
           case 8 -> new RegistryCommand.CreateEndpoint(u.unpackString(), null);
           case 9 -> new RegistryCommand.SizeEndpoint(u.unpackString(), u.unpackInt(), null);
+          case 10 -> new RegistryCommand.EphemeralEndpoint(u.unpackString(), null);
+          case 11 -> new RegistryCommand.RemoveEndpoint(u.unpackString(), u.unpackBoolean(), null);
+          case 12 -> new RegistryCommand.RemoveChannel(u.unpackString(), null);
           default -> throw new IllegalArgumentException("unknown registry command type " + type);
         });
       }
@@ -97,7 +106,10 @@ public final class RegistryCodec {
       out.add(new RegistryCommand.SizeChannel(name, c.size(), null));
       if (!Registry.SYSTEM.equals(name)) out.add(new RegistryCommand.PrioritizeChannel(name, c.priority(), null));
     });
-    registry.endpoints().forEach((name, size) -> out.add(new RegistryCommand.SizeEndpoint(name, size, null)));
+    registry.endpoints().forEach((name, size) -> {
+      out.add(new RegistryCommand.SizeEndpoint(name, size, null));
+      if (registry.isEphemeral(name)) out.add(new RegistryCommand.EphemeralEndpoint(name, null));
+    });
     registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
         s -> out.add(new RegistryCommand.SubscribeChannel(ep, s.channel(), s.subject(), null))));
     long now = System.currentTimeMillis();

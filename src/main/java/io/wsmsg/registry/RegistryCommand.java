@@ -28,4 +28,35 @@ public sealed interface RegistryCommand {
   record CreateEndpoint(String endpoint, byte[] cause) implements RegistryCommand {}
 
   record SizeEndpoint(String endpoint, int size, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * Creates the endpoint if needed and marks it ephemeral: it is removed, with its
+   * subscriptions and message subscriptions, once its last node has left and its queue is
+   * empty (after endpoints.ephemeralGraceSeconds).
+   */
+  record EphemeralEndpoint(String endpoint, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * Removes an endpoint with its subscriptions and message subscriptions. With
+   * {@code onlyIfUnused} (idle reclaim) it is removed only while it has neither: every member
+   * checks that for itself, so a subscription made meanwhile elsewhere keeps it everywhere.
+   */
+  record RemoveEndpoint(String endpoint, boolean onlyIfUnused, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * Removes a channel's registry entry, unless it is system, has settings an admin changed, or
+   * some subscription matches it (checked by every member when applied).
+   */
+  record RemoveChannel(String channel, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * A command made by a node, with who made it: what it creates is counted against that
+   * identity's quotas on this member. Never replicated as such (the inner command is).
+   */
+  record Attributed(RegistryCommand command, String subject, io.wsmsg.auth.Quotas quotas) implements RegistryCommand {
+    @Override
+    public byte[] cause() {
+      return command.cause();
+    }
+  }
 }

@@ -7,6 +7,9 @@ import io.wsmsg.config.ServerConfig;
 import io.wsmsg.protocol.ErrorCodes;
 import io.wsmsg.registry.RegistryCommand.CreateChannel;
 import io.wsmsg.registry.RegistryCommand.CreateEndpoint;
+import io.wsmsg.registry.RegistryCommand.EphemeralEndpoint;
+import io.wsmsg.registry.RegistryCommand.RemoveChannel;
+import io.wsmsg.registry.RegistryCommand.RemoveEndpoint;
 import io.wsmsg.registry.RegistryCommand.PrioritizeChannel;
 import io.wsmsg.registry.RegistryCommand.SizeChannel;
 import io.wsmsg.registry.RegistryCommand.SizeEndpoint;
@@ -33,6 +36,8 @@ import java.util.logging.Logger;
  */
 public final class RegistryVerticle extends AbstractVerticle {
   public static final String ADDRESS = "wsmsg.registry";
+  /** The answer to a conditional removal that found the endpoint or channel in use (not an error to a client). */
+  public static final RegistryReply KEPT = new RegistryReply("kept", "still in use");
   private static final Logger LOG = Logger.getLogger(RegistryVerticle.class.getName());
 
   private final Registry registry;
@@ -41,6 +46,14 @@ public final class RegistryVerticle extends AbstractVerticle {
   private final Membership membership;
   /** Applying a command another member already applied: no limits, no events. */
   private boolean replica;
+  /** Channels with a router on this member: not reclaimed (set before deployment; none = no reclaim). */
+  private java.util.function.Predicate<String> hasRouter;
+  private java.util.function.BooleanSupplier stopping = () -> false;
+  /** When each channel was first seen unused (no router here, no matching subscription). */
+  private final java.util.Map<String, Long> unusedSince = new java.util.HashMap<>();
+  /** Whether some subscription matches a channel, for {@link #matchedIn} only (tables are immutable). */
+  private final java.util.Map<String, Boolean> matched = new java.util.HashMap<>();
+  private SubscriptionTable matchedIn;
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
     this(registry, config, events, null);
@@ -52,12 +65,32 @@ public final class RegistryVerticle extends AbstractVerticle {
     this.config = config;
     this.events = events;
     this.membership = membership;
+    QuotaBook book = registry.quotas();
+    registry.messageSubscriptions().onRemoved(book::messageUnsubscribed);
+  }
+
+  /** Who made the command being applied (null: a replica, a snapshot, the server itself). */
+  private RegistryCommand.Attributed actor;
+
+  /**
+   * Turns on channel reclaim: a channel that is not system, whose settings are the defaults,
+   * that no subscription matches and that has no router on this member ({@code hasRouter},
+   * routers retire when idle) for channels.idleSeconds is removed from the registry.
+   */
+  public RegistryVerticle reclaimChannels(java.util.function.Predicate<String> hasRouter,
+      java.util.function.BooleanSupplier stopping) {
+    this.hasRouter = hasRouter;
+    this.stopping = stopping;
+    return this;
   }
 
   @Override
   public void start(Promise<Void> started) {
     vertx.eventBus().<RegistryCommand>localConsumer(ADDRESS, this::handle);
     vertx.setPeriodic(1000, id -> registry.messageSubscriptions().expire(System.currentTimeMillis()));
+    if (hasRouter != null && config.channelIdleMillis > 0) {
+      vertx.setPeriodic(Math.max(100, Math.min(1000, config.channelIdleMillis / 4)), id -> sweepChannels());
+    }
     if (!clustered()) {
       started.complete();
       return;
@@ -173,24 +206,65 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   private void handle(Message<RegistryCommand> msg) {
     RegistryReply reply;
+    RegistryCommand cmd = msg.body();
+    if (cmd instanceof RegistryCommand.Attributed a) {
+      actor = a;
+      cmd = a.command();
+    }
     try {
-      reply = apply(msg.body());
+      reply = apply(cmd);
     } catch (RuntimeException e) {
       reply = new RegistryReply(ErrorCodes.BAD_ARGUMENTS, e.getMessage());
+    } finally {
+      actor = null;
     }
-    if (reply.ok() && clustered() && !(msg.body() instanceof SubscribeMessage || msg.body() instanceof UnsubscribeMessage)) {
+    RegistryCommand applied = cmd;
+    if (reply.ok() && clustered() && !(cmd instanceof SubscribeMessage || cmd instanceof UnsubscribeMessage)) {
       // the reply (and so the node's next frame) waits until every member has the change:
       // a subscription made here is in force for a publish anywhere once it is confirmed
       RegistryReply done = reply;
-      replicate(RegistryCodec.encode(List.of(msg.body()))).onComplete(v -> msg.reply(done));
+      replicate(RegistryCodec.encode(List.of(applied))).onComplete(v -> msg.reply(done));
     } else {
       // Message subscriptions, made once per RPC call, are sent to the other members but not
       // waited for: waiting halved RPC throughput. The reply they wait for can only be
       // published after the request went out, which leaves after this update, and a router
       // that sees a reply with no taker holds it briefly for a late update (ChannelRouterVerticle).
-      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(List.of(msg.body())));
+      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(List.of(applied)));
       msg.reply(reply);
     }
+  }
+
+  /**
+   * Removes channels unused for channels.idleSeconds. In a cluster one member decides for each
+   * channel (rendezvous hashing over the members), and the removal is checked again where it
+   * is applied, so a subscription made meanwhile anywhere keeps the channel everywhere.
+   */
+  private void sweepChannels() {
+    if (stopping.getAsBoolean()) return;
+    long now = System.currentTimeMillis();
+    SubscriptionTable table = registry.subscriptions();
+    if (table != matchedIn) { // testing every wildcard pattern per channel is redone only when subscriptions change
+      matched.clear();
+      matchedIn = table;
+    }
+    List<String> members = clustered() ? membership.members() : null;
+    for (String name : registry.channels().keySet()) {
+      if (Registry.SYSTEM.equals(name) || registry.isConfigured(name) || hasRouter.test(name)
+          || (members != null && !membership.self().equals(io.wsmsg.cluster.Claims.rendezvous(name, members)))
+          || matched.computeIfAbsent(name, table::anyMatches)) {
+        unusedSince.remove(name);
+        continue;
+      }
+      long since = unusedSince.computeIfAbsent(name, k -> now);
+      if (now - since >= config.channelIdleMillis) {
+        unusedSince.remove(name);
+        RemoveChannel cmd = new RemoveChannel(name, null);
+        RegistryReply r = apply(cmd);
+        if (r.ok() && clustered()) replicate(RegistryCodec.encode(List.of(cmd)));
+      }
+    }
+    unusedSince.keySet().retainAll(registry.channels().keySet());
+    matched.keySet().retainAll(registry.channels().keySet());
   }
 
   /** Applies a command another member has applied: limits were checked there, events published there. */
@@ -222,18 +296,49 @@ public final class RegistryVerticle extends AbstractVerticle {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       SubscriptionTable table = registry.subscriptions();
-      SubscriptionTable next = table.with(new Subscription(c.endpoint(), c.channel(), c.subject()));
+      Subscription sub = new Subscription(c.endpoint(), c.channel(), c.subject());
+      SubscriptionTable next = table.with(sub);
       if (!replica && next != table && table.size() >= config.maxSubscriptions) {
         return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
             + " subscriptions (limits.maxSubscriptions)");
       }
+      if (next != table && actor != null) {
+        QuotaBook book = registry.quotas();
+        String what = "subscription (" + c.channel().pattern() + ", " + c.subject().pattern() + ")";
+        String no = QuotaBook.refusal(book.used(actor.subject(), QuotaBook.SUBSCRIPTIONS),
+            registry.quota(actor.quotas(), QuotaBook.SUBSCRIPTIONS), QuotaBook.SUBSCRIPTIONS, what);
+        if (no == null && QuotaBook.wildcard(sub)) {
+          no = QuotaBook.refusal(book.used(actor.subject(), QuotaBook.WILDCARD_SUBSCRIPTIONS),
+              registry.quota(actor.quotas(), QuotaBook.WILDCARD_SUBSCRIPTIONS), QuotaBook.WILDCARD_SUBSCRIPTIONS, what);
+        }
+        if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
+        book.subscribed(sub, actor.subject());
+      }
       registry.setTable(next);
     } else if (cmd instanceof UnsubscribeChannel c) {
-      registry.setTable(registry.subscriptions().without(c.endpoint(), c.pattern()));
+      SubscriptionTable table = registry.subscriptions();
+      SubscriptionTable next = table.without(c.endpoint(), c.pattern());
+      if (next != table) {
+        java.util.List<Subscription> kept = next.of(c.endpoint());
+        for (Subscription s : table.of(c.endpoint())) if (!kept.contains(s)) registry.quotas().unsubscribed(s);
+      }
+      registry.setTable(next);
     } else if (cmd instanceof SubscribeMessage c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       MessageSubscriptions ms = registry.messageSubscriptions();
+      if (actor != null && !ms.has(c.uid(), c.endpoint())) {
+        String no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.MESSAGE_SUBSCRIPTIONS),
+            registry.quota(actor.quotas(), QuotaBook.MESSAGE_SUBSCRIPTIONS), QuotaBook.MESSAGE_SUBSCRIPTIONS,
+            "a message subscription");
+        if (no != null) {
+          ms.expire(System.currentTimeMillis()); // expired ones count no more
+          no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.MESSAGE_SUBSCRIPTIONS),
+              registry.quota(actor.quotas(), QuotaBook.MESSAGE_SUBSCRIPTIONS), QuotaBook.MESSAGE_SUBSCRIPTIONS,
+              "a message subscription");
+          if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
+        }
+      }
       if (!replica && ms.size() >= config.maxMessageSubscriptions) {
         ms.expire(System.currentTimeMillis());
         if (!replica && ms.size() >= config.maxMessageSubscriptions) {
@@ -241,7 +346,9 @@ public final class RegistryVerticle extends AbstractVerticle {
               + config.maxMessageSubscriptions + " message subscriptions (limits.maxMessageSubscriptions)");
         }
       }
-      ms.put(c.uid(), c.endpoint(), c.expiresAt());
+      if (ms.put(c.uid(), c.endpoint(), c.expiresAt()) && actor != null) {
+        registry.quotas().messageSubscribed(c.uid(), c.endpoint(), actor.subject());
+      }
     } else if (cmd instanceof UnsubscribeMessage c) {
       registry.messageSubscriptions().remove(c.uid(), c.endpoint());
     } else if (cmd instanceof CreateChannel c) {
@@ -260,6 +367,26 @@ public final class RegistryVerticle extends AbstractVerticle {
       publish("channel.prioritized", List.of(c.channel(), c.priority()), cause);
     } else if (cmd instanceof CreateEndpoint c) {
       return ensureEndpoint(c.endpoint(), cause);
+    } else if (cmd instanceof EphemeralEndpoint c) {
+      RegistryReply r = ensureEndpoint(c.endpoint(), cause);
+      if (!r.ok()) return r;
+      registry.markEphemeral(c.endpoint());
+    } else if (cmd instanceof RemoveEndpoint c) {
+      if (!registry.hasEndpoint(c.endpoint())) return RegistryReply.OK;
+      if (c.onlyIfUnused() && registry.hasSubscriptions(c.endpoint())) return KEPT;
+      for (Subscription s : registry.subscriptions().of(c.endpoint())) registry.quotas().unsubscribed(s);
+      registry.quotas().endpointRemoved(c.endpoint());
+      registry.setTable(registry.subscriptions().without(c.endpoint()));
+      registry.messageSubscriptions().removeEndpoint(c.endpoint());
+      registry.removeEndpoint(c.endpoint());
+      publish("endpoint.removed", List.of(c.endpoint()), cause);
+    } else if (cmd instanceof RemoveChannel c) {
+      String ch = c.channel();
+      if (!registry.hasChannel(ch)) return RegistryReply.OK;
+      if (Registry.SYSTEM.equals(ch) || registry.isConfigured(ch) || registry.subscriptions().anyMatches(ch)) return KEPT;
+      registry.removeChannel(ch);
+      registry.quotas().channelRemoved(ch);
+      publish("channel.removed", List.of(ch), cause);
     } else if (cmd instanceof SizeEndpoint c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
@@ -282,8 +409,13 @@ public final class RegistryVerticle extends AbstractVerticle {
   private RegistryReply ensureChannel(String name, byte[] cause) {
     if (registry.hasChannel(name)) return RegistryReply.OK;
     String refusal = replica ? null : channelRefusal(registry, config, name);
+    if (refusal == null && actor != null) {
+      refusal = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.CHANNELS),
+          registry.quota(actor.quotas(), QuotaBook.CHANNELS), QuotaBook.CHANNELS, "channel " + name);
+    }
     if (refusal != null) return new RegistryReply(ErrorCodes.LIMIT, refusal);
     registry.putChannel(name, new ChannelSettings(config.channelSize, config.channelPriority));
+    if (actor != null) registry.quotas().channelCreated(name, actor.subject());
     publish("channel.created", List.of(name), cause);
     return RegistryReply.OK;
   }
@@ -294,7 +426,13 @@ public final class RegistryVerticle extends AbstractVerticle {
       return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxEndpoints
           + " endpoints (limits.maxEndpoints); endpoint " + name + " was not created");
     }
+    if (actor != null) {
+      String no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.ENDPOINTS),
+          registry.quota(actor.quotas(), QuotaBook.ENDPOINTS), QuotaBook.ENDPOINTS, "endpoint " + name);
+      if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
+    }
     registry.putEndpoint(name, config.endpointSize);
+    if (actor != null) registry.quotas().endpointCreated(name, actor.subject());
     publish("endpoint.created", List.of(name), cause);
     return RegistryReply.OK;
   }

@@ -115,6 +115,21 @@ public final class SubscriptionTable {
     return new SubscriptionTable(copy);
   }
 
+  /** True when some subscription's channel pattern matches {@code channel} (whatever its subject filter). */
+  public boolean anyMatches(String channel) {
+    if (literalChannel.containsKey(channel)) return true;
+    for (Subscription s : wildcard) if (s.channel().matches(channel)) return true;
+    return false;
+  }
+
+  /** A table without any subscription of the endpoint; this table when it has none. */
+  public SubscriptionTable without(String endpoint) {
+    if (!byEndpoint.containsKey(endpoint)) return this;
+    Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
+    copy.remove(endpoint);
+    return new SubscriptionTable(copy);
+  }
+
   /**
    * A table without the endpoint's subscriptions whose channel pattern, taken literally,
    * matches {@code pattern} (so "orders.*" removes "orders.*" and "orders.new").

@@ -34,8 +34,14 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   /** Frames are held from {@link ChannelRouters#submit} until forwarded or dropped here. */
   private final MemoryBudget budget;
 
+  /** Retire after this long without a message (0 = never; system never retires). */
+  private final long idleMillis;
+  private long lastActive = System.currentTimeMillis();
+  private boolean retired;
+
   ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
-      Counters counters, Outbound outbound, MemoryBudget budget) {
+      Counters counters, Outbound outbound, MemoryBudget budget, long idleMillis) {
+    this.idleMillis = idleMillis;
     this.outbound = outbound;
     this.budget = budget;
     this.channel = channel;
@@ -49,14 +55,35 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     gatePriority = registry.channel(channel).priority();
-    consumer = vertx.eventBus().localConsumer(handle.address(), m -> enqueue(m.body()));
+    consumer = vertx.eventBus().localConsumer(handle.address(), m -> {
+      if (retired) handle.resubmit(m.body());
+      else enqueue(m.body());
+    });
     // Frames submitted while this verticle was being deployed were parked on the handle.
     List<Frame> parked = handle.open();
     for (Frame f : parked) enqueue(f);
+    if (idleMillis > 0 && !system) {
+      vertx.setPeriodic(Math.max(100, Math.min(5000, idleMillis / 2)), id -> retireIfIdle(id));
+    }
     started.complete();
   }
 
+  /**
+   * An idle router (empty queue, no message for channels.idleSeconds) leaves: the handle stops
+   * taking frames for it, frames already on their way are passed to the next router for a
+   * second, then this verticle undeploys. The next publish deploys a new router.
+   */
+  private void retireIfIdle(long timer) {
+    if (retired || !queue.isEmpty() || drainScheduled) return;
+    if (System.currentTimeMillis() - lastActive < idleMillis) return;
+    retired = true;
+    vertx.cancelTimer(timer);
+    handle.retire();
+    vertx.setTimer(1000, t -> vertx.undeploy(deploymentID()));
+  }
+
   private void enqueue(Frame f) {
+    lastActive = System.currentTimeMillis();
     int bound = registry.channel(channel).size();
     while (queue.size() >= bound) {
       budget.release(queue.poll());

@@ -50,14 +50,34 @@ public final class ChannelRouters {
     // held from here, so frames on the event bus to a router that is behind count too; the
     // router releases each one once it is forwarded or dropped
     budget.hold(frame);
-    Handle h = handles.get(frame.channel());
-    if (h == null) h = handles.computeIfAbsent(frame.channel(), this::deploy);
-    h.submit(frame);
+    route(frame);
   }
 
+  /** Hands a held frame to its channel's router, deploying one when there is none or it retired. */
+  private void route(Frame frame) {
+    while (true) {
+      Handle h = handles.get(frame.channel());
+      if (h == null) h = handles.computeIfAbsent(frame.channel(), this::deploy);
+      if (h.submit(frame)) return;
+      handles.remove(frame.channel(), h); // its router retired: deploy a new one
+    }
+  }
+
+  /** True when the channel has a router on this node (a retired one no longer counts). */
+  public boolean hasRouter(String channel) {
+    return handles.containsKey(channel);
+  }
+
+  /** Routers retire after this long without a message (0 = never); set before the first publish. */
+  public void idleMillis(long ms) {
+    this.idleMillis = ms;
+  }
+
+  private volatile long idleMillis;
+
   private Handle deploy(String channel) {
-    Handle h = new Handle("wsmsg.channel." + channel);
-    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget))
+    Handle h = new Handle(channel, "wsmsg.channel." + channel);
+    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));
     return h;
@@ -85,11 +105,16 @@ public final class ChannelRouters {
 
   /** A channel router's address, plus the frames parked while it deploys. */
   public final class Handle {
+    private static final int PARKING = 0;
+    private static final int OPEN = 1;
+    private static final int RETIRED = 2;
+    private final String channel;
     private final String address;
-    private volatile boolean open;
+    private volatile int state = PARKING;
     private List<Frame> parked = new ArrayList<>();
 
-    Handle(String address) {
+    Handle(String channel, String address) {
+      this.channel = channel;
       this.address = address;
     }
 
@@ -97,26 +122,44 @@ public final class ChannelRouters {
       return address;
     }
 
-    void submit(Frame f) {
-      if (open) {
+    /** False when the router has retired: the caller submits again (to a new router). */
+    boolean submit(Frame f) {
+      if (state == OPEN) {
         vertx.eventBus().send(address, f, LOCAL);
-        return;
+        return true;
       }
       synchronized (this) {
-        if (!open) {
+        if (state == PARKING) {
           parked.add(f);
-          return;
+          return true;
         }
+        if (state == RETIRED) return false;
       }
       vertx.eventBus().send(address, f, LOCAL);
+      return true;
     }
 
     /** Called by the router once its consumer is registered: takes the parked frames. */
     synchronized List<Frame> open() {
       List<Frame> p = parked;
       parked = null;
-      open = true;
+      state = OPEN;
       return p;
+    }
+
+    /**
+     * Called by an idle router: new frames go to a new router from now on. A frame a sender
+     * was already sending when this happened still reaches the retiring router, which
+     * passes it on ({@link #resubmit}) until it undeploys.
+     */
+    synchronized void retire() {
+      state = RETIRED;
+      handles.remove(channel, this);
+    }
+
+    /** A frame that reached a retired router: routed by a new one. */
+    void resubmit(Frame f) {
+      route(f); // already held on the budget; a new router takes it (Handle.submit would refuse it)
     }
   }
 }

@@ -46,6 +46,11 @@ final class SnapshotRestore implements Snapshot.Sink {
   }
 
   @Override
+  public void ephemeralEndpoint(String name) {
+    apply(new RegistryCommand.EphemeralEndpoint(name, null));
+  }
+
+  @Override
   public void subscription(String endpoint, String channelPattern, String subjectPattern) {
     apply(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern), Glob.compile(subjectPattern),
         null));

@@ -70,6 +70,7 @@ public final class WsmsgServer {
     this.config = config;
     this.registry = new Registry(config);
     this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(config.maxQueuedBytes));
+    routers.idleMillis(config.channelIdleMillis);
     this.membership = Membership.of(vertx, nodeId);
     if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
   }
@@ -113,7 +114,8 @@ public final class WsmsgServer {
           restore();
           return null;
         })
-        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)))
+        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)
+            .reclaimChannels(routers::hasRouter, stopping::get)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway);
@@ -157,7 +159,10 @@ public final class WsmsgServer {
     long messages = 0;
     try (SnapshotWriter w = new SnapshotWriter(store.snapshotFile())) {
       registry.channels().forEach((n, c) -> w.channel(n, c.size(), c.priority()));
-      registry.endpoints().forEach(w::endpoint);
+      registry.endpoints().forEach((name, size) -> {
+        w.endpoint(name, size);
+        if (registry.isEphemeral(name)) w.ephemeralEndpoint(name);
+      });
       registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
           sub -> w.subscription(ep, sub.channel().pattern(), sub.subject().pattern())));
       registry.messageSubscriptions().copy().forEach(

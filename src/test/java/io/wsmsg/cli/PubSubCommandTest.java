@@ -42,6 +42,10 @@ class PubSubCommandTest extends CliServerTestBase {
     assertThat(s.lines().get(0)).matches(TIME + " " + ch + " order\\.new " + uid1 + " - .*")
         .endsWith(" {\"id\":42,\"items\":[\"a\",1.5,null,true]}");
     assertThat(s.lines().get(1)).matches(TIME + " " + ch + " order\\.note " + uid2 + " " + uid1 + " \"hello world\"");
+    // each run's own cli-<ulid> endpoint is ephemeral: the server removes it once the run is over
+    for (String ep : server.server.registry().endpoints().keySet()) {
+      if (ep.startsWith("cli-")) assertThat(server.server.registry().isEphemeral(ep)).as(ep).isTrue();
+    }
   }
 
   @Test

@@ -365,4 +365,23 @@ class ServerConfigTest {
     assertThatThrownBy(() -> ServerConfig.load(dir.resolve("missing.json"), Map.of()))
         .isInstanceOf(NoSuchFileException.class);
   }
+
+  @Test
+  void lifecycleAndPerIdentitySettings() {
+    ServerConfig d = ServerConfig.of(null);
+    assertThat(d.endpointIdleMillis).isEqualTo(300_000);
+    assertThat(d.ephemeralGraceMillis).isEqualTo(10_000);
+    assertThat(d.channelIdleMillis).isEqualTo(60_000);
+    assertThat(d.perIdentity).isEqualTo(new io.wsmsg.auth.Quotas(1000, 1000, 10000, 100000, 100));
+    ServerConfig c = ServerConfig.of(json("{\"limits\":{\"perIdentity\":{\"wildcardSubscriptions\":5}},"
+        + "\"endpoints\":{\"idleSeconds\":0}}"));
+    assertThat(c.perIdentity.wildcardSubscriptions()).isEqualTo(5);
+    assertThat(c.perIdentity.subscriptions()).as("the other quotas keep their defaults").isEqualTo(10000);
+    assertThat(c.endpointIdleMillis).isZero();
+    refused("{\"limits\":{\"perIdentity\":{\"sockets\":5}}}", "limits.perIdentity.sockets");
+    refused("{\"limits\":{\"perIdentity\":{\"channels\":-1}}}", "limits.perIdentity.channels");
+    refused("{\"limits\":{\"perIdentity\":{\"channels\":1.5}}}", "limits.perIdentity.channels");
+    refused("{\"endpoints\":{\"idleSeconds\":-1}}", "endpoints.idleSeconds");
+    refused("{\"channels\":{\"idleSeconds\":\"x\"}}", "channels.idleSeconds");
+  }
 }

@@ -251,6 +251,19 @@ public final class TestNode implements AutoCloseable {
     client.close();
   }
 
+  /** Waits until {@code cond} holds, polling; fails after {@code ms} naming {@code what}. Test thread only. */
+  public static void waitUntil(String what, long ms, java.util.function.BooleanSupplier cond) {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!cond.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) throw new AssertionError("not within " + ms + " ms: " + what);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
   public static <T> T await(Future<T> f) {
     return await(f, WAIT_MS);
   }

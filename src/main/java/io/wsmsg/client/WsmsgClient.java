@@ -688,7 +688,7 @@ public final class WsmsgClient {
    * sent as is. A value that cannot be sent fails the future with code {@code invalid}.
    */
   public Future<Ulid> publishWithReference(String channel, String subject, Object data, byte[] reference) {
-    Ulid uid = UlidCreator.getMonotonicUlid();
+    Ulid uid = UlidCreator.getUlid(); // random, not monotonic: request uids must not be guessable
     byte[] frame;
     try {
       frame = encode(uid.toBytes(), channel, subject, reference, data);

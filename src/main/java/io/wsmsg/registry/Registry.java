@@ -35,13 +35,19 @@ public final class Registry {
    */
   public String[] route(String channel, String subject, byte[] reference, long now) {
     String[] bySub = table.match(channel, subject);
-    if (reference == null) return bySub;
+    // a forwarded command is for admin monitors only, never for a message subscription
+    if (reference == null || isForwardedCommand(channel, subject)) return bySub;
     String[] byRef = messages.endpointsFor(reference, now);
     if (byRef.length == 0) return bySub;
     if (bySub.length == 0) return byRef;
     java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(java.util.Arrays.asList(bySub));
     java.util.Collections.addAll(all, byRef);
     return all.toArray(SubscriptionTable.NONE);
+  }
+
+  /** A node's command forwarded on system (not a server event): only admin subscriptions get it. */
+  public static boolean isForwardedCommand(String channel, String subject) {
+    return SYSTEM.equals(channel) && !io.wsmsg.protocol.SystemEvents.isEvent(subject);
   }
 
   public SubscriptionTable subscriptions() {

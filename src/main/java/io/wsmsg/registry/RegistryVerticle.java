@@ -214,8 +214,8 @@ public final class RegistryVerticle extends AbstractVerticle {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       SubscriptionTable table = registry.subscriptions();
-      SubscriptionTable next = table.with(new Subscription(c.endpoint(), c.channel(), c.subject()));
-      if (!replica && next != table && table.size() >= config.maxSubscriptions) {
+      SubscriptionTable next = table.with(new Subscription(c.endpoint(), c.channel(), c.subject(), c.admin()));
+      if (!replica && next.size() > table.size() && table.size() >= config.maxSubscriptions) {
         return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
             + " subscriptions (limits.maxSubscriptions)");
       }

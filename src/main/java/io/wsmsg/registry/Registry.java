@@ -35,8 +35,9 @@ public final class Registry {
    */
   public String[] route(String channel, String subject, byte[] reference, long now) {
     String[] bySub = table.match(channel, subject);
-    // a forwarded command is for admin monitors only, never for a message subscription
-    if (reference == null || isForwardedCommand(channel, subject)) return bySub;
+    // A forwarded command still reaches message subscriptions for its reference: that is how
+    // a client sees its own command applied (it references the command's own random uid).
+    if (reference == null) return bySub;
     String[] byRef = messages.endpointsFor(reference, now);
     if (byRef.length == 0) return bySub;
     if (bySub.length == 0) return byRef;

@@ -298,7 +298,7 @@ class PubSubTest extends ClientTestBase {
 
   @Test
   void refusedPublishGoesToTheErrorListener() {
-    String token = server.token(new JsonObject().put("publish", List.of("open.*")));
+    String token = server.token(new JsonObject().put("publish", List.of("open.*")).put("endpoints", List.of("*")));
     WsmsgClient c = connect(options().token(token));
     LinkedBlockingQueue<ServerError> errors = new LinkedBlockingQueue<>();
     c.onError(errors::offer);
@@ -313,7 +313,7 @@ class PubSubTest extends ClientTestBase {
 
   @Test
   void subscribeRefusedByPermissionsFails() {
-    String token = server.token(new JsonObject().put("subscribe", List.of("open.*")));
+    String token = server.token(new JsonObject().put("subscribe", List.of("open.*")).put("endpoints", List.of("*")));
     WsmsgClient c = connect(options().token(token));
     WsmsgException e = (WsmsgException) failure(c.consume("secret", "*", m -> { }));
     assertThat(e.code()).isEqualTo("forbidden");

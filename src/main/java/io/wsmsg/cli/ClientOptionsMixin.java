@@ -59,32 +59,11 @@ public final class ClientOptionsMixin {
     if (!privateEndpoint()) return endpoint;
     if (generated == null) {
       // a token's subject may always use <sub>~...: a narrowly granted token still gets an endpoint
-      String sub = subjectOf(bearer(token));
-      generated = (sub != null ? sub + io.wsmsg.auth.Permissions.OWN_SEPARATOR : "") + "cli-"
+      String sub = ClientOptions.subjectOf(bearer(token));
+      generated = (sub != null ? sub + ClientOptions.OWN_SEPARATOR : "") + "cli-"
           + Ulids.nextText().toLowerCase(Locale.ROOT);
     }
     return generated;
-  }
-
-  /**
-   * The {@code sub} of a JWT, read without checking the signature (the server checks it), when
-   * it can name an endpoint of its own: non-empty, without '~', short enough; else null.
-   */
-  static String subjectOf(String jwt) {
-    if (jwt == null) return null;
-    try {
-      String[] parts = jwt.split("\\.");
-      if (parts.length != 3) return null;
-      Object sub = new io.vertx.core.json.JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
-          java.nio.charset.StandardCharsets.UTF_8)).getValue("sub");
-      if (!(sub instanceof String s) || s.isEmpty() || s.contains(io.wsmsg.auth.Permissions.OWN_SEPARATOR)
-          || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 200) {
-        return null;
-      }
-      return s;
-    } catch (RuntimeException e) {
-      return null; // not a JWT we can read: the server will say what is wrong with it
-    }
   }
 
   /** @throws ParameterException (exit 2) for a value the client cannot use */

@@ -190,7 +190,7 @@ public final class WsmsgClient {
     List<GatewayUrl> parsed = new ArrayList<>();
     for (String u : options.urls()) parsed.add(GatewayUrl.parse(u));
     this.urls = List.copyOf(parsed);
-    this.endpoint = options.endpoint() != null ? options.endpoint() : ClientOptions.freshEndpoint();
+    this.endpoint = options.endpoint() != null ? options.endpoint() : options.generatedEndpoint();
     this.order = options.order();
     this.ctx = vertx.getOrCreateContext();
     int closingSeconds = 1;

@@ -50,7 +50,7 @@ class PubSubTest extends ClientTestBase {
     assertThat(c.state()).isEqualTo(ConnectionState.CONNECTED);
     assertThat(c.endpoint()).isEqualTo("named endpoint/ü");
     WsmsgClient d = connect();
-    assertThat(d.endpoint()).startsWith("client-");
+    assertThat(d.endpoint()).as("the token's sub owns <sub>~...").startsWith("test~client-");
     await(c.close());
     assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
     assertThat(states).containsExactly(ConnectionState.CLOSED);

@@ -108,6 +108,20 @@ class PermissionEscalationTest {
   }
 
   @Test
+  void theJavaClientOfANarrowTokenAttachesToAnEndpointOfItsOwn() {
+    String t = token("narrow2", new JsonObject().put("publish", new JsonArray().add("x")));
+    io.wsmsg.client.WsmsgClient c = TestNode.await(io.wsmsg.client.WsmsgClient.connect(server.vertx,
+        new io.wsmsg.client.ClientOptions().url("ws://127.0.0.1:" + server.port() + "/").token(t)));
+    try {
+      assertThat(c.endpoint()).startsWith("narrow2~client-");
+      TestNode.await(c.publish("x", "s", 1));
+      TestNode.await(c.sync()); // endpoint.create on its own endpoint: allowed, and any refusal came first
+    } finally {
+      TestNode.await(c.close());
+    }
+  }
+
+  @Test
   void aSubjectWithTheSeparatorOwnsNothing() {
     // "narrow~x" would otherwise own what "narrow" owns
     String t = token("narrow~x", new JsonObject().put("publish", new JsonArray().add("x")));

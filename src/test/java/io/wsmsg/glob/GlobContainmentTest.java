@@ -93,6 +93,30 @@ class GlobContainmentTest {
     assertThat(GlobContainment.contains(List.of("a*"), "a*b*c")).isTrue();
   }
 
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void adversarialPatternsCostLittle() {
+    // a subscribe command is decided on an event loop: long random globs against long grants
+    String[] pieces = {"*", "?", "[a-m]", "[!n-z]", "a", "b", "[ab]"};
+    Random r = new Random(7);
+    long worst = 0;
+    for (int k = 0; k < 60; k++) {
+      String p = randomLong(r, pieces);
+      String g = randomLong(r, pieces);
+      long t0 = System.nanoTime();
+      GlobContainment.contains(List.of(g, "*" + g.substring(0, 100), "[!a]*"), p);
+      worst = Math.max(worst, System.nanoTime() - t0);
+    }
+    // about 10 ms on one core; generous for a loaded shared machine
+    assertThat(worst).as("worst nanoseconds").isLessThan(TimeUnit.SECONDS.toNanos(2));
+  }
+
+  private static String randomLong(Random r, String[] pieces) {
+    StringBuilder sb = new StringBuilder();
+    while (sb.length() < 240) sb.append(pieces[r.nextInt(pieces.length)]);
+    return sb.toString();
+  }
+
   // ---- random globs against brute force over a small alphabet ----
 
   private static final String[] PIECES = {"a", "b", ".", "*", "?", "[ab]", "[!a]", "[a-b]", "[!.]", "[.b]"};

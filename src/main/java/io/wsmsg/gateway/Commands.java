@@ -67,7 +67,9 @@ final class Commands {
           String sub = args.size() > 2 ? pattern(args, 2, "subject_pattern", true) : "*";
           mayActOn(s, ep);
           if (!s.identity.permissions().maySubscribe(ch)) {
-            throw forbidden("your token does not allow subscribing to channel pattern " + ch);
+            throw forbidden("your token does not allow subscribing to channel pattern " + ch
+                + (Glob.matches(ch, Registry.SYSTEM) ? " (a pattern that can match system needs an admin token"
+                    + " or a subscribe grant \"system\")" : " (every channel it can match must be granted)"));
           }
           // recorded with the subscription: only an admin's system subscriptions see other
           // nodes' commands (docs/protocol.md, "Who sees what on system")

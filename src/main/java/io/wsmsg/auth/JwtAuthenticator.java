@@ -235,6 +235,8 @@ public final class JwtAuthenticator implements Authenticator {
     // The connection lives as long as the token is accepted: exp plus the configured leeway.
     long expiresAt = exp <= 0 ? 0
         : exp > Long.MAX_VALUE / 1000 - leewaySeconds ? Long.MAX_VALUE : (exp + leewaySeconds) * 1000;
+    // a token with a subject may always use its own endpoints (<sub>, <sub>~...): Permissions
+    if (sub != null && !((String) sub).isEmpty()) permissions = permissions.withOwner((String) sub);
     Quotas quotas = Quotas.DEFAULTS;
     if (claim instanceof JsonObject c && c.containsKey("quotas")) {
       if (!(c.getValue("quotas") instanceof JsonObject q)) {

@@ -57,7 +57,12 @@ public final class ClientOptionsMixin {
   /** The endpoint this run attaches to. */
   String endpointName() {
     if (!privateEndpoint()) return endpoint;
-    if (generated == null) generated = "cli-" + Ulids.nextText().toLowerCase(Locale.ROOT);
+    if (generated == null) {
+      // a token's subject may always use <sub>~...: a narrowly granted token still gets an endpoint
+      String sub = ClientOptions.subjectOf(bearer(token));
+      generated = (sub != null ? sub + ClientOptions.OWN_SEPARATOR : "") + "cli-"
+          + Ulids.nextText().toLowerCase(Locale.ROOT);
+    }
     return generated;
   }
 

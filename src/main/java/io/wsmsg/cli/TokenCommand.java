@@ -3,6 +3,7 @@ package io.wsmsg.cli;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.wsmsg.auth.Permissions;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.config.ServerConfig;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ public final class TokenCommand implements Callable<Integer> {
   @Option(names = "--sub", required = true, paramLabel = "NAME", description = "who the token is for (the sub claim)")
   String subject;
 
-  @Option(names = "--admin", description = "allow admin commands (stop, channel.size, channel.priority, endpoint.size)")
+  @Option(names = "--admin", description = "allow admin commands (stop, channel.size, channel.priority, endpoint.size)"
+      + " and seeing commands on system; lists not given are then \"*\"")
   boolean admin;
 
   @Option(names = "--publish", arity = "1..*", paramLabel = "GLOB", description = "channels it may publish to")
@@ -35,7 +37,7 @@ public final class TokenCommand implements Callable<Integer> {
   @Option(names = "--subscribe", arity = "1..*", paramLabel = "GLOB", description = "channel patterns it may subscribe with")
   List<String> subscribe;
 
-  @Option(names = "--endpoints", arity = "1..*", paramLabel = "GLOB", description = "endpoints it may attach to and act on")
+  @Option(names = "--endpoints", arity = "1..*", paramLabel = "GLOB", description = "endpoints it may attach to and act on (besides its own, always allowed: SUB and SUB~*)")
   List<String> endpoints;
 
   @Option(names = "--ttl", paramLabel = "SECONDS", defaultValue = "86400",
@@ -66,18 +68,41 @@ public final class TokenCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("wsmsg token: --ttl must be 0 (no expiry) or a positive number of seconds");
       return 2;
     }
+    // A wsmsg claim is complete (a key it omits grants nothing), so: no option at all signs no
+    // claim (the server's defaults apply); --admin fills the lists not given with "*"; without
+    // --admin a list not given is left out and grants nothing but the subject's own endpoints.
     JsonObject claim = new JsonObject();
+    List<String> unset = admin ? List.of("*") : null;
     if (admin) claim.put("admin", true);
-    if (publish != null) claim.put("publish", new JsonArray(publish));
-    if (subscribe != null) claim.put("subscribe", new JsonArray(subscribe));
-    if (endpoints != null) claim.put("endpoints", new JsonArray(endpoints));
+    put(claim, "endpoints", endpoints != null ? endpoints : unset);
+    put(claim, "publish", publish != null ? publish : unset);
+    put(claim, "subscribe", subscribe != null ? subscribe : unset);
+    String explained;
+    try {
+      Permissions effective = claim.isEmpty()
+          ? Permissions.fromJson(cfg != null ? cfg.defaultPermissions : null).withOwner(subject)
+          : Permissions.fromJson(claim, null).withOwner(subject);
+      explained = (claim.isEmpty() ? "no wsmsg claim: the server's default permissions apply"
+          + (cfg != null ? " (from " + (config != null ? config : "the built-in configuration") + "):"
+              : " (auth.defaultPermissions; built-in: everything but admin):")
+          : "the token grants:") + "\n" + effective.explain().indent(2).stripTrailing();
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("wsmsg token: " + e.getMessage());
+      return 2;
+    }
     Vertx vertx = Vertx.vertx();
     try {
       TokenSigner signer = cfg != null ? new TokenSigner(vertx, key, cfg.issuer, cfg.audience) : new TokenSigner(vertx, key);
       spec.commandLine().getOut().println(signer.sign(subject, claim.isEmpty() ? null : claim, ttl));
+      // to stderr, so stdout stays exactly the token
+      spec.commandLine().getErr().println(explained);
       return 0;
     } finally {
       vertx.close();
     }
+  }
+
+  private static void put(JsonObject claim, String key, List<String> globs) {
+    if (globs != null) claim.put(key, new JsonArray(globs));
   }
 }

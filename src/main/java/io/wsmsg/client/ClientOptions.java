@@ -29,6 +29,8 @@ public final class ClientOptions {
   private boolean ephemeral;
   private Supplier<Future<String>> tokenSupplier;
   private Supplier<String> blockingTokenSupplier;
+  /** The token given to {@link #token(String)}, for the generated endpoint's name. */
+  private String fixedToken;
   private int window = 1;
   private WireOrder order = WireOrder.SEED;
   private Duration connectTimeout = Duration.ofSeconds(10);
@@ -48,6 +50,7 @@ public final class ClientOptions {
     this.ephemeral = o.ephemeral;
     this.tokenSupplier = o.tokenSupplier;
     this.blockingTokenSupplier = o.blockingTokenSupplier;
+    this.fixedToken = o.fixedToken;
     this.window = o.window;
     this.order = o.order;
     this.connectTimeout = o.connectTimeout;
@@ -103,6 +106,7 @@ public final class ClientOptions {
 
   /** A fixed token sent as {@code Authorization: Bearer <token>}; null for none (server auth mode none). */
   public ClientOptions token(String token) {
+    this.fixedToken = token;
     this.tokenSupplier = token == null ? null : () -> Future.succeededFuture(token);
     this.blockingTokenSupplier = null;
     return this;
@@ -110,6 +114,7 @@ public final class ClientOptions {
 
   /** Asked for a token before every connection attempt, reconnections included (refreshes expiring tokens). */
   public ClientOptions tokenSupplier(Supplier<Future<String>> supplier) {
+    this.fixedToken = null;
     this.tokenSupplier = supplier;
     this.blockingTokenSupplier = null;
     return this;
@@ -117,6 +122,7 @@ public final class ClientOptions {
 
   /** Like {@link #tokenSupplier}, for a supplier that may block (it runs on a worker thread). */
   public ClientOptions blockingTokenSupplier(Supplier<String> supplier) {
+    this.fixedToken = null;
     this.blockingTokenSupplier = supplier;
     this.tokenSupplier = null;
     return this;
@@ -250,6 +256,41 @@ public final class ClientOptions {
 
   static String freshEndpoint() {
     return "client-" + Ulids.nextText().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The endpoint a client without {@link #endpoint} attaches to: {@code <sub>~client-<ulid>}
+   * when a fixed token has a subject that can own endpoints (the server always allows a token
+   * its own {@code <sub>} and {@code <sub>~...}, so a narrowly granted token still gets one),
+   * else {@code client-<ulid>}.
+   */
+  String generatedEndpoint() {
+    String sub = subjectOf(fixedToken);
+    return sub == null ? freshEndpoint() : sub + OWN_SEPARATOR + freshEndpoint();
+  }
+
+  /** Separates a token's subject from the rest of its own endpoints' names (as the server). */
+  public static final String OWN_SEPARATOR = "~";
+
+  /**
+   * The {@code sub} of a JWT, read without checking the signature (the server checks it), when
+   * it can name endpoints of its own: non-empty, without '~', at most 200 bytes; else null.
+   */
+  public static String subjectOf(String jwt) {
+    if (jwt == null) return null;
+    try {
+      String[] parts = jwt.trim().split("\\.");
+      if (parts.length != 3) return null;
+      Object sub = new io.vertx.core.json.JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
+          java.nio.charset.StandardCharsets.UTF_8)).getValue("sub");
+      if (!(sub instanceof String s) || s.isEmpty() || s.contains(OWN_SEPARATOR)
+          || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 200) {
+        return null;
+      }
+      return s;
+    } catch (RuntimeException e) {
+      return null; // not a JWT we can read: the server will say what is wrong with it
+    }
   }
 
   /** A parsed gateway URL. */

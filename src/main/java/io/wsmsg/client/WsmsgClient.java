@@ -191,7 +191,7 @@ public final class WsmsgClient {
     List<GatewayUrl> parsed = new ArrayList<>();
     for (String u : options.urls()) parsed.add(GatewayUrl.parse(u));
     this.urls = List.copyOf(parsed);
-    this.endpoint = options.endpoint() != null ? options.endpoint() : ClientOptions.freshEndpoint();
+    this.endpoint = options.endpoint() != null ? options.endpoint() : options.generatedEndpoint();
     // the generated endpoint is this client's alone: the server removes it once the client is gone
     this.ephemeral = options.endpoint() == null || options.ephemeral();
     this.order = options.order();
@@ -691,7 +691,7 @@ public final class WsmsgClient {
    * sent as is. A value that cannot be sent fails the future with code {@code invalid}.
    */
   public Future<Ulid> publishWithReference(String channel, String subject, Object data, byte[] reference) {
-    Ulid uid = UlidCreator.getMonotonicUlid();
+    Ulid uid = UlidCreator.getUlid(); // random, not monotonic: request uids must not be guessable
     byte[] frame;
     try {
       frame = encode(uid.toBytes(), channel, subject, reference, data);

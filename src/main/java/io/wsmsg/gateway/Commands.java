@@ -7,6 +7,7 @@ import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.ProtocolException;
+import io.wsmsg.protocol.SystemEvents;
 import io.wsmsg.protocol.Uid;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
@@ -24,9 +25,7 @@ import java.util.Set;
  */
 final class Commands {
   /** Subjects only the server publishes; a client publishing one is refused. */
-  static final Set<String> EVENTS = Set.of("node.joined", "node.left", "endpoint.created", "endpoint.sized",
-      "channel.created", "channel.sized", "channel.prioritized", "stopping", "error", "endpoint.removed",
-      "channel.removed");
+  static final Set<String> EVENTS = SystemEvents.ALL;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final Set<String> NO_ARGS = Set.of("pause", "resume", "stop");
   /** Commands carry a few names and numbers; a larger data is refused before it is decoded. */
@@ -55,11 +54,11 @@ final class Commands {
       switch (subject) {
         case "pause" -> {
           s.pauseDeliveries();
-          forward(f);
+          forward(withoutData(f));
         }
         case "resume" -> {
           s.resumeDeliveries();
-          forward(f);
+          forward(withoutData(f));
         }
         case "subscribe.channel" -> {
           count(args, 2, 3, "[endpoint, channel_pattern, subject_pattern]");
@@ -68,9 +67,14 @@ final class Commands {
           String sub = args.size() > 2 ? pattern(args, 2, "subject_pattern", true) : "*";
           mayActOn(s, ep);
           if (!s.identity.permissions().maySubscribe(ch)) {
-            throw forbidden("your token does not allow subscribing to channel pattern " + ch);
+            throw forbidden("your token does not allow subscribing to channel pattern " + ch
+                + (Glob.matches(ch, Registry.SYSTEM) ? " (a pattern that can match system needs an admin token"
+                    + " or a subscribe grant \"system\")" : " (every channel it can match must be granted)"));
           }
-          registry(s, f, new RegistryCommand.SubscribeChannel(ep, Glob.compile(ch), Glob.compile(sub), f.uid()));
+          // recorded with the subscription: only an admin's system subscriptions see other
+          // nodes' commands (docs/protocol.md, "Who sees what on system")
+          registry(s, f, new RegistryCommand.SubscribeChannel(ep, Glob.compile(ch), Glob.compile(sub), f.uid(),
+              s.identity.permissions().seesCommands()));
         }
         case "unsubscribe.channel" -> {
           count(args, 2, 2, "[endpoint, channel_pattern]");
@@ -129,7 +133,7 @@ final class Commands {
         }
         case "stop" -> {
           admin(s, subject);
-          forward(f);
+          forward(withoutData(f));
           gateway.requestStop("a stop command from node " + s.nodeId + " (" + s.identity.subject() + ")", f.uid());
         }
         default -> {
@@ -171,9 +175,23 @@ final class Commands {
         });
   }
 
-  /** Commands are forwarded, after they are carried out, to endpoints subscribed to system. */
+  /**
+   * Commands are forwarded, after they are carried out, to endpoints subscribed to system; the
+   * router gives them only to subscriptions an admin made (events go to every subscriber).
+   */
   private void forward(Frame f) {
     gateway.routers.submit(f);
+  }
+
+  /** An empty array, the data of forwarded pause, resume and stop. */
+  private static final byte[] NO_DATA = MsgPack.pack(List.of());
+
+  /**
+   * pause, resume and stop take no arguments, so whatever data the client sent with them is
+   * not forwarded: the header is encoded again around an empty array.
+   */
+  private static Frame withoutData(Frame f) {
+    return FrameCodec.encode(f.uid(), f.channel(), f.subject(), f.reference(), NO_DATA, f.order());
   }
 
   private List<Object> arguments(Frame f) throws ProtocolException {

@@ -90,14 +90,19 @@ public final class QuotaBook {
     return !s.channel().isLiteral() || (!s.subject().isLiteral() && !"*".equals(s.subject().pattern()));
   }
 
+  /** The same subscription whether an admin made it or not: the admin mark does not make a second one. */
+  private static Subscription key(Subscription s) {
+    return s.admin() ? new Subscription(s.endpoint(), s.channel(), s.subject()) : s;
+  }
+
   void subscribed(Subscription sub, String subject) {
-    if (subscriptionOwner.putIfAbsent(sub, subject) != null) return;
+    if (subscriptionOwner.putIfAbsent(key(sub), subject) != null) return;
     add(subject, SUBSCRIPTIONS, 1);
     if (wildcard(sub)) add(subject, WILDCARD_SUBSCRIPTIONS, 1);
   }
 
   void unsubscribed(Subscription sub) {
-    String s = subscriptionOwner.remove(sub);
+    String s = subscriptionOwner.remove(key(sub));
     if (s == null) return;
     add(s, SUBSCRIPTIONS, -1);
     if (wildcard(sub)) add(s, WILDCARD_SUBSCRIPTIONS, -1);

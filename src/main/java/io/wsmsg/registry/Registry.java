@@ -38,6 +38,8 @@ public final class Registry {
    */
   public String[] route(String channel, String subject, byte[] reference, long now) {
     String[] bySub = table.match(channel, subject);
+    // A forwarded command still reaches message subscriptions for its reference: that is how
+    // a client sees its own command applied (it references the command's own random uid).
     if (reference == null) return bySub;
     String[] byRef = messages.endpointsFor(reference, now);
     if (byRef.length == 0) return bySub;
@@ -57,6 +59,11 @@ public final class Registry {
     if ("none".equals(config.authMode)) return Integer.MAX_VALUE;
     int v = own.get(kind);
     return v != io.wsmsg.auth.Quotas.UNSET ? v : config.perIdentity.get(kind);
+  }
+
+  /** A node's command forwarded on system (not a server event): only admin subscriptions get it. */
+  public static boolean isForwardedCommand(String channel, String subject) {
+    return SYSTEM.equals(channel) && !io.wsmsg.protocol.SystemEvents.isEvent(subject);
   }
 
   public SubscriptionTable subscriptions() {

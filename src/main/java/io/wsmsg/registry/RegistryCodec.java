@@ -30,8 +30,9 @@ public final class RegistryCodec {
 
   private static void write(MessageBufferPacker p, RegistryCommand cmd) throws IOException {
     if (cmd instanceof RegistryCommand.SubscribeChannel c) {
-      p.packArrayHeader(4).packInt(1).packString(c.endpoint()).packString(c.channel().pattern())
-          .packString(c.subject().pattern());
+      // the admin mark is a fifth element; a four-element entry (older member) reads as not admin
+      p.packArrayHeader(5).packInt(1).packString(c.endpoint()).packString(c.channel().pattern())
+          .packString(c.subject().pattern()).packBoolean(c.admin());
     } else if (cmd instanceof RegistryCommand.UnsubscribeChannel c) {
       p.packArrayHeader(3).packInt(2).packString(c.endpoint()).packString(c.pattern().pattern());
     } else if (cmd instanceof RegistryCommand.SubscribeMessage c) {
@@ -67,11 +68,15 @@ public final class RegistryCodec {
       int n = u.unpackArrayHeader();
       List<RegistryCommand> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        u.unpackArrayHeader();
+        int fields = u.unpackArrayHeader();
         int type = u.unpackInt();
         out.add(switch (type) {
-          case 1 -> new RegistryCommand.SubscribeChannel(u.unpackString(), Glob.compile(u.unpackString()),
-              Glob.compile(u.unpackString()), null);
+          case 1 -> {
+            RegistryCommand.SubscribeChannel c = new RegistryCommand.SubscribeChannel(u.unpackString(),
+                Glob.compile(u.unpackString()), Glob.compile(u.unpackString()), null, fields > 4 && u.unpackBoolean());
+            for (int k = 5; k < fields; k++) u.skipValue(); // fields a newer member added
+            yield c;
+          }
           case 2 -> new RegistryCommand.UnsubscribeChannel(u.unpackString(), Glob.compile(u.unpackString()), null);
           case 3 -> {
             String ep = u.unpackString();
@@ -111,7 +116,7 @@ public final class RegistryCodec {
       if (registry.isEphemeral(name)) out.add(new RegistryCommand.EphemeralEndpoint(name, null));
     });
     registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
-        s -> out.add(new RegistryCommand.SubscribeChannel(ep, s.channel(), s.subject(), null))));
+        s -> out.add(new RegistryCommand.SubscribeChannel(ep, s.channel(), s.subject(), null, s.admin()))));
     long now = System.currentTimeMillis();
     registry.messageSubscriptions().copy().forEach((uid, m) -> m.forEach((ep, exp) -> {
       if (exp > now) out.add(new RegistryCommand.SubscribeMessage(ep, uid, exp, null));

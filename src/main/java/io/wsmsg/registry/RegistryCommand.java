@@ -11,7 +11,17 @@ import io.wsmsg.protocol.Uid;
 public sealed interface RegistryCommand {
   byte[] cause();
 
-  record SubscribeChannel(String endpoint, Glob channel, Glob subject, byte[] cause) implements RegistryCommand {}
+  /**
+   * @param admin made by an admin token: on channel system such a subscription also gets other
+   *     nodes' forwarded commands, not only events
+   */
+  record SubscribeChannel(String endpoint, Glob channel, Glob subject, byte[] cause, boolean admin)
+      implements RegistryCommand {
+    /** A subscription made without admin rights (restored, replicated from an old member, tests). */
+    public SubscribeChannel(String endpoint, Glob channel, Glob subject, byte[] cause) {
+      this(endpoint, channel, subject, cause, false);
+    }
+  }
 
   record UnsubscribeChannel(String endpoint, Glob pattern, byte[] cause) implements RegistryCommand {}
 

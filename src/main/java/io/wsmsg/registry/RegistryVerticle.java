@@ -296,13 +296,15 @@ public final class RegistryVerticle extends AbstractVerticle {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       SubscriptionTable table = registry.subscriptions();
-      Subscription sub = new Subscription(c.endpoint(), c.channel(), c.subject());
+      Subscription sub = new Subscription(c.endpoint(), c.channel(), c.subject(), c.admin());
       SubscriptionTable next = table.with(sub);
-      if (!replica && next != table && table.size() >= config.maxSubscriptions) {
+      // an existing subscription made again (or marked admin now) is not a new one: no limit, no quota
+      boolean added = next.size() > table.size();
+      if (!replica && added && table.size() >= config.maxSubscriptions) {
         return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
             + " subscriptions (limits.maxSubscriptions)");
       }
-      if (next != table && actor != null) {
+      if (added && actor != null) {
         QuotaBook book = registry.quotas();
         String what = "subscription (" + c.channel().pattern() + ", " + c.subject().pattern() + ")";
         String no = QuotaBook.refusal(book.used(actor.subject(), QuotaBook.SUBSCRIPTIONS),

@@ -77,15 +77,21 @@ public final class SubscriptionTable {
     return n;
   }
 
-  /** The endpoints for (channel, subject) computed from the subscriptions, bypassing the cache. */
+  /**
+   * The endpoints for (channel, subject) computed from the subscriptions, bypassing the cache.
+   * A node's command forwarded on system goes only to subscriptions an admin made.
+   */
   public String[] compute(String channel, String subject) {
+    boolean adminOnly = Registry.isForwardedCommand(channel, subject);
     Set<String> out = new LinkedHashSet<>();
     List<Subscription> lit = literalChannel.get(channel);
     if (lit != null) {
-      for (Subscription s : lit) if (s.subject().matches(subject)) out.add(s.endpoint());
+      for (Subscription s : lit) {
+        if ((s.admin() || !adminOnly) && s.subject().matches(subject)) out.add(s.endpoint());
+      }
     }
     for (Subscription s : wildcard) {
-      if (!out.contains(s.endpoint()) && s.matches(channel, subject)) out.add(s.endpoint());
+      if ((s.admin() || !adminOnly) && !out.contains(s.endpoint()) && s.matches(channel, subject)) out.add(s.endpoint());
     }
     return out.isEmpty() ? NONE : out.toArray(NONE);
   }
@@ -102,15 +108,25 @@ public final class SubscriptionTable {
     return size;
   }
 
-  /** A table with the subscription added; this table when it is already there (idempotent). */
+  /**
+   * A table with the subscription added; this table when it is already there (idempotent). The
+   * same subscription made again by an admin marks it admin (a monitor re-subscribing after a
+   * restart, whose snapshot does not keep the mark); a non-admin repeat never unmarks it.
+   */
   public SubscriptionTable with(Subscription s) {
     List<Subscription> cur = byEndpoint.getOrDefault(s.endpoint(), List.of());
-    for (Subscription c : cur) {
-      if (c.channel().equals(s.channel()) && c.subject().equals(s.subject())) return this;
+    int same = -1;
+    for (int i = 0; i < cur.size(); i++) {
+      Subscription c = cur.get(i);
+      if (c.channel().equals(s.channel()) && c.subject().equals(s.subject())) {
+        if (c.admin() || !s.admin()) return this;
+        same = i;
+      }
     }
     Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
     List<Subscription> l = new ArrayList<>(cur);
-    l.add(s);
+    if (same >= 0) l.set(same, s);
+    else l.add(s);
     copy.put(s.endpoint(), List.copyOf(l));
     return new SubscriptionTable(copy);
   }

@@ -92,7 +92,7 @@ public final class WsmsgServer {
     }
     WsmsgServer s = new WsmsgServer(vertx, config);
     if (devSecret != null) {
-      JsonObject claim = new JsonObject().put("admin", true);
+      JsonObject claim = io.wsmsg.auth.Permissions.ALL.toJson(); // a claim is complete: name every key
       s.devToken = new TokenSigner(vertx, devSecret).sign("dev", claim, config.devTokenTtlSeconds);
     }
     return s.deploy().map(s);

@@ -93,10 +93,16 @@ class JwtAuthenticatorTest {
     assertThat(id.permissions().subscribe()).containsExactly("news.*");
     assertThat(id.permissions().admin()).isFalse();
 
-    // A partial claim only replaces the keys it has.
+    // A claim grants nothing for the keys it omits (SPEC section 2), not the defaults; the
+    // subject still owns its own endpoints.
     Identity partial = await(a.authenticate(hs256(claims("bob").put("wsmsg", new JsonObject().put("admin", true)))));
-    assertThat(partial.permissions().endpoints()).containsExactly("web-*");
+    assertThat(partial.permissions().endpoints()).isEmpty();
+    assertThat(partial.permissions().subscribe()).isEmpty();
     assertThat(partial.permissions().admin()).isTrue();
+    assertThat(partial.permissions().mayAttach("web-1")).isFalse();
+    assertThat(partial.permissions().mayAttach("bob")).isTrue();
+    assertThat(partial.permissions().mayAttach("bob~worker")).isTrue();
+    assertThat(id.permissions().mayAttach("bob")).as("with the defaults too").isTrue();
   }
 
   @Test

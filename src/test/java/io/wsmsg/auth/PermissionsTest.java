@@ -15,7 +15,7 @@ class PermissionsTest {
   }
 
   @Test
-  void subscribePatternsAreTakenLiterally() {
+  void subscribePatternsMustBeContainedInTheGrant() {
     Permissions p = of(List.of(), List.of(), List.of("orders.*"));
     assertThat(p.maySubscribe("orders.*")).isTrue();
     assertThat(p.maySubscribe("orders.eu")).isTrue();
@@ -29,11 +29,69 @@ class PermissionsTest {
   void subscribeWithClassAndQuestionMark() {
     Permissions p = of(List.of(), List.of(), List.of("room-[0-9]", "chat.?"));
     assertThat(p.maySubscribe("room-7")).isTrue();
-    assertThat(p.maySubscribe("room-[0-9]")).as("a class pattern is wider than one room").isFalse();
+    assertThat(p.maySubscribe("room-[0-9]")).as("every room it matches is granted").isTrue();
+    assertThat(p.maySubscribe("room-?")).as("room-x is not granted").isFalse();
+    assertThat(p.maySubscribe("room-[3-5]")).as("a narrower class").isTrue();
     assertThat(p.maySubscribe("chat.x")).isTrue();
-    assertThat(p.maySubscribe("chat.?")).as("'?' is one character, matched literally").isTrue();
-    assertThat(p.maySubscribe("chat.*")).as("'*' is also one character here").isTrue();
+    assertThat(p.maySubscribe("chat.?")).as("'?' is one character, as granted").isTrue();
+    // the old rule read the pattern literally, so "chat.*" (one character '*') was admitted
+    assertThat(p.maySubscribe("chat.*")).as("'*' matches chat.xy, which chat.? does not").isFalse();
     assertThat(p.maySubscribe("chat.xy")).isFalse();
+  }
+
+  @Test
+  void aNegatedClassGrantDoesNotAdmitStar() {
+    Permissions p = of(List.of(), List.of(), List.of("[!x]*"));
+    assertThat(p.maySubscribe("*")).as("'*' matches x..., which [!x]* does not").isFalse();
+    assertThat(p.maySubscribe("a*")).isTrue();
+    assertThat(p.maySubscribe("system")).as("system needs a grant naming it").isFalse();
+    assertThat(p.maySubscribe("s*")).isFalse();
+  }
+
+  @Test
+  void systemNeedsAnExplicitGrantOrAdmin() {
+    Permissions star = of(List.of(), List.of(), List.of("*"));
+    for (String pattern : List.of("system", "*", "sys*", "[s]ystem", "?ystem", "system*", "*m")) {
+      assertThat(star.maySubscribe(pattern)).as("a bare * grant and pattern %s", pattern).isFalse();
+    }
+    assertThat(star.maySubscribe("orders.*")).isTrue();
+    assertThat(star.maySubscribe("s*x")).as("cannot match system").isTrue();
+
+    Permissions named = of(List.of(), List.of(), List.of("system", "orders.*"));
+    assertThat(named.maySubscribe("system")).isTrue();
+    assertThat(named.maySubscribe("[s]ystem")).as("matches system only").isTrue();
+    assertThat(named.maySubscribe("sys*")).as("matches more than granted").isFalse();
+    assertThat(of(List.of(), List.of(), List.of("system", "*")).maySubscribe("*")).isTrue();
+    assertThat(of(List.of(), List.of(), List.of("system*")).maySubscribe("system")).isTrue();
+    assertThat(of(List.of(), List.of(), List.of("sys*")).maySubscribe("system"))
+        .as("a grant that does not spell system out").isFalse();
+    assertThat(of(List.of(), List.of(), List.of("[s]ystem")).maySubscribe("system")).isFalse();
+
+    Permissions admin = new Permissions(List.of(), List.of(), List.of("orders.*"), true);
+    assertThat(admin.maySubscribe("system")).as("admin is granted system").isTrue();
+    assertThat(admin.maySubscribe("*")).as("but not what its list omits").isFalse();
+    assertThat(Permissions.ALL.maySubscribe("*")).isTrue();
+    assertThat(Permissions.ALL.seesCommands()).isTrue();
+    assertThat(star.seesCommands()).isFalse();
+  }
+
+  @Test
+  void aSubjectOwnsItsOwnEndpoints() {
+    Permissions none = new Permissions(List.of(), List.of(), List.of(), false);
+    assertThat(none.mayAttach("alice")).isFalse();
+    Permissions alice = none.withOwner("alice");
+    assertThat(alice.owner()).isEqualTo("alice");
+    assertThat(alice.mayAttach("alice")).isTrue();
+    assertThat(alice.mayAttach("alice~cli-01hx")).isTrue();
+    assertThat(alice.mayAttach("alice~")).isTrue();
+    assertThat(alice.mayAttach("alicex")).isFalse();
+    assertThat(alice.mayAttach("alice.x")).isFalse();
+    assertThat(alice.mayAttach("bob")).isFalse();
+    assertThat(alice.mayPublish("alice")).as("only endpoints").isFalse();
+    // a subject with the separator would own another's names ("a~b" is a's): it owns none
+    assertThat(none.withOwner("a~b").mayAttach("a~b")).isFalse();
+    assertThat(none.withOwner("").mayAttach("")).isFalse();
+    assertThat(alice).isNotEqualTo(none);
   }
 
   @Test
@@ -74,17 +132,20 @@ class PermissionsTest {
   }
 
   @Test
-  void claimReplacesOnlyTheKeysItHas() {
-    Permissions defaults = new Permissions(List.of("d-*"), List.of("dp"), List.of("ds"), false);
+  void aClaimGrantsNothingForTheKeysItOmits() {
+    // SPEC section 2: "a claim that names some keys grants nothing for the keys it omits"
+    Permissions defaults = new Permissions(List.of("d-*"), List.of("dp"), List.of("ds"), true);
     Permissions p = Permissions.fromJson(new JsonObject()
-        .put("publish", new JsonArray().add("news.*"))
-        .put("admin", true), defaults);
-    assertThat(p.endpoints()).containsExactly("d-*");
+        .put("publish", new JsonArray().add("news.*")), defaults);
+    assertThat(p.endpoints()).isEmpty();
     assertThat(p.publish()).containsExactly("news.*");
-    assertThat(p.subscribe()).containsExactly("ds");
-    assertThat(p.admin()).isTrue();
-    assertThat(Permissions.fromJson(null, defaults)).isSameAs(defaults);
-    assertThat(Permissions.fromJson(new JsonObject(), defaults)).isEqualTo(defaults);
+    assertThat(p.subscribe()).isEmpty();
+    assertThat(p.admin()).isFalse();
+    assertThat(p.mayAttach("d-1")).isFalse();
+    assertThat(p.maySubscribe("ds")).isFalse();
+    assertThat(Permissions.fromJson(null, defaults)).as("no claim: the defaults").isSameAs(defaults);
+    assertThat(Permissions.fromJson(new JsonObject(), defaults))
+        .isEqualTo(new Permissions(List.of(), List.of(), List.of(), false));
   }
 
   @Test

@@ -134,7 +134,7 @@ class PubSubCommandTest extends CliServerTestBase {
       assertThat(p.code()).isZero();
       assertThat(k.code()).isZero();
       String privateEndpoint = p.err().replaceAll("(?s).*listening on endpoint (\\S+) .*", "$1");
-      assertThat(privateEndpoint).startsWith("cli-");
+      assertThat(privateEndpoint).as("the token's sub owns <sub>~...").startsWith("test~cli-");
       // the monitor sees the private endpoint's unsubscribe (forwarded once applied)
       long deadline = System.currentTimeMillis() + Cli.WAIT_MS;
       while (unsubscribes.stream().noneMatch(a -> a.get(0).equals(privateEndpoint))

@@ -49,9 +49,23 @@ class TokenCommandTest {
     assertThat(wsmsg.getJsonArray("endpoints").getList()).containsExactly("billing*");
     assertThat(wsmsg.containsKey("admin")).isFalse();
 
-    JsonObject admin = part(Cli.run("token", "--secret", TestServer.SECRET, "--sub", "ops", "--admin").out().strip(), 1);
+    // what the token grants goes to stderr, so stdout stays the token alone
+    assertThat(r.err()).contains("the token grants:", "publish:   invoices.* audit", "subscribe: orders.*",
+        "endpoints: billing* (and always its own: billing, billing~*)", "admin:     no");
+
+    Result adminRun = Cli.run("token", "--secret", TestServer.SECRET, "--sub", "ops", "--admin");
+    JsonObject admin = part(adminRun.out().strip(), 1);
     assertThat(admin.getJsonObject("wsmsg").getBoolean("admin")).isTrue();
-    JsonObject plain = part(Cli.run("token", "--secret", TestServer.SECRET, "--sub", "dev", "--ttl", "0").out().strip(), 1);
+    // a claim is complete: --admin alone names every list as "*"
+    assertThat(admin.getJsonObject("wsmsg").getJsonArray("publish").getList()).containsExactly("*");
+    assertThat(admin.getJsonObject("wsmsg").getJsonArray("endpoints").getList()).containsExactly("*");
+    assertThat(adminRun.err()).contains("admin:     yes");
+    Result narrow = Cli.run("token", "--secret", TestServer.SECRET, "--sub", "n", "--publish", "x");
+    assertThat(narrow.err()).contains("subscribe: none", "endpoints: none (and always its own: n, n~*)");
+    assertThat(part(narrow.out().strip(), 1).getJsonObject("wsmsg").containsKey("subscribe")).isFalse();
+    Result plainRun = Cli.run("token", "--secret", TestServer.SECRET, "--sub", "dev", "--ttl", "0");
+    assertThat(plainRun.err()).contains("no wsmsg claim: the server's default permissions apply");
+    JsonObject plain = part(plainRun.out().strip(), 1);
     assertThat(plain.containsKey("wsmsg")).isFalse();
     assertThat(plain.containsKey("exp")).isFalse();
   }
@@ -73,6 +87,20 @@ class TokenCommandTest {
     Result bad = Cli.run(Cli.client(server, wrong, "pub", "invoices.new", "x"));
     assertThat(bad.code()).as(bad.toString()).isEqualTo(3);
     assertThat(bad.err()).contains("HTTP 401");
+  }
+
+  @Test
+  void aNarrowTokenStillHasAnEndpointOfItsOwn() {
+    // `wsmsg token --publish x` grants nothing else: the CLI's private endpoint is <sub>~cli-...
+    String jwt = Cli.run("token", "--secret", TestServer.SECRET, "--sub", "narrow", "--publish", "x").out().strip();
+    Result ok = Cli.run(Cli.client(server, jwt, "pub", "x", "s", "1"));
+    assertThat(ok.code()).as(ok.toString()).isZero();
+    Result elsewhere = Cli.run(Cli.client(server, jwt, "pub", "--endpoint", "shared", "x", "s", "1"));
+    assertThat(elsewhere.code()).as(elsewhere.toString()).isEqualTo(3);
+    assertThat(elsewhere.err()).contains("HTTP 403");
+    Result sub = Cli.run(Cli.client(server, jwt, "pub", "y", "s", "1"));
+    assertThat(sub.code()).as(sub.toString()).isEqualTo(1);
+    assertThat(sub.err()).contains("forbidden");
   }
 
   @Test

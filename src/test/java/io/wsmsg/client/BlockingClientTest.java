@@ -97,7 +97,7 @@ class BlockingClientTest extends ClientTestBase {
     assertThatThrownBy(() -> admin.sizeChannel("blk", -1))
         .isInstanceOfSatisfying(WsmsgException.class, e -> assertThat(e.code()).isEqualTo("bad_arguments"));
     assertThat(errors).isEmpty();
-    assertThat(admin.endpoint()).startsWith("client-");
+    assertThat(admin.endpoint()).as("the token's sub owns <sub>~...").startsWith("test~client-");
     assertThat(admin.state()).isEqualTo(ConnectionState.CONNECTED);
     admin.close();
     assertThat(admin.state()).isEqualTo(ConnectionState.CLOSED);

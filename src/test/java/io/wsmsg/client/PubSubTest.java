@@ -50,7 +50,7 @@ class PubSubTest extends ClientTestBase {
     assertThat(c.state()).isEqualTo(ConnectionState.CONNECTED);
     assertThat(c.endpoint()).isEqualTo("named endpoint/ü");
     WsmsgClient d = connect();
-    assertThat(d.endpoint()).startsWith("client-");
+    assertThat(d.endpoint()).as("the token's sub owns <sub>~...").startsWith("test~client-");
     await(c.close());
     assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
     assertThat(states).containsExactly(ConnectionState.CLOSED);
@@ -298,7 +298,7 @@ class PubSubTest extends ClientTestBase {
 
   @Test
   void refusedPublishGoesToTheErrorListener() {
-    String token = server.token(new JsonObject().put("publish", List.of("open.*")));
+    String token = server.token(new JsonObject().put("publish", List.of("open.*")).put("endpoints", List.of("*")));
     WsmsgClient c = connect(options().token(token));
     LinkedBlockingQueue<ServerError> errors = new LinkedBlockingQueue<>();
     c.onError(errors::offer);
@@ -313,7 +313,7 @@ class PubSubTest extends ClientTestBase {
 
   @Test
   void subscribeRefusedByPermissionsFails() {
-    String token = server.token(new JsonObject().put("subscribe", List.of("open.*")));
+    String token = server.token(new JsonObject().put("subscribe", List.of("open.*")).put("endpoints", List.of("*")));
     WsmsgClient c = connect(options().token(token));
     WsmsgException e = (WsmsgException) failure(c.consume("secret", "*", m -> { }));
     assertThat(e.code()).isEqualTo("forbidden");

@@ -135,7 +135,7 @@ class RequestReplyTest extends ClientTestBase {
 
   @Test
   void aServerErrorFailsTheRequestAtOnce() {
-    String token = server.token(new JsonObject().put("publish", List.of("open*")));
+    String token = server.token(new JsonObject().put("publish", List.of("open*")).put("endpoints", List.of("*")));
     WsmsgClient client = connect(options().token(token));
     WsmsgException e = (WsmsgException) failure(client.request("closed", "x.request", 1, Duration.ofSeconds(30)));
     assertThat(e.code()).isEqualTo("forbidden");

@@ -104,7 +104,7 @@ class ClusterProcessTest {
     }
     for (int i = 0; i < n; i++) awaitMembers(mgmt[i], n, processes.get(i), logs[i]);
 
-    String token = new TokenSigner(clientVertx, TestServer.SECRET).sign("test", new JsonObject().put("admin", true), 3600);
+    String token = new TokenSigner(clientVertx, TestServer.SECRET).sign("test", io.wsmsg.auth.Permissions.ALL.toJson(), 3600);
 
     // pub/sub across processes: subscriber at gateway 0, publisher at gateway 2
     try (TestNode sink = TestNode.connect(clientVertx, ws[0], "sink", token, WireOrder.SEED);

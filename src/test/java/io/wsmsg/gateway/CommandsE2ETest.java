@@ -345,7 +345,7 @@ class CommandsE2ETest {
 
   @Test
   void aRefusedCommandIsNotForwarded() {
-    String plain = server.token(new JsonObject().put("admin", false));
+    String plain = server.token(io.wsmsg.auth.Permissions.ALL.toJson().put("admin", false));
     try (TestNode monitor = server.node("refuse-watch");
         TestNode actor = server.node("refuser", plain, WireOrder.SEED)) {
       monitor.command("subscribe.channel", "refuse-watch", "system", "channel.*");

@@ -105,7 +105,7 @@ public final class TestCluster implements AutoCloseable {
 
   /** An HS256 admin token all members accept. */
   public String adminToken() {
-    return new TokenSigner(clientVertx, TestServer.SECRET).sign("test", new JsonObject().put("admin", true), 3600);
+    return new TokenSigner(clientVertx, TestServer.SECRET).sign("test", io.wsmsg.auth.Permissions.ALL.toJson(), 3600);
   }
 
   /** One member: its clustered Vert.x and its server. */

@@ -104,7 +104,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   public String adminToken() {
-    return token(new JsonObject().put("admin", true));
+    return token(io.wsmsg.auth.Permissions.ALL.toJson()); // a claim is complete: every key
   }
 
   /** A node on the endpoint with an admin token, seed order. */

@@ -21,10 +21,12 @@ final class Frames {
 
   private Frames() {}
 
-  /** Fresh 16-byte uids: a random 8-byte prefix per generator and a counter. One thread only. */
+  /**
+   * Fresh 16-byte uids: a random 8-byte prefix per generator and 8 fresh random bytes per uid
+   * (not a counter: a request uid must not be guessable from the previous one).
+   */
   static final class Uids {
     private final long prefix = ThreadLocalRandom.current().nextLong();
-    private long seq;
 
     byte[] next() {
       byte[] b = new byte[16];
@@ -34,7 +36,7 @@ final class Frames {
 
     void write(byte[] b, int off) {
       putLong(b, off, prefix);
-      putLong(b, off + 8, ++seq);
+      putLong(b, off + 8, ThreadLocalRandom.current().nextLong());
     }
   }
 

@@ -170,7 +170,8 @@ public final class Permissions {
   public static Permissions fromJson(JsonObject claim, Permissions defaults) {
     if (claim == null) return Objects.requireNonNull(defaults, "defaults");
     // "quotas" is not a grant: a claim that only sets quotas keeps the default permissions
-    boolean grants = false;
+    // (an empty claim grants nothing: it names no key, but it was written to restrict)
+    boolean grants = claim.isEmpty();
     for (String key : PERMISSION_KEYS) grants |= claim.containsKey(key);
     return parse(claim, grants ? NOTHING : defaults, "the wsmsg claim");
   }

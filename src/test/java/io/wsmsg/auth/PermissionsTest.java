@@ -146,6 +146,9 @@ class PermissionsTest {
     assertThat(Permissions.fromJson(null, defaults)).as("no claim: the defaults").isSameAs(defaults);
     assertThat(Permissions.fromJson(new JsonObject(), defaults))
         .isEqualTo(new Permissions(List.of(), List.of(), List.of(), false));
+    // quotas are not permissions: a claim that only sets quotas keeps the defaults
+    assertThat(Permissions.fromJson(new JsonObject().put("quotas", new JsonObject().put("channels", 5)), defaults))
+        .isEqualTo(defaults);
   }
 
   @Test

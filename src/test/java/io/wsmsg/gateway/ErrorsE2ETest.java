@@ -357,7 +357,8 @@ class ErrorsE2ETest {
       boolean forwarded = false;
       while (!notice || !forwarded) {
         Frame f = E2E.await(monitor, x -> "system".equals(x.channel()));
-        notice |= "stopping".equals(f.subject()) && f.reference() == null;
+        // the notice references the stop command that caused it (SPEC 6)
+        notice |= "stopping".equals(f.subject()) && java.util.Arrays.equals(f.reference(), stop);
         forwarded |= "stop".equals(f.subject()) && java.util.Arrays.equals(f.uid(), stop);
       }
       assertThat(TestNode.data(s1)).isEqualTo(List.of());

@@ -74,7 +74,9 @@ class ErrorFloodTest {
   @Test
   void aFloodOfForbiddenPublishesIsClosed() throws Exception {
     ts = TestServer.start();
-    String token = ts.token(new JsonObject().put("publish", new JsonArray().add("allowed")));
+    // a claim grants nothing for the keys it omits: it names the endpoints it attaches to
+    String token = ts.token(new JsonObject().put("publish", new JsonArray().add("allowed"))
+        .put("endpoints", new JsonArray().add("attacker")));
     floodIsClosed(token, i -> publish("forbidden"), 2);
   }
 

@@ -42,17 +42,21 @@ class IdsAndOrderTest {
   }
 
   @Test
-  void ulidsAreSixteenBytesUniqueAndIncreasing() {
+  void ulidsAreSixteenBytesUniqueTimeOrderedAndNotGuessable() {
     byte[] prev = Ulids.next();
     Set<Uid> seen = new HashSet<>();
     seen.add(Uid.of(prev));
+    int successors = 0;
     for (int i = 0; i < 10_000; i++) {
       byte[] next = Ulids.next();
       assertThat(next).hasSize(16);
-      assertThat(Arrays.compareUnsigned(next, prev)).as("monotonic at %d", i).isPositive();
+      // ordered by their millisecond timestamps, random within one (no +1 successor to guess)
+      assertThat(Ulid.from(next).getTime()).as("time-ordered at %d", i).isGreaterThanOrEqualTo(Ulid.from(prev).getTime());
+      if (Ulid.from(prev).increment().equals(Ulid.from(next))) successors++;
       assertThat(seen.add(Uid.of(next))).isTrue();
       prev = next;
     }
+    assertThat(successors).as("uids that are the previous one plus 1").isZero();
     // the timestamp part is close to now
     long ms = Ulid.from(prev).getTime();
     assertThat(Math.abs(ms - System.currentTimeMillis())).isLessThan(60_000);

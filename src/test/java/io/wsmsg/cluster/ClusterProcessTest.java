@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.net.ServerSocket;
@@ -122,23 +123,17 @@ class ClusterProcessTest {
       first.command("subscribe.channel", "jobs", "work", "*");
       first.sync("jobs");
     }
-    JsonObject before = status(mgmt[0]);
     String victim = status(mgmt[1]).getJsonObject("cluster").getString("member");
-    assertThat(owner(before, "jobs")).isEqualTo(victim);
+    // gateway 1 claimed it; gateway 0 learns that asynchronously
+    Await.until("gateway 0 to say " + victim + " owns jobs", () -> owner(status(mgmt[0]), "jobs"), victim::equals);
 
     processes.get(1).destroyForcibly(); // SIGKILL
     assertThat(processes.get(1).waitFor(20, TimeUnit.SECONDS)).isTrue();
     awaitMembers(mgmt[0], n - 1, processes.get(0), logs[0]);
     awaitMembers(mgmt[2], n - 1, processes.get(2), logs[2]);
 
-    long deadline = System.currentTimeMillis() + 30_000;
-    String newOwner;
-    do {
-      newOwner = owner(status(mgmt[0]), "jobs");
-      if (newOwner != null && !newOwner.equals(victim)) break;
-      Thread.sleep(100);
-    } while (System.currentTimeMillis() < deadline);
-    assertThat(newOwner).as("jobs re-owned by a survivor").isNotEqualTo(victim).isNotNull();
+    Await.until("jobs re-owned by a survivor, not " + victim, () -> owner(status(mgmt[0]), "jobs"),
+        o -> o != null && !o.equals(victim));
 
     try (TestNode worker = TestNode.connect(clientVertx, ws[2], "jobs", token, WireOrder.SEED);
         TestNode boss = TestNode.connect(clientVertx, ws[0], "boss", token, WireOrder.SEED)) {

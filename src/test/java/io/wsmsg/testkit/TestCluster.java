@@ -123,9 +123,26 @@ public final class TestCluster implements AutoCloseable {
     Map<String, String> agreed = Await.until("the members to agree on an acceptable owner of " + endpoint
         + " (member -> owner)", () -> owners(endpoint), seen -> {
           java.util.Set<String> distinct = new java.util.HashSet<>(seen.values());
-          return distinct.size() == 1 && distinct.iterator().next() != null && acceptable.test(distinct.iterator().next());
+          String only = distinct.size() == 1 ? distinct.iterator().next() : null;
+          return only != null && acceptable.test(only);
         });
     return agreed.values().iterator().next();
+  }
+
+  /**
+   * Waits until every running member's own registry routes a message on {@code channel} with
+   * {@code subject} to (at least) {@code endpoints}. A subscription is applied at the member
+   * where it was made before that node's next frame ({@link TestNode#sync} proves it there);
+   * the other members get it replicated a little later, and route with their own copy.
+   */
+  public void awaitRouted(String channel, String subject, String... endpoints) {
+    List<String> want = List.of(endpoints);
+    for (Member m : members) {
+      if (m.stopped) continue;
+      Await.until("member " + m.id() + " to route " + channel + "/" + subject + " to " + want,
+          () -> List.of(m.server.registry().route(channel, subject, null, System.currentTimeMillis())),
+          routed -> routed.containsAll(want));
+    }
   }
 
   public Member member(int i) {

@@ -45,16 +45,6 @@ class MemberFailureTest {
     Await.until("queue depth of " + endpoint + " at " + m.id() + " == " + n, () -> depth(m, endpoint), d -> d == n);
   }
 
-  /** Waits until every running member's registry routes {@code channel} to exactly {@code endpoint}. */
-  private static void awaitRoutedEverywhere(TestCluster c, String channel, String endpoint) {
-    for (TestCluster.Member m : c.members) {
-      if (m.isStopped()) continue;
-      Await.until("member " + m.id() + " to route " + channel + " to " + endpoint,
-          () -> List.of(m.server.registry().route(channel, "x", null, System.currentTimeMillis())),
-          routed -> routed.equals(List.of(endpoint)));
-    }
-  }
-
   private static int depth(TestCluster.Member m, String endpoint) {
     Map<String, Integer> d = TestNode.await(m.server.gateway().queueDepths());
     return d.getOrDefault(endpoint, 0);
@@ -99,7 +89,7 @@ class MemberFailureTest {
 
       // the subscription was made at the doomed member: it reaches the others by replication,
       // and must have before the crash for "survive" to mean anything
-      awaitRoutedEverywhere(c, "work", "jobs");
+      c.awaitRouted("work", "x", "jobs");
 
       doomed.crash();
       c.awaitMembers(2);
@@ -140,6 +130,9 @@ class MemberFailureTest {
         }
         awaitOwner(c, "own" + i, c.member(i).id());
       }
+      // each subscription was made at one member: the other has it once replicated, and only
+      // then can its snapshot hold it (asserted below)
+      for (int i = 0; i < 2; i++) c.awaitRouted("mail" + i, "x", "own" + i);
       try (TestNode admin = c.member(0).node("admin")) {
         admin.command("stop");
         for (TestCluster.Member m : c.members) TestNode.await(m.server.stopped(), 60_000);

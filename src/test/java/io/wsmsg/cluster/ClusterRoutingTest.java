@@ -44,6 +44,8 @@ class ClusterRoutingTest {
         w.sync("watch" + i);
         watchers.add(w);
       }
+      // each member routes with its own copy of the registry: publish once every copy has all three
+      cluster.awaitRouted("news.sport", "from0", "watch0", "watch1", "watch2");
       for (int from = 0; from < 3; from++) {
         try (TestNode pub = cluster.member(from).node("publisher" + from)) {
           pub.publish("news.sport", "from" + from, "goal " + from);
@@ -133,6 +135,7 @@ class ClusterRoutingTest {
         TestNode caller = cluster.member(0).node("caller")) {
       service.command("subscribe.channel", "svc", "svc.request", "*");
       service.sync("svc");
+      cluster.awaitRouted("svc.request", "double", "svc"); // the caller's member routes the requests
       for (int i = 0; i < 5; i++) {
         byte[] uid = Ulids.next();
         caller.command("subscribe.message", "caller", uid, 30);
@@ -155,6 +158,7 @@ class ClusterRoutingTest {
     try (TestNode monitor = cluster.member(0).node("monitor?window=64")) {
       monitor.command("subscribe.channel", "monitor", "system", "node.*");
       monitor.sync("monitor");
+      cluster.awaitRouted("system", "node.joined", "monitor"); // member 2 routes the event it raises
       try (TestNode far = cluster.member(2).node("faraway")) {
         Frame joined = eventAbout(monitor, "node.joined", "faraway");
         assertThat(((List<?>) TestNode.data(joined)).get(1)).isInstanceOf(String.class); // the node's id
@@ -191,8 +195,9 @@ class ClusterRoutingTest {
       first.command("subscribe.channel", "flow", "flowing", "*");
       first.sync("flow");
     }
-    // member 0 claimed it; the others learn that asynchronously
+    // member 0 claimed it; the others learn that asynchronously, and the subscription too
     cluster.awaitOwner("flow", cluster.member(0).id());
+    cluster.awaitRouted("flowing", "m0", "flow");
     try (TestNode remote = cluster.member(1).node("flow?window=2");
         TestNode pub = cluster.member(2).node("flowpub")) {
       remote.sync("flow");

@@ -110,8 +110,12 @@ class ClusterProcessTest {
     // pub/sub across processes: subscriber at gateway 0, publisher at gateway 2
     try (TestNode sink = TestNode.connect(clientVertx, ws[0], "sink", token, WireOrder.SEED);
         TestNode pub = TestNode.connect(clientVertx, ws[2], "pub", token, WireOrder.SEED)) {
+      int known = Await.until("gateway 2's status", () -> subscriptions(mgmt[2]), count -> count >= 0);
       sink.command("subscribe.channel", "sink", "evt", "*");
       sink.sync("sink");
+      // gateway 2 routes the publish with its own copy of the registry: wait until it has it
+      Await.until("gateway 2 to know the subscription made at gateway 0", () -> subscriptions(mgmt[2]),
+          count -> count > known);
       pub.publish("evt", "hello", "from gateway 2");
       Frame f = sink.nextMessage();
       assertThat(TestNode.data(f)).isEqualTo("from gateway 2");
@@ -119,11 +123,15 @@ class ClusterProcessTest {
     }
 
     // an endpoint owned by gateway 1, which then dies without a word
+    int known = Await.until("gateway 0's status", () -> subscriptions(mgmt[0]), count -> count >= 0);
     try (TestNode first = TestNode.connect(clientVertx, ws[1], "jobs", token, WireOrder.SEED)) {
       first.command("subscribe.channel", "jobs", "work", "*");
       first.sync("jobs");
     }
     String victim = status(mgmt[1]).getJsonObject("cluster").getString("member");
+    // the subscription must have reached gateway 0 before gateway 1 dies, for it to survive
+    Await.until("gateway 0 to know the subscription made at gateway 1", () -> subscriptions(mgmt[0]),
+        count -> count > known);
     // gateway 1 claimed it; gateway 0 learns that asynchronously
     Await.until("gateway 0 to say " + victim + " owns jobs", () -> owner(status(mgmt[0]), "jobs"), victim::equals);
 
@@ -153,6 +161,12 @@ class ClusterProcessTest {
       assertThat(processes.get(i).waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(processes.get(i).exitValue()).as("exit code; log:%n%s", Files.readString(logs[i])).isZero();
     }
+  }
+
+  /** How many channel subscriptions the gateway's registry holds (-1 when its status is unavailable). */
+  private int subscriptions(int managementPort) {
+    JsonObject s = status(managementPort);
+    return s == null ? -1 : s.getInteger("subscriptions");
   }
 
   private static String owner(JsonObject status, String endpoint) {

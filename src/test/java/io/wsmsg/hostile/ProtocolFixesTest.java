@@ -49,8 +49,8 @@ class ProtocolFixesTest {
       }
       worker.expectNothing(300);
     }
-    Await.until("worker's queue empty", () -> TestNode.await(ts.server.gateway().queueDepths()).getOrDefault("worker", 0),
-        d -> d == 0);
+    Await.until("worker's queue empty",
+        () -> TestNode.await(ts.server.gateway().queueDepths()).getOrDefault("worker", 0), d -> d == 0);
   }
 
   @Test

@@ -45,8 +45,7 @@ class BenchClusterTest {
     assertThat(j.getJsonObject("servers").getJsonObject(url(1)).getMap())
         .isEqualTo(Map.of("responder", 2, "control", 1));
     // the responders' endpoint is owned where they attached: member 1
-    assertThat(cluster.member(0).server.gateway().ownerOf("bench-rpc-across-rpc-responders"))
-        .isEqualTo(cluster.member(1).id());
+    cluster.awaitOwner("bench-rpc-across-rpc-responders", cluster.member(1).id());
   }
 
   @Test
@@ -56,8 +55,7 @@ class BenchClusterTest {
         "--inflight", "4", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     BenchCommandTest.assertSane(r.json(), true);
-    assertThat(cluster.member(1).server.gateway().ownerOf("bench-rpc-raw-across-rpc-responders"))
-        .isEqualTo(cluster.member(0).id());
+    cluster.awaitOwner("bench-rpc-raw-across-rpc-responders", cluster.member(0).id());
   }
 
   @Test
@@ -86,6 +84,6 @@ class BenchClusterTest {
     assertThat(j.getJsonObject("fairness").getLong("minPerConsumer")).as("every consumer got work").isPositive();
     // the first consumer connects alone: the queue is owned by the first --sub-url's member, and
     // the consumers on member 0 are served through it
-    assertThat(cluster.member(0).server.gateway().ownerOf("bench-queue-both-queue")).isEqualTo(cluster.member(1).id());
+    cluster.awaitOwner("bench-queue-both-queue", cluster.member(1).id());
   }
 }

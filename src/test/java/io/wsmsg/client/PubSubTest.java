@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -344,7 +345,9 @@ class PubSubTest extends ClientTestBase {
     WsmsgClient c = connect();
     await(c.pause());
     await(c.consume("later", "*", m -> { }));
-    assertThat(server.server.registry().subscriptions().of(c.endpoint())).hasSize(1);
+    // completing after the grace does not mean the server has applied it yet: wait for that
+    Await.until("the paused node's subscription applied", () -> server.server.registry().subscriptions()
+        .of(c.endpoint()), subs -> subs.size() == 1);
     WsmsgException e = (WsmsgException) failure(c.prioritizeChannel("x", 500));
     assertThat(e.code()).isEqualTo("bad_arguments");
   }

@@ -6,6 +6,7 @@ import com.github.f4b6a3.ulid.Ulid;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.wsmsg.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,10 +48,8 @@ class RequestReplyTest extends ClientTestBase {
     }
     // the requests' subscriptions would otherwise live for their 30 s timeout; commands'
     // confirmation subscriptions expire on their own, so wait for those of the requests only
-    long deadline = System.currentTimeMillis() + 10_000;
     var subs = server.server.registry().messageSubscriptions();
-    while (countFor(subs, client.endpoint()) > 0 && System.currentTimeMillis() < deadline) Thread.sleep(20);
-    assertThat(countFor(subs, client.endpoint())).isZero();
+    Await.until("the requests' message subscriptions released", () -> countFor(subs, client.endpoint()), n -> n == 0);
   }
 
   /** Live message subscriptions of an endpoint that last longer than a command confirmation. */

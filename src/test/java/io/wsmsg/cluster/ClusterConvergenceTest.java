@@ -12,6 +12,7 @@ import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.router.ChannelRouters;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import java.util.ArrayList;
@@ -66,9 +67,8 @@ class ClusterConvergenceTest {
         t.start();
         t.join();
       }
-      long deadline = System.currentTimeMillis() + 5000;
-      while (threads.size() < 8 && System.currentTimeMillis() < deadline) Thread.sleep(10);
-      TestCluster.sleep(100);
+      Await.until("8 membership events handled", () -> List.copyOf(threads), seen -> seen.size() >= 8);
+      TestCluster.sleep(100); // and no stray handling on another thread after them
       assertThat(threads).hasSizeGreaterThanOrEqualTo(8).allMatch(gatewayThread::equals);
     } finally {
       TestNode.await(vertx.close());
@@ -87,10 +87,7 @@ class ClusterConvergenceTest {
         f.command("subscribe.channel", "split", "sp", "*");
         f.sync("split");
       }
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (!o.id().equals(x.server.gateway().ownerOf("split")) && System.currentTimeMillis() < deadline) {
-        TestCluster.sleep(20);
-      }
+      c.awaitOwner("split", o.id());
       // only X hears that J claims the endpoint with the same epoch (J would win a tie); O and
       // J itself still say O owns it: X must not stay alone with its belief
       PeerWire.Writer w = new PeerWire.Writer(PeerWire.CLAIMS, 128);
@@ -104,8 +101,8 @@ class ClusterConvergenceTest {
         assertThat(f.subject()).isEqualTo("hello");
         worker.ack(f);
       }
-      String agreed = c.member(0).server.gateway().ownerOf("split");
-      for (TestCluster.Member m : c.members) assertThat(m.server.gateway().ownerOf("split")).isEqualTo(agreed);
+      // the correction travels between members: wait until all of them agree on one owner
+      c.awaitAgreedOwner("split", owner -> true);
     }
   }
 
@@ -121,7 +118,8 @@ class ClusterConvergenceTest {
         PeerWire.Writer w = new PeerWire.Writer(PeerWire.CLAIMS, 128);
         w.i32(1).str("alo").str(c.member(1).id()).i64(5);
         c.member(0).vertx.eventBus().publish("wsmsg.peers.all", w.buffer());
-        TestCluster.sleep(1000);
+        // the node leaves only once the endpoint has changed owner under it
+        c.awaitOwner("alo", c.member(1).id());
       }
       try (TestNode again = c.member(1).node("alo")) {
         assertThat(again.nextMessage().subject()).isEqualTo("precious");

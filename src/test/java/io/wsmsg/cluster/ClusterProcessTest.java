@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.net.ServerSocket;
@@ -109,8 +110,12 @@ class ClusterProcessTest {
     // pub/sub across processes: subscriber at gateway 0, publisher at gateway 2
     try (TestNode sink = TestNode.connect(clientVertx, ws[0], "sink", token, WireOrder.SEED);
         TestNode pub = TestNode.connect(clientVertx, ws[2], "pub", token, WireOrder.SEED)) {
+      int known = Await.until("gateway 2's status", () -> subscriptions(mgmt[2]), count -> count >= 0);
       sink.command("subscribe.channel", "sink", "evt", "*");
       sink.sync("sink");
+      // gateway 2 routes the publish with its own copy of the registry: wait until it has it
+      Await.until("gateway 2 to know the subscription made at gateway 0", () -> subscriptions(mgmt[2]),
+          count -> count > known);
       pub.publish("evt", "hello", "from gateway 2");
       Frame f = sink.nextMessage();
       assertThat(TestNode.data(f)).isEqualTo("from gateway 2");
@@ -118,27 +123,25 @@ class ClusterProcessTest {
     }
 
     // an endpoint owned by gateway 1, which then dies without a word
+    int known = Await.until("gateway 0's status", () -> subscriptions(mgmt[0]), count -> count >= 0);
     try (TestNode first = TestNode.connect(clientVertx, ws[1], "jobs", token, WireOrder.SEED)) {
       first.command("subscribe.channel", "jobs", "work", "*");
       first.sync("jobs");
     }
-    JsonObject before = status(mgmt[0]);
     String victim = status(mgmt[1]).getJsonObject("cluster").getString("member");
-    assertThat(owner(before, "jobs")).isEqualTo(victim);
+    // the subscription must have reached gateway 0 before gateway 1 dies, for it to survive
+    Await.until("gateway 0 to know the subscription made at gateway 1", () -> subscriptions(mgmt[0]),
+        count -> count > known);
+    // gateway 1 claimed it; gateway 0 learns that asynchronously
+    Await.until("gateway 0 to say " + victim + " owns jobs", () -> owner(status(mgmt[0]), "jobs"), victim::equals);
 
     processes.get(1).destroyForcibly(); // SIGKILL
     assertThat(processes.get(1).waitFor(20, TimeUnit.SECONDS)).isTrue();
     awaitMembers(mgmt[0], n - 1, processes.get(0), logs[0]);
     awaitMembers(mgmt[2], n - 1, processes.get(2), logs[2]);
 
-    long deadline = System.currentTimeMillis() + 30_000;
-    String newOwner;
-    do {
-      newOwner = owner(status(mgmt[0]), "jobs");
-      if (newOwner != null && !newOwner.equals(victim)) break;
-      Thread.sleep(100);
-    } while (System.currentTimeMillis() < deadline);
-    assertThat(newOwner).as("jobs re-owned by a survivor").isNotEqualTo(victim).isNotNull();
+    Await.until("jobs re-owned by a survivor, not " + victim, () -> owner(status(mgmt[0]), "jobs"),
+        o -> o != null && !o.equals(victim));
 
     try (TestNode worker = TestNode.connect(clientVertx, ws[2], "jobs", token, WireOrder.SEED);
         TestNode boss = TestNode.connect(clientVertx, ws[0], "boss", token, WireOrder.SEED)) {
@@ -158,6 +161,12 @@ class ClusterProcessTest {
       assertThat(processes.get(i).waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(processes.get(i).exitValue()).as("exit code; log:%n%s", Files.readString(logs[i])).isZero();
     }
+  }
+
+  /** How many channel subscriptions the gateway's registry holds (-1 when its status is unavailable). */
+  private int subscriptions(int managementPort) {
+    JsonObject s = status(managementPort);
+    return s == null ? -1 : s.getInteger("subscriptions");
   }
 
   private static String owner(JsonObject status, String endpoint) {

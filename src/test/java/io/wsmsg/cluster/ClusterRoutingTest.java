@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ class ClusterRoutingTest {
         w.sync("watch" + i);
         watchers.add(w);
       }
+      // each member routes with its own copy of the registry: publish once every copy has all three
+      cluster.awaitRouted("news.sport", "from0", "watch0", "watch1", "watch2");
       for (int from = 0; from < 3; from++) {
         try (TestNode pub = cluster.member(from).node("publisher" + from)) {
           pub.publish("news.sport", "from" + from, "goal " + from);
@@ -79,9 +82,12 @@ class ClusterRoutingTest {
       Frame g = sub.nextMessage();
       assertThat(g.subject()).isEqualTo("two");
       sub.ack(g);
-      // every member holds the subscription in its own registry: routing asks nobody
+      // every member holds the subscription in its own registry: routing asks nobody. Only
+      // member 0 is known to have applied it (it routed "two"); the others get it replicated
       for (TestCluster.Member m : cluster.members) {
-        assertThat(m.server.registry().route("quicker", "x", null, System.currentTimeMillis())).containsExactly("fast");
+        Await.until("member " + m.id() + " to route quicker to fast",
+            () -> List.of(m.server.registry().route("quicker", "x", null, System.currentTimeMillis())),
+            routed -> routed.equals(List.of("fast")));
       }
     }
   }
@@ -96,7 +102,7 @@ class ClusterRoutingTest {
         boss.command("subscribe.channel", "jobs", "work", "*");
         boss.sync("boss");
         // every worker is attached (remote ones through the owner) before the work starts
-        TestCluster.sleep(300);
+        awaitNodesAtOwner("jobs", 3);
         for (int i = 0; i < total; i++) boss.publish("work", "job" + i, i);
       }
       Map<Integer, Integer> perWorker = new HashMap<>();
@@ -129,6 +135,7 @@ class ClusterRoutingTest {
         TestNode caller = cluster.member(0).node("caller")) {
       service.command("subscribe.channel", "svc", "svc.request", "*");
       service.sync("svc");
+      cluster.awaitRouted("svc.request", "double", "svc"); // the caller's member routes the requests
       for (int i = 0; i < 5; i++) {
         byte[] uid = Ulids.next();
         caller.command("subscribe.message", "caller", uid, 30);
@@ -151,12 +158,23 @@ class ClusterRoutingTest {
     try (TestNode monitor = cluster.member(0).node("monitor?window=64")) {
       monitor.command("subscribe.channel", "monitor", "system", "node.*");
       monitor.sync("monitor");
+      cluster.awaitRouted("system", "node.joined", "monitor"); // member 2 routes the event it raises
       try (TestNode far = cluster.member(2).node("faraway")) {
         Frame joined = eventAbout(monitor, "node.joined", "faraway");
         assertThat(((List<?>) TestNode.data(joined)).get(1)).isInstanceOf(String.class); // the node's id
       }
       eventAbout(monitor, "node.left", "faraway");
     }
+  }
+
+  /** Waits until the member owning {@code endpoint} serves {@code n} nodes of it, local or remote. */
+  private static void awaitNodesAtOwner(String endpoint, int n) {
+    String ownerId = cluster.awaitAgreedOwner(endpoint, owner -> true);
+    TestCluster.Member owner = cluster.members.stream().filter(m -> m.id().equals(ownerId)).findFirst().orElseThrow();
+    Await.until(n + " nodes of " + endpoint + " attached at its owner " + ownerId,
+        () -> TestNode.await(owner.server.gateway().endpointStatus()).stream()
+            .filter(e -> e.name().equals(endpoint)).findFirst().orElse(null),
+        e -> e != null && e.nodes() == n);
   }
 
   /** The next event with this subject about this endpoint (other tests' nodes come and go too). */
@@ -177,7 +195,9 @@ class ClusterRoutingTest {
       first.command("subscribe.channel", "flow", "flowing", "*");
       first.sync("flow");
     }
-    assertThat(cluster.member(1).server.gateway().ownerOf("flow")).isEqualTo(cluster.member(0).id());
+    // member 0 claimed it; the others learn that asynchronously, and the subscription too
+    cluster.awaitOwner("flow", cluster.member(0).id());
+    cluster.awaitRouted("flowing", "m0", "flow");
     try (TestNode remote = cluster.member(1).node("flow?window=2");
         TestNode pub = cluster.member(2).node("flowpub")) {
       remote.sync("flow");

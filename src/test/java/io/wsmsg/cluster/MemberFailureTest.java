@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.persistence.StateStore;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -12,24 +13,15 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Members leaving, failing and stopping, with real Hazelcast members in this JVM. */
 class MemberFailureTest {
 
-  /** Waits until {@code member} owns {@code endpoint} per its own claim table. */
+  /** Waits until every running member says {@code owner} owns {@code endpoint}. */
   private static void awaitOwner(TestCluster c, String endpoint, String owner) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      boolean all = true;
-      for (TestCluster.Member m : c.members) {
-        if (m.isStopped()) continue;
-        all &= owner.equals(m.server.gateway().ownerOf(endpoint));
-      }
-      if (all) return;
-      TestCluster.sleep(20);
-    }
-    throw new AssertionError("endpoint " + endpoint + " is not owned by " + owner + " everywhere");
+    c.awaitOwner(endpoint, owner);
   }
 
   /**
@@ -45,9 +37,12 @@ class MemberFailureTest {
       admin.sync("admin");
     }
     awaitOwner(c, endpoint, member.id());
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (depth(member, endpoint) < n && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
-    assertThat(depth(member, endpoint)).isEqualTo(n);
+    awaitDepth(member, endpoint, n);
+  }
+
+  /** Waits until {@code endpoint}'s queue at {@code m} holds exactly {@code n} messages. */
+  private static void awaitDepth(TestCluster.Member m, String endpoint, int n) {
+    Await.until("queue depth of " + endpoint + " at " + m.id() + " == " + n, () -> depth(m, endpoint), d -> d == n);
   }
 
   private static int depth(TestCluster.Member m, String endpoint) {
@@ -92,16 +87,22 @@ class MemberFailureTest {
       }
       awaitOwner(c, "jobs", doomed.id());
 
+      // the subscription was made at the doomed member: it reaches the others by replication,
+      // and must have before the crash for "survive" to mean anything
+      c.awaitRouted("work", "x", "jobs");
+
       doomed.crash();
       c.awaitMembers(2);
 
-      // subscriptions survive on the other members; the endpoint has a new owner among them
+      // subscriptions survive on the other members; the endpoint has a new owner among them.
+      // The takeover follows the membership change: until the survivors have handled it they
+      // still name the crashed member, so wait for it rather than reading the owner once.
       for (TestCluster.Member m : List.of(c.member(0), c.member(2))) {
         assertThat(m.server.registry().route("work", "x", null, System.currentTimeMillis())).containsExactly("jobs");
       }
-      String newOwner = c.member(0).server.gateway().ownerOf("jobs");
+      Set<String> survivors = Set.of(c.member(0).id(), c.member(2).id());
+      String newOwner = c.awaitAgreedOwner("jobs", survivors::contains);
       assertThat(newOwner).isIn(c.member(0).id(), c.member(2).id());
-      awaitOwner(c, "jobs", newOwner);
 
       try (TestNode worker = c.member(2).node("jobs");
           TestNode boss = c.member(0).node("boss")) {
@@ -129,6 +130,9 @@ class MemberFailureTest {
         }
         awaitOwner(c, "own" + i, c.member(i).id());
       }
+      // each subscription was made at one member: the other has it once replicated, and only
+      // then can its snapshot hold it (asserted below)
+      for (int i = 0; i < 2; i++) c.awaitRouted("mail" + i, "x", "own" + i);
       try (TestNode admin = c.member(0).node("admin")) {
         admin.command("stop");
         for (TestCluster.Member m : c.members) TestNode.await(m.server.stopped(), 60_000);
@@ -163,10 +167,8 @@ class MemberFailureTest {
       claim.i32(1).str("contested").str(winner.id()).i64(2);
       c.member(1).vertx.eventBus().publish("wsmsg.peers.all", claim.buffer());
       awaitOwner(c, "contested", winner.id());
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (depth(winner, "contested") < 5 && System.currentTimeMillis() < deadline) TestCluster.sleep(20);
-      assertThat(depth(winner, "contested")).as("the queue moved to the winner").isEqualTo(5);
-      assertThat(depth(first, "contested")).as("nothing stays with the loser").isZero();
+      awaitDepth(winner, "contested", 5); // the queue moved to the winner
+      awaitDepth(first, "contested", 0); // nothing stays with the loser
 
       // a stale claim (lower epoch) changes nothing: the owner repeats its own
       PeerWire.Writer stale = new PeerWire.Writer(PeerWire.CLAIMS, 128);

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.server.TestAccess;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -48,7 +49,8 @@ class ProtocolFixesTest {
       }
       worker.expectNothing(300);
     }
-    assertThat(TestNode.await(ts.server.gateway().queueDepths()).getOrDefault("worker", 0)).isZero();
+    Await.until("worker's queue empty",
+        () -> TestNode.await(ts.server.gateway().queueDepths()).getOrDefault("worker", 0), d -> d == 0);
   }
 
   @Test
@@ -63,13 +65,7 @@ class ProtocolFixesTest {
         boss.sync("boss");
       }
       // the worker attaches at the member that does not own its endpoint: served through its gateway
-      long deadline = System.currentTimeMillis() + 10_000;
-      String owner = null;
-      while ((owner = c.member(0).server.gateway().ownerOf("remote-worker")) == null
-          || !owner.equals(c.member(1).server.gateway().ownerOf("remote-worker"))) {
-        assertThat(System.currentTimeMillis()).as("both members know the owner").isLessThan(deadline);
-        TestCluster.sleep(20);
-      }
+      String owner = c.awaitAgreedOwner("remote-worker", o -> true); // both members know the owner
       TestCluster.Member other = owner.equals(c.member(0).id()) ? c.member(1) : c.member(0);
       try (TestNode worker = TestNode.connect(other.vertx, other.port(), "remote-worker", c.adminToken(),
           WireOrder.LEGACY)) {

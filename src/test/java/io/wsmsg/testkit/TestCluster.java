@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -85,17 +87,61 @@ public final class TestCluster implements AutoCloseable {
         .onFailure(e -> vertx.close()));
   }
 
-  /** Waits until every running member sees {@code n} members. */
+  /**
+   * Waits until every running member sees {@code n} members. Membership only: what follows
+   * from it (a failed member's endpoints taken over, claims settled) happens afterwards, so
+   * wait for that separately ({@link #awaitOwner}, {@link #awaitAgreedOwner}).
+   */
   public void awaitMembers(int n) {
-    long deadline = System.currentTimeMillis() + 60_000;
     for (Member m : members) {
       if (m.stopped) continue;
-      while (m.server.membership().members().size() != n) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError("member sees " + m.server.membership().members() + ", expected " + n + " members");
-        }
-        sleep(50);
-      }
+      Await.until("member " + m.id() + " to see " + n + " members", () -> m.server.membership().members(),
+          seen -> seen.size() == n, java.time.Duration.ofSeconds(60));
+    }
+  }
+
+  /** Who owns {@code endpoint} according to each running member's claim table (member id -> owner). */
+  public Map<String, String> owners(String endpoint) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Member m : members) {
+      if (!m.stopped) out.put(m.id(), m.server.gateway().ownerOf(endpoint));
+    }
+    return out;
+  }
+
+  /** Waits until every running member says {@code owner} owns {@code endpoint}. */
+  public void awaitOwner(String endpoint, String owner) {
+    Await.until("every member to say " + owner + " owns " + endpoint + " (member -> owner)", () -> owners(endpoint),
+        seen -> seen.values().stream().allMatch(owner::equals));
+  }
+
+  /**
+   * Waits until every running member names the same owner of {@code endpoint}, one that
+   * {@code acceptable} accepts, and returns it.
+   */
+  public String awaitAgreedOwner(String endpoint, java.util.function.Predicate<String> acceptable) {
+    Map<String, String> agreed = Await.until("the members to agree on an acceptable owner of " + endpoint
+        + " (member -> owner)", () -> owners(endpoint), seen -> {
+          java.util.Set<String> distinct = new java.util.HashSet<>(seen.values());
+          String only = distinct.size() == 1 ? distinct.iterator().next() : null;
+          return only != null && acceptable.test(only);
+        });
+    return agreed.values().iterator().next();
+  }
+
+  /**
+   * Waits until every running member's own registry routes a message on {@code channel} with
+   * {@code subject} to (at least) {@code endpoints}. A subscription is applied at the member
+   * where it was made before that node's next frame ({@link TestNode#sync} proves it there);
+   * the other members get it replicated a little later, and route with their own copy.
+   */
+  public void awaitRouted(String channel, String subject, String... endpoints) {
+    List<String> want = List.of(endpoints);
+    for (Member m : members) {
+      if (m.stopped) continue;
+      Await.until("member " + m.id() + " to route " + channel + "/" + subject + " to " + want,
+          () -> List.of(m.server.registry().route(channel, subject, null, System.currentTimeMillis())),
+          routed -> routed.containsAll(want));
     }
   }
 

@@ -46,6 +46,8 @@ public final class ServerConfig {
   public final int maxMessageSubscriptions;
   public final int maxSubscriptions;
   public final long maxQueuedBytes;
+  /** Bytes delivered and not yet acked that one identity's nodes may hold on a gateway. */
+  public final long maxInFlightBytesPerIdentity;
   /** What one identity (token sub) may hold on this member unless its token says otherwise. */
   public final io.wsmsg.auth.Quotas perIdentity;
   public final int errorBurst;
@@ -143,6 +145,7 @@ public final class ServerConfig {
     maxMessageSubscriptions = intIn(l, "limits.", "maxMessageSubscriptions", 1, Integer.MAX_VALUE);
     maxSubscriptions = intIn(l, "limits.", "maxSubscriptions", 1, Integer.MAX_VALUE);
     maxQueuedBytes = (long) intIn(l, "limits.", "maxQueuedMiB", 1, 1 << 20) << 20;
+    maxInFlightBytesPerIdentity = (long) intIn(l, "limits.", "maxInFlightMiBPerIdentity", 1, 1 << 20) << 20;
     perIdentity = io.wsmsg.auth.Quotas.fromJson(l.getJsonObject("perIdentity"), "limits.perIdentity", true);
     errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");

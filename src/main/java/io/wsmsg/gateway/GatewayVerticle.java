@@ -507,6 +507,27 @@ public final class GatewayVerticle extends AbstractVerticle {
   /** Set when in-flight deliveries filled their share of the budget: the ack sweep dispatches everything once it clears. */
   private boolean inFlightWasFull;
 
+  /** In-flight bytes per identity of this gateway's sessions (limits.maxInFlightMiBPerIdentity). */
+  private final Map<String, IdentityLoad> loads = new HashMap<>();
+
+  /** The shared load of an identity's sessions; null in auth mode none, where everyone is one identity. */
+  IdentityLoad loadOf(String subject) {
+    if ("none".equals(config.authMode)) return null;
+    IdentityLoad l = loads.computeIfAbsent(subject, IdentityLoad::new);
+    l.sessions++;
+    return l;
+  }
+
+  /** A session of that identity closed (after its in-flight deliveries were settled). */
+  void unload(IdentityLoad l) {
+    if (l != null && --l.sessions <= 0 && l.inFlightBytes <= 0) loads.remove(l.subject);
+  }
+
+  /** A node was held back by its identity's in-flight share: dispatch everything once acks make room. */
+  void heldBack() {
+    inFlightWasFull = true;
+  }
+
   /** An ack from a node of an owned endpoint: frees its slot and lets the endpoint deliver again. */
   void acked(Consumer c, Endpoint ep, byte[] uid) {
     InFlightTable.Entry done = c.inFlight().ack(io.wsmsg.protocol.Uid.of(uid));
@@ -591,8 +612,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
     link.expireAcks(now);
     if (inFlightWasFull && !frozen && !budget.inFlightFull()) {
-      // nodes held back while in-flight deliveries filled half the budget: an ack elsewhere
-      // made room, but only its own endpoint was dispatched
+      // nodes held back while in-flight deliveries filled half the budget (or their identity's
+      // share of it): an ack elsewhere made room, but only its own endpoint was dispatched
       inFlightWasFull = false;
       for (Endpoint ep : new ArrayList<>(endpoints.values())) if (!ep.queue.isEmpty()) ep.dispatch();
     }

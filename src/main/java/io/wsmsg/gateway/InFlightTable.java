@@ -36,9 +36,16 @@ final class InFlightTable {
   private int size;
   /** The node's message memory: each unsettled delivery holds its frame there. */
   private final MemoryBudget budget;
+  /** The node's identity's share of in-flight bytes; null where it is not counted (remote nodes, auth none). */
+  private final IdentityLoad load;
 
   InFlightTable(MemoryBudget budget) {
+    this(budget, null);
+  }
+
+  InFlightTable(MemoryBudget budget, IdentityLoad load) {
     this.budget = budget;
+    this.load = load;
   }
 
   int size() {
@@ -55,6 +62,7 @@ final class InFlightTable {
     size++;
     budget.hold(e.queued.frame());
     budget.inFlightAdded(e.queued.frame());
+    if (load != null) load.inFlightBytes += e.queued.frame().size();
   }
 
   /** Settles the oldest delivery with this uid; null when there is none. */
@@ -112,5 +120,6 @@ final class InFlightTable {
   private void release(Entry e) {
     budget.release(e.queued.frame());
     budget.inFlightRemoved(e.queued.frame());
+    if (load != null) load.inFlightBytes -= e.queued.frame().size();
   }
 }

@@ -78,7 +78,18 @@ final class Session implements Consumer {
     this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
         : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
-    this.inFlight = new InFlightTable(gateway.budget);
+    this.load = gateway.loadOf(identity.subject());
+    this.inFlight = new InFlightTable(gateway.budget, load);
+  }
+
+  /** This node's identity's in-flight bytes on this gateway (null in auth mode none). */
+  private final IdentityLoad load;
+
+  /** True while this node's identity holds its whole share of in-flight bytes: it waits for acks. */
+  private boolean identityFull() {
+    if (load == null || load.inFlightBytes < gateway.config.maxInFlightBytesPerIdentity) return false;
+    gateway.heldBack(); // re-dispatched once acks or timeouts made room
+    return true;
   }
 
   WireOrder order() {
@@ -151,7 +162,8 @@ final class Session implements Consumer {
     if (awaitingOrder()) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
     return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()) && !ws.isClosed() && !ws.writeQueueFull();
+        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()) && !identityFull() && !ws.isClosed()
+        && !ws.writeQueueFull();
   }
 
   /** True while this node's element order is unknown and the grace for learning it runs. */
@@ -209,7 +221,7 @@ final class Session implements Consumer {
   /** Writes prefetched deliveries while the node's window, pause state and socket allow. */
   void pumpFromOwner() {
     while (!fromOwner.isEmpty() && !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window
-        && !ws.isClosed() && !ws.writeQueueFull()) {
+        && !identityFull() && !ws.isClosed() && !ws.writeQueueFull()) {
       Frame f = fromOwner.poll();
       long now = System.currentTimeMillis();
       inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
@@ -339,6 +351,7 @@ final class Session implements Consumer {
       if (owner != null) gateway.link.detach(this);
       forgetOwner(); // what the owner sent here is given up with the node (the owner counts it)
     }
+    gateway.unload(load);
   }
 
   Map<String, Object> describe() {

@@ -116,6 +116,48 @@ class MemoryBoundsTest {
   }
 
   @Test
+  void oneIdentitysNodesThatNeverAckHoldAtMostItsInFlightShare() {
+    // a roomy budget: only the identity's share (2 MiB) can stop the hoarders
+    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 64)
+        .put("maxInFlightMiBPerIdentity", 2)));
+    io.wsmsg.auth.TokenSigner signer = new io.wsmsg.auth.TokenSigner(ts.vertx, TestServer.SECRET);
+    String mallory = signer.sign("mallory", null, 3600);
+    String alice = signer.sign("alice", null, 3600);
+    int nodes = 6;
+    List<TestNode> hoarders = new java.util.ArrayList<>();
+    try (TestNode pub = ts.node("pub");
+        TestNode healthy = ts.node("alice?order=seed", alice, io.wsmsg.protocol.WireOrder.SEED)) {
+      for (int i = 0; i < nodes; i++) {
+        hoarders.add(ts.node("mallory~" + i + "?order=seed", mallory, io.wsmsg.protocol.WireOrder.SEED));
+        subscribe(pub, "mallory~" + i, "hoard");
+      }
+      for (int i = 0; i < nodes; i++) pub.publish("hoard", "h" + i, BLOB);
+      // every copy is either with a hoarder (never acked) or still queued
+      int[] received = {0};
+      until("all " + nodes * nodes + " copies accounted for", () -> {
+        for (TestNode h : hoarders) {
+          for (Frame f; (f = h.poll(0)) != null; ) {
+            if (!"system".equals(f.channel())) received[0]++;
+          }
+        }
+        int queued = 0;
+        for (int i = 0; i < nodes; i++) queued += depth("mallory~" + i);
+        return received[0] + queued == nodes * nodes;
+      });
+      // one each (window 1) would be 6 x 900 KiB; the share stops hand-outs once 2 MiB are out
+      assertThat(received[0]).as("deliveries to the identity's nodes").isBetween(1, 3);
+      for (TestNode h : hoarders) h.expectNothing(100);
+      assertThat(ts.server.memory().inFlight()).isLessThanOrEqualTo(2L * MIB + BLOB.length);
+      // another identity is served as usual meanwhile
+      subscribe(pub, "alice", "ping");
+      roundTrip(pub, healthy, 1);
+    } finally {
+      hoarders.forEach(TestNode::close);
+    }
+    until("the hoarders' deliveries released", () -> ts.server.memory().inFlight() == 0);
+  }
+
+  @Test
   void whenRoutersAreBehindTheFloodIsRefusedWithLimitAndNothingSilentlyVanishes() {
     start();
     try (TestNode attacker = ts.node("attacker"); TestNode healthy = ts.node("healthy")) {

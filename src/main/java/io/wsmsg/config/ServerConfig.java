@@ -147,7 +147,9 @@ public final class ServerConfig {
     maxQueuedBytes = (long) intIn(l, "limits.", "maxQueuedMiB", 1, 1 << 20) << 20;
     maxInFlightBytesPerIdentity = (long) intIn(l, "limits.", "maxInFlightMiBPerIdentity", 1, 1 << 20) << 20;
     perIdentity = io.wsmsg.auth.Quotas.fromJson(l.getJsonObject("perIdentity"), "limits.perIdentity", true);
-    errorBurst = intIn(l, "limits.", "errorBurst", 1, Integer.MAX_VALUE);
+    // each node keeps the times of its last errorBurst refusals: bounded, so a large value
+    // meant to "turn closing off" cannot cost megabytes per connection
+    errorBurst = intIn(l, "limits.", "errorBurst", 1, 10_000);
     errorWindowMillis = millis(l, "limits.", "errorWindowSeconds");
     Object comp = l.getValue("compression");
     if (!(comp instanceof Boolean)) throw new IllegalArgumentException("limits.compression must be true or false, not " + comp);

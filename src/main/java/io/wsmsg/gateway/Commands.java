@@ -180,6 +180,10 @@ final class Commands {
    * router gives them only to subscriptions an admin made (events go to every subscriber).
    */
   private void forward(Frame f) {
+    // Nobody watching (no system subscription matches, no message subscription awaits it):
+    // not queued at all. Commands such as pause/resume cost a node nothing to send, and every
+    // channel waits while system (priority 100) holds anything, so a flood must not land there.
+    if (gateway.registry.route(f.channel(), f.subject(), f.reference(), System.currentTimeMillis()).length == 0) return;
     gateway.routers.submit(f);
   }
 

@@ -351,7 +351,15 @@ public final class GatewayVerticle extends AbstractVerticle {
       vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, new io.wsmsg.registry.RegistryCommand.Attributed(
           ephemeral ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
               : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), id.subject(), id.quotas()),
-          io.wsmsg.router.Outbound.LOCAL);
+          io.wsmsg.router.Outbound.LOCAL).onComplete(ar -> {
+            // upgrades of one identity racing past the early quota check (or the server-wide
+            // endpoint limit) are settled here: a node whose endpoint was refused is told and closed
+            if (ar.succeeded() && ar.result().body() instanceof io.wsmsg.registry.RegistryReply r && !r.ok()
+                && !registry.hasEndpoint(endpointName)) {
+              s.sendNotice("error", List.of(r.errorCode(), r.errorText()), null);
+              s.close((short) 1008, "endpoint refused: " + r.errorCode());
+            }
+          });
     }
     events.publish("node.joined", List.of(endpointName, s.nodeId), null);
     log.fine("node " + s.nodeId + " attached to endpoint " + endpointName + " from " + ws.remoteAddress());

@@ -166,6 +166,26 @@ final class Session implements Consumer {
         && !ws.writeQueueFull();
   }
 
+  /**
+   * Other nodes' commands forwarded on system are for admin tokens only. They reach an endpoint
+   * through an admin's system subscription, and any node allowed on that endpoint shares its
+   * queue, so the check is made per node here as well: a non-admin node gets such a frame only
+   * through its own message subscription for the frame's reference (its own command's echo).
+   */
+  private boolean hidden(Frame f) {
+    if (identity.permissions().admin() || !io.wsmsg.registry.Registry.isForwardedCommand(f.channel(), f.subject())) {
+      return false;
+    }
+    byte[] ref = f.reference();
+    if (ref != null) {
+      for (String ep : gateway.registry.messageSubscriptions().endpointsFor(ref, System.currentTimeMillis())) {
+        if (ep.equals(endpointName)) return false;
+      }
+    }
+    gateway.counters.drop(Counters.Drop.FORBIDDEN, 1);
+    return true;
+  }
+
   /** True while this node's element order is unknown and the grace for learning it runs. */
   private boolean awaitingOrder() {
     return !orderFixed && System.currentTimeMillis() < orderGraceUntil;
@@ -190,6 +210,7 @@ final class Session implements Consumer {
   @Override
   public void deliver(Queued q) {
     Frame f = q.frame();
+    if (hidden(f)) return;
     gateway.handOut(this, q);
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
@@ -212,6 +233,10 @@ final class Session implements Consumer {
       f = FrameCodec.decode(raw);
     } catch (ProtocolException e) {
       return; // it was decoded once already at the publishing gateway
+    }
+    if (hidden(f)) {
+      if (owner != null) gateway.link.ack(this, f.uid()); // settled at once: the owner frees its slot
+      return;
     }
     fromOwner.add(f);
     gateway.budget.hold(f); // bounded by the owner: at most twice the node's window

@@ -36,7 +36,12 @@ public final class Counters {
      */
     MEMORY,
     /** Queued for an endpoint that was removed (ephemeral or idle) as it arrived. */
-    REMOVED
+    REMOVED,
+    /**
+     * A node's command forwarded on system, reaching a node whose token is not admin through
+     * an admin's system subscription on a shared endpoint: not shown to it.
+     */
+    FORBIDDEN
   }
 
   /** Why a connection was refused or closed before (or for) misbehaving. */

@@ -157,6 +157,7 @@ public final class MessageSubscriptions {
   /** Forgets every message subscription (a snapshot restore that failed half way). */
   void clear() {
     byUid.clear();
+    byEndpoint.clear();
     count = 0;
   }
 

@@ -178,6 +178,9 @@ public final class WsmsgServer {
   }
 
   private void publishEvent(String subject, List<Object> args, byte[] reference) {
+    // an event nobody would receive is not built or queued: connection churn (node.joined,
+    // node.left) must not fill the system channel, which every other channel waits for
+    if (registry.route(Registry.SYSTEM, subject, reference, System.currentTimeMillis()).length == 0) return;
     Frame f = FrameCodec.encode(Ulids.next(), Registry.SYSTEM, subject, reference, MsgPack.pack(args), WireOrder.SEED);
     routers.submit(f);
   }

@@ -154,4 +154,23 @@ class ErrorFloodTest {
       assertThat(TestNode.data(notice).toString()).contains("bad_frame");
     }
   }
+
+  @Test
+  void aFloodOfCommandsNobodyWatchesDoesNotQueueOnTheSystemChannel() {
+    // pause and resume are never refused, so the error burst does not stop them; forwarded to
+    // system (priority 100, which every other channel waits for) they would stall all routing
+    ts = TestServer.start();
+    try (TestNode flooder = ts.node("flooder"); TestNode healthy = ts.node("healthy")) {
+      healthy.command("subscribe.channel", "healthy", "h");
+      healthy.sync("healthy");
+      long noRoute = ts.server.counters().dropped(Counters.Drop.NO_ROUTE);
+      for (int i = 0; i < 2000; i++) flooder.command(i % 2 == 0 ? "pause" : "resume");
+      flooder.sync("flooder"); // all 2,000 carried out
+      healthy.publish("h", "still", 1);
+      assertThat(healthy.nextMessage().subject()).isEqualTo("still");
+      assertThat(ts.server.counters().dropped(Counters.Drop.NO_ROUTE) - noRoute)
+          .as("forwarded commands routed to nobody").isZero();
+      assertThat(flooder.isClosed()).isFalse();
+    }
+  }
 }

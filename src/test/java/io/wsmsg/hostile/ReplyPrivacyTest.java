@@ -247,4 +247,28 @@ class ReplyPrivacyTest {
       TestNode.await(c.close());
     }
   }
+
+  @Test
+  void aNonAdminNodeOnAnAdminsMonitorEndpointIsNotShownOtherNodesCommands() {
+    // the admin's monitor endpoint watches forwarded subscribe.message commands
+    try (TestNode admin = server.node("monitor").autoAck(true)) {
+      admin.command("subscribe.channel", "monitor", "system", "subscribe.*");
+      admin.sync("monitor");
+    }
+    // a token with the default grant (endpoints *) attaches to that endpoint and waits
+    try (TestNode snoop = node("monitor", token("mallory", null));
+        TestNode requester = node("alice~req", token("alice", null))) {
+      snoop.sync("monitor");
+      long before = server.server.counters().dropped(io.wsmsg.metrics.Counters.Drop.FORBIDDEN);
+      byte[] request = Ulids.next();
+      requester.command("subscribe.message", "alice~req", request, 30);
+      requester.sync("alice~req"); // applied, and forwarded to the monitor endpoint by now
+      io.wsmsg.testkit.Await.until("the forwarded command reached the monitor endpoint",
+          () -> server.server.counters().dropped(io.wsmsg.metrics.Counters.Drop.FORBIDDEN), n -> n > before);
+      // the snoop saw nothing of it: not the command, not the request uid
+      for (Frame f; (f = snoop.poll(300)) != null; ) {
+        assertThat(f.subject()).as("frames shown to a non-admin node").doesNotStartWith("subscribe.");
+      }
+    }
+  }
 }

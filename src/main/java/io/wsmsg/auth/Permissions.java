@@ -109,10 +109,14 @@ public final class Permissions {
     return owner;
   }
 
-  /** True for {@code endpoint} = the owner, or the owner followed by {@code ~} and anything. */
+  /**
+   * True for {@code endpoint} = the owner followed by {@code ~} and anything. Not the bare
+   * subject: a token whose sub happened to equal a shared endpoint's name (worker, billing)
+   * would otherwise take that endpoint's messages whatever its grants say.
+   */
   public boolean owns(String endpoint) {
-    return owner != null && endpoint != null && endpoint.startsWith(owner)
-        && (endpoint.length() == owner.length() || endpoint.startsWith(OWN_SEPARATOR, owner.length()));
+    return owner != null && endpoint != null && endpoint.length() > owner.length() + 1 && endpoint.startsWith(owner)
+        && endpoint.startsWith(OWN_SEPARATOR, owner.length());
   }
 
   /** May attach to {@code endpoint}, or name it in a subscribe command. */

@@ -100,9 +100,9 @@ class JwtAuthenticatorTest {
     assertThat(partial.permissions().subscribe()).isEmpty();
     assertThat(partial.permissions().admin()).isTrue();
     assertThat(partial.permissions().mayAttach("web-1")).isFalse();
-    assertThat(partial.permissions().mayAttach("bob")).isTrue();
+    assertThat(partial.permissions().mayAttach("bob")).isFalse();
     assertThat(partial.permissions().mayAttach("bob~worker")).isTrue();
-    assertThat(id.permissions().mayAttach("bob")).as("with the defaults too").isTrue();
+    assertThat(id.permissions().mayAttach("bob~x")).as("with the defaults too").isTrue();
   }
 
   @Test

@@ -91,20 +91,22 @@ class PermissionEscalationTest {
     String t = token("narrow", new JsonObject().put("publish", new JsonArray().add("x")));
     assertThat(server.upgradeStatus("/elsewhere", "Bearer " + t)).as("another endpoint").isEqualTo(403);
     assertThat(server.upgradeStatus("/narrowly", "Bearer " + t)).as("not its own: no separator").isEqualTo(403);
-    try (TestNode own = server.node("narrow", t, WireOrder.SEED).autoAck(true);
+    // nor the bare sub: a shared endpoint may carry that name
+    assertThat(server.upgradeStatus("/narrow", "Bearer " + t)).as("the bare sub").isEqualTo(403);
+    try (TestNode own = server.node("narrow~own", t, WireOrder.SEED).autoAck(true);
         TestNode sub = server.node("narrow~cli-1", t, WireOrder.SEED).autoAck(true)) {
-      assertThat(subscribe(own, "narrow", "x")).as("no subscribe key: nothing").isEqualTo("forbidden");
-      assertThat(outcome(own, "narrow", own.command("subscribe.channel", "victim", "x")))
+      assertThat(subscribe(own, "narrow~own", "x")).as("no subscribe key: nothing").isEqualTo("forbidden");
+      assertThat(outcome(own, "narrow~own", own.command("subscribe.channel", "victim", "x")))
           .as("acting on another endpoint").isEqualTo("forbidden");
-      assertThat(outcome(own, "narrow", own.command("channel.size", "x", 5))).as("not admin").isEqualTo("forbidden");
+      assertThat(outcome(own, "narrow~own", own.command("channel.size", "x", 5))).as("not admin").isEqualTo("forbidden");
       byte[] bad = own.publish("y", "s", 1);
-      assertThat(outcome(own, "narrow", bad)).isEqualTo("forbidden");
+      assertThat(outcome(own, "narrow~own", bad)).isEqualTo("forbidden");
       byte[] ok = own.publish("x", "s", 1);
-      assertThat(outcome(own, "narrow", ok)).as("publish x is granted").isNull();
-      assertThat(outcome(sub, "narrow~cli-1", sub.command("subscribe.message", "narrow", new byte[] {1}, 5)))
+      assertThat(outcome(own, "narrow~own", ok)).as("publish x is granted").isNull();
+      assertThat(outcome(sub, "narrow~cli-1", sub.command("subscribe.message", "narrow~own", new byte[] {1}, 5)))
           .as("acting on its own endpoint").isNull();
     }
-    assertThat(server.server.registry().subscriptions().of("narrow")).isEmpty();
+    assertThat(server.server.registry().subscriptions().of("narrow~own")).isEmpty();
   }
 
   @Test

@@ -21,6 +21,9 @@ import time
 import zlib
 
 HOST = "127.0.0.1"
+# Attackers connect from another loopback address, as they would from another machine: the
+# per-address connection limit then applies to them and not to the healthy client.
+SOURCE = "127.0.0.2"
 
 
 # ---- msgpack, just enough ------------------------------------------------------------------
@@ -88,7 +91,7 @@ def handshake(port, path, token, extensions=None):
 
 async def connect(port, path, token, extensions=None, timeout=10):
     """Opens a WebSocket; returns (reader, writer, status line, response headers)."""
-    r, w = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+    r, w = await asyncio.wait_for(asyncio.open_connection(HOST, port, local_addr=(SOURCE, 0)), timeout)
     w.write(handshake(port, path, token, extensions))
     head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), timeout)
     text = head.decode("latin-1")
@@ -112,7 +115,7 @@ async def slowloris(a):
     conns, refused = [], 0
     for i in range(n):
         try:
-            r, w = await asyncio.open_connection(HOST, a.port)
+            r, w = await asyncio.open_connection(HOST, a.port, local_addr=(SOURCE, 0))
             w.write(b"GET /slow%d HTTP/1.1\r\nHost: %s\r\n" % (i, HOST.encode()))
             conns.append((r, w))
         except OSError:
@@ -230,6 +233,8 @@ async def churn(a):
 async def glob(a):
     """Expensive wildcard subscriptions, then fresh 255-character subjects that defeat caches."""
     r, w, status, _ = await connect(a.port, "/globber", a.token)
+    if " 101 " not in status:
+        return {"refused": status}
     reader = asyncio.ensure_future(drain_reads(r))
     for k in range(50):
         pattern = "orders.*a*a*a*a*a*a*a*a*a*b" + "?" * k
@@ -248,12 +253,14 @@ async def glob(a):
             break
     w.close()
     reader.cancel()
-    return {"subscriptions": 50, "published": sent}
+    return {"subscriptions": 50, "published": sent, "closedByServer": time.time() < deadline}
 
 
 async def memory(a):
     """512 KiB messages into a channel whose only subscriber is an endpoint nobody reads."""
     r, w, status, _ = await connect(a.port, "/filler", a.token)
+    if " 101 " not in status:
+        return {"refused": status}
     reader = asyncio.ensure_future(drain_reads(r))
     w.write(ws_frame(command("subscribe.channel", "nobody-reads", "fill", "*")))
     payload = os.urandom(512 * 1024)
@@ -268,7 +275,7 @@ async def memory(a):
         pass
     w.close()
     reader.cancel()
-    return {"published": sent, "mib": sent // 2}
+    return {"published": sent, "mib": sent // 2, "closedByServer": time.time() < deadline}
 
 
 ATTACKS = {"slowloris": slowloris, "flood": flood, "bomb": bomb, "churn": churn, "glob": glob, "memory": memory}

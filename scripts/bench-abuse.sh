@@ -37,7 +37,6 @@ for i in $(seq 1 100); do grep -q listening "$OUT/server.log" && break; sleep 0.
 grep -q listening "$OUT/server.log" || { cat "$OUT/server.log"; exit 1; }
 WSMSG="java -jar $OUT/server.jar"
 ALICE=$($WSMSG token --sub alice --secret "$SECRET" 2>/dev/null)
-MALLORY=$($WSMSG token --sub mallory --secret "$SECRET" 2>/dev/null)
 URL=ws://127.0.0.1:$PORT/
 
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$SERVER/status; }
@@ -52,6 +51,8 @@ healthy > /dev/null # warm the server's JIT (not recorded)
 : > "$OUT/results.jsonl"
 for a in "${ATTACKS[@]}"; do
   before=$(healthy); rss_before=$(rss)
+  # each attack with a token of its own: quotas used up by one attack do not blunt the next
+  MALLORY=$($WSMSG token --sub "mallory-$a" --secret "$SECRET" 2>/dev/null)
   python3 scripts/abuse.py "$a" --port "$PORT" --token "$MALLORY" --seconds $((PHASE + 6)) > "$OUT/$a.attack" 2>&1 &
   ATTACK=$!
   peak=0

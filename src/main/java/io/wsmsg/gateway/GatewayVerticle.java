@@ -575,7 +575,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     long now = System.currentTimeMillis();
     if (now - refusedLoggedAt >= 60_000) { // one line a minute at most
       refusedLoggedAt = now;
-      log.warning("the message memory of " + (config.maxQueuedBytes >> 20) + " MiB (limits.maxQueuedMiB) is full of"
+      log.warning("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full of"
           + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
     }
     return false;
@@ -607,7 +607,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       long now = System.currentTimeMillis();
       if (now - memoryLoggedAt >= 60_000) { // one line a minute at most, however long the flood
         memoryLoggedAt = now;
-        log.warning("the message memory of " + (config.maxQueuedBytes >> 20) + " MiB (limits.maxQueuedMiB) is full:"
+        log.warning("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full:"
             + " dropping the oldest messages of the largest endpoint queues (counted as dropped: memory)");
       }
     }

@@ -141,7 +141,7 @@ final class Session implements Consumer {
             io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
       }
       if (refusal == null && !gateway.admit(f)) {
-        refusal = "the server's message memory of " + (gateway.config.maxQueuedBytes >> 20)
+        refusal = "the server's message memory of " + (gateway.budget.limit() >> 20)
             + " MiB (limits.maxQueuedMiB) is full: try again later";
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());

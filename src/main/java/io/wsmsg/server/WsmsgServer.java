@@ -69,10 +69,26 @@ public final class WsmsgServer {
     this.vertx = vertx;
     this.config = config;
     this.registry = new Registry(config);
-    this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(config.maxQueuedBytes));
+    this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(messageMemory(config)));
     routers.idleMillis(config.channelIdleMillis);
     this.membership = Membership.of(vertx, nodeId);
     if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
+  }
+
+  /**
+   * The message memory budget: limits.maxQueuedMiB, but at most a quarter of the JVM heap.
+   * Frames of half a heap region or more (512 KiB with a 1 GiB heap) each take whole G1
+   * regions, so a budget near the heap let a flood of large messages end in OutOfMemoryError
+   * (measured: 512 MiB of 512 KiB frames with -Xmx1g). A quarter leaves room for that and for
+   * the copies a frame makes on its way in.
+   */
+  static long messageMemory(ServerConfig config) {
+    long quarter = Runtime.getRuntime().maxMemory() / 4;
+    if (config.maxQueuedBytes <= quarter) return config.maxQueuedBytes;
+    LOG.warning("limits.maxQueuedMiB is " + (config.maxQueuedBytes >> 20) + " MiB but the JVM heap is "
+        + (Runtime.getRuntime().maxMemory() >> 20) + " MiB: holding messages to " + (quarter >> 20)
+        + " MiB (a quarter of the heap) so a flood of large messages cannot exhaust it; raise -Xmx to use more");
+    return quarter;
   }
 
   /** Starts a node; the future completes once it listens. */

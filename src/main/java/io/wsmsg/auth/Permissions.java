@@ -245,7 +245,7 @@ public final class Permissions {
    * What these permissions allow, in words, one line per key (what {@code wsmsg token} prints).
    */
   public String explain() {
-    String own = owner == null ? "" : " (and always its own: " + owner + ", " + owner + OWN_SEPARATOR + "*)";
+    String own = owner == null ? "" : " (and always its own: " + owner + OWN_SEPARATOR + "*)";
     return "endpoints: " + words(endpoints) + own + "\n"
         + "publish:   " + words(publish) + "\n"
         + "subscribe: " + words(subscribe) + (systemGranted ? "" : " (system: no; needs admin or a grant \"system\")")

@@ -37,8 +37,13 @@ public final class TokenCommand implements Callable<Integer> {
   @Option(names = "--subscribe", arity = "1..*", paramLabel = "GLOB", description = "channel patterns it may subscribe with")
   List<String> subscribe;
 
-  @Option(names = "--endpoints", arity = "1..*", paramLabel = "GLOB", description = "endpoints it may attach to and act on (besides its own, always allowed: SUB and SUB~*)")
+  @Option(names = "--endpoints", arity = "1..*", paramLabel = "GLOB", description = "endpoints it may attach to and act on (besides its own, always allowed: SUB~*)")
   List<String> endpoints;
+
+  @Option(names = "--quota", paramLabel = "KIND=N",
+      description = "a quota of its own instead of the server's limits.perIdentity (repeatable): channels, endpoints,"
+          + " subscriptions, messageSubscriptions, wildcardSubscriptions; e.g. --quota endpoints=5000 for a load generator")
+  java.util.Map<String, Long> quotas;
 
   @Option(names = "--ttl", paramLabel = "SECONDS", defaultValue = "86400",
       description = "lifetime in seconds, 0 for no expiry (default: ${DEFAULT-VALUE})")
@@ -77,15 +82,31 @@ public final class TokenCommand implements Callable<Integer> {
     put(claim, "endpoints", endpoints != null ? endpoints : unset);
     put(claim, "publish", publish != null ? publish : unset);
     put(claim, "subscribe", subscribe != null ? subscribe : unset);
+    String quotaText = null;
+    if (quotas != null && !quotas.isEmpty()) {
+      JsonObject q = new JsonObject();
+      quotas.forEach(q::put);
+      try {
+        io.wsmsg.auth.Quotas.fromJson(q, "--quota", false); // refused here rather than at every upgrade
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("wsmsg token: " + e.getMessage());
+        return 2;
+      }
+      quotaText = "quotas of its own: " + q.encode() + " (the rest: the server's limits.perIdentity)";
+    }
+    boolean grants = !claim.isEmpty(); // quotas are not permissions: a claim of quotas alone keeps the defaults
+    if (quotaText != null) claim.put("quotas", new JsonObject(new java.util.LinkedHashMap<>(quotas)));
     String explained;
     try {
-      Permissions effective = claim.isEmpty()
+      Permissions effective = !grants
           ? Permissions.fromJson(cfg != null ? cfg.defaultPermissions : null).withOwner(subject)
           : Permissions.fromJson(claim, null).withOwner(subject);
-      explained = (claim.isEmpty() ? "no wsmsg claim: the server's default permissions apply"
+      explained = (!grants ? (quotaText == null ? "no wsmsg claim" : "no permissions in the claim")
+          + ": the server's default permissions apply"
           + (cfg != null ? " (from " + (config != null ? config : "the built-in configuration") + "):"
               : " (auth.defaultPermissions; built-in: everything but admin):")
-          : "the token grants:") + "\n" + effective.explain().indent(2).stripTrailing();
+          : "the token grants:") + "\n" + effective.explain().indent(2).stripTrailing()
+          + (quotaText != null ? "\n" + quotaText : "");
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("wsmsg token: " + e.getMessage());
       return 2;

@@ -74,9 +74,12 @@ public final class ChannelRouters {
   }
 
   private volatile long idleMillis;
+  private final java.util.concurrent.atomic.AtomicLong generations = new java.util.concurrent.atomic.AtomicLong();
 
   private Handle deploy(String channel) {
-    Handle h = new Handle(channel, "wsmsg.channel." + channel);
+    // an address per router: while a retired router hands over (1 s), the event bus would
+    // otherwise alternate one channel's frames between the old and the new router and reorder them
+    Handle h = new Handle(channel, "wsmsg.channel." + channel + "#" + generations.incrementAndGet());
     vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));

@@ -35,6 +35,8 @@ final class Admission {
     final String refusedWhy;
     boolean upgraded;
     boolean released;
+    /** A refused connection kept open briefly to be told why (counted in refusedHeld). */
+    boolean held;
     long timer = -1;
 
     Conn(HttpConnection connection, String ip, int refusedStatus, String refusedWhy) {
@@ -57,6 +59,8 @@ final class Admission {
   private final Map<String, int[]> perIp = new HashMap<>();
   private int admitted;
   private int pending;
+  /** Refused connections waiting for the request their refusal answers: bounded too. */
+  private int refusedHeld;
   private final RateLimitedLog refusedLog;
   private final RateLimitedLog timeoutLog;
 
@@ -96,10 +100,17 @@ final class Admission {
     if (reason != null) {
       counters.refused(reason);
       refusedLog.log("refusing connections: " + why + " (this one from " + ip + ")");
-      conn.timer = vertx.setTimer(Math.min(REFUSED_GRACE_MILLIS, config.handshakeTimeoutMillis), t -> {
-        conn.timer = -1;
+      if (refusedHeld >= config.maxPendingUpgrades) {
+        // a connect flood: beyond as many as may wait for an upgrade, refusals are not explained
         c.close();
-      });
+      } else {
+        conn.held = true;
+        refusedHeld++;
+        conn.timer = vertx.setTimer(Math.min(REFUSED_GRACE_MILLIS, config.handshakeTimeoutMillis), t -> {
+          conn.timer = -1;
+          c.close();
+        });
+      }
     } else {
       admitted++;
       pending++;
@@ -142,6 +153,7 @@ final class Admission {
     conns.remove(conn.connection);
     if (conn.timer >= 0) vertx.cancelTimer(conn.timer);
     conn.timer = -1;
+    if (conn.held) refusedHeld--;
     if (conn.refused()) return;
     admitted--;
     if (!conn.upgraded) pending--;

@@ -102,9 +102,8 @@ class SlowlorisTest {
   /**
    * Tokens are verified away from the gateway's event loop: during a burst of ES256 logins
    * (about 1-2 ms of CPU each on a small machine) every login succeeds and a connected node
-   * keeps its round trips going. The round-trip times are printed for the record; the bound
-   * asserted on the median is ten times above what it is with workers and as far below what it
-   * was with verification on the event loop.
+   * keeps its round trips going. The round-trip times are printed for the record; what is
+   * asserted is that the node completed round trips throughout the burst.
    */
   @Test
   void aBurstOfEs256LoginsDoesNotStallConnectedNodes() throws Exception {
@@ -153,9 +152,11 @@ class SlowlorisTest {
       System.out.println("ES256 burst of " + n + " logins took " + burstMicros / 1000 + " ms; healthy round trips: "
           + rtts.size() + ", p50 " + rtts.get(rtts.size() / 2) / 1000.0 + " ms, max " + rtts.get(rtts.size() - 1) / 1000.0
           + " ms");
-      // measured on 2 busy cores: p50 0.6-2.8 ms with verification on workers, 0.9-2.9 s (two or
-      // three round trips in the whole burst) with it on the gateway's event loop
-      assertThat(rtts.get(rtts.size() / 2) / 1000).as("median round trip (ms) during the burst").isLessThan(250);
+      // measured on 2 busy cores: p50 0.6-2.8 ms with verification on workers (hundreds of round
+      // trips during the burst), 0.9-2.9 s with it on the gateway's event loop (two or three in
+      // the whole burst). A count, not a time: a slower machine slows the burst and the round
+      // trips alike, while verifying on the loop starves the node whatever the machine.
+      assertThat(rtts.size()).as("round trips the connected node completed during the burst").isGreaterThanOrEqualTo(10);
       for (var f : logins) f.result().close();
     } finally {
       TestNode.await(clients.close());

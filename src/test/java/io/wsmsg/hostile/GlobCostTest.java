@@ -111,14 +111,6 @@ class GlobCostTest {
   }
 
   private static void until(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    io.wsmsg.testkit.Await.until(what, condition);
   }
 }

@@ -283,14 +283,6 @@ class MemoryBoundsTest {
   }
 
   private static void until(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + LONG_MS;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    io.wsmsg.testkit.Await.until(what, condition);
   }
 }

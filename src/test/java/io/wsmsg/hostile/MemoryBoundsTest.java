@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * make room, and a healthy client on another channel keeps its round trips.
  */
 class MemoryBoundsTest {
-  private static final long LONG_MS = 30_000;
   private static final int MIB = 1 << 20;
   /** Each flood message: a 900 KiB payload, so four fit in 4 MiB and a fifth does not. */
   private static final byte[] BLOB = new byte[900 * 1024];

@@ -450,23 +450,20 @@ public final class GatewayVerticle extends AbstractVerticle {
   void publish(Frame f, Session by) {
     if (!registry.hasChannel(f.channel())) {
       // First use creates the channel (and its channel.created event), counted against the
-      // publisher's quota. The node's input waits for it (once per new channel), so a refusal
-      // (limit) reaches the publisher and its next message follows this one in order.
+      // publisher's quota, which Session.publish checked already. Routing does not wait for it:
+      // pausing the node's input here lost the frames behind this one when the node closed at
+      // once (a publisher that sends three messages and leaves). A creation refused after all
+      // (two upgrades of one identity racing past the check) is still told to the publisher.
       // The event's reference is nil: a publish is not a command, and referencing its uid would
       // hand the event to message subscriptions waiting for replies to that publish (RPC).
-      by.ws.pause();
       vertx.eventBus().<io.wsmsg.registry.RegistryReply>request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
           new io.wsmsg.registry.RegistryCommand.Attributed(new io.wsmsg.registry.RegistryCommand.CreateChannel(
               f.channel(), null), by.identity.subject(), by.identity.quotas()), io.wsmsg.router.Outbound.LOCAL)
           .onComplete(ar -> {
-            if (!by.closed) by.ws.resume();
             if (ar.succeeded() && !ar.result().body().ok()) {
               by.sendError(ar.result().body().errorCode(), ar.result().body().errorText(), f.uid());
-            } else {
-              routers.submit(f);
             }
           });
-      return;
     }
     routers.submit(f);
   }

@@ -1,11 +1,9 @@
 package io.wsmsg.cli;
 
 import io.wsmsg.client.ClientOptions;
-import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -57,12 +55,8 @@ public final class ClientOptionsMixin {
   /** The endpoint this run attaches to. */
   String endpointName() {
     if (!privateEndpoint()) return endpoint;
-    if (generated == null) {
-      // a token's subject may always use <sub>~...: a narrowly granted token still gets an endpoint
-      String sub = ClientOptions.subjectOf(bearer(token));
-      generated = (sub != null ? sub + ClientOptions.OWN_SEPARATOR : "") + "cli-"
-          + Ulids.nextText().toLowerCase(Locale.ROOT);
-    }
+    // a token's subject may always use <sub>~...: a narrowly granted token still gets an endpoint
+    if (generated == null) generated = ClientOptions.privateEndpoint(bearer(token), "cli");
     return generated;
   }
 

@@ -259,14 +259,23 @@ public final class ClientOptions {
   }
 
   /**
+   * A fresh private endpoint name, {@code <prefix>-<ulid>}, under the token's own names
+   * ({@code <sub>~<prefix>-<ulid>}) when the token has a subject that can own endpoints.
+   */
+  public static String privateEndpoint(String jwt, String prefix) {
+    String sub = subjectOf(jwt);
+    String fresh = prefix + "-" + Ulids.nextText().toLowerCase(Locale.ROOT);
+    return sub == null ? fresh : sub + OWN_SEPARATOR + fresh;
+  }
+
+  /**
    * The endpoint a client without {@link #endpoint} attaches to: {@code <sub>~client-<ulid>}
    * when a fixed token has a subject that can own endpoints (the server always allows a token
    * its own {@code <sub>} and {@code <sub>~...}, so a narrowly granted token still gets one),
    * else {@code client-<ulid>}.
    */
   String generatedEndpoint() {
-    String sub = subjectOf(fixedToken);
-    return sub == null ? freshEndpoint() : sub + OWN_SEPARATOR + freshEndpoint();
+    return privateEndpoint(fixedToken, "client");
   }
 
   /** Separates a token's subject from the rest of its own endpoints' names (as the server). */

@@ -1,6 +1,5 @@
 package io.wsmsg.gateway;
 
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.protocol.ErrorCodes;
 import io.wsmsg.protocol.Frame;
@@ -11,8 +10,6 @@ import io.wsmsg.protocol.SystemEvents;
 import io.wsmsg.protocol.Uid;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
-import io.wsmsg.registry.RegistryReply;
-import io.wsmsg.registry.RegistryVerticle;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -26,7 +23,6 @@ import java.util.Set;
 final class Commands {
   /** Subjects only the server publishes; a client publishing one is refused. */
   static final Set<String> EVENTS = SystemEvents.ALL;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final Set<String> NO_ARGS = Set.of("pause", "resume", "stop");
   /** Commands carry a few names and numbers; a larger data is refused before it is decoded. */
   static final int MAX_COMMAND_DATA = 64 * 1024;
@@ -160,9 +156,7 @@ final class Commands {
       return;
     }
     s.ws.pause();
-    // made by this node's identity: what it creates counts against its quotas
-    RegistryCommand attributed = new RegistryCommand.Attributed(cmd, s.identity.subject(), s.identity.quotas());
-    gateway.getVertx().eventBus().<RegistryReply>request(RegistryVerticle.ADDRESS, attributed, LOCAL)
+    gateway.registryRequest(cmd, s.identity)
         .onComplete(ar -> {
           if (!s.closed) s.ws.resume();
           if (ar.failed()) {

@@ -57,7 +57,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   final io.wsmsg.metrics.MemoryBudget budget;
   private final Set<Session> sessions = new LinkedHashSet<>();
   /** Nodes closed for flooding: one log line per 10 s at most. */
-  final Admission.RateLimitedLog floodLog = new Admission.RateLimitedLog(log, 10_000);
+  final RateLimitedLog floodLog = new RateLimitedLog(log, 10_000);
   private HttpServer server;
   private Admission admission;
   /** Where token signatures are verified: never on this gateway's event loop (see {@link #verify}). */
@@ -274,9 +274,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
       if (!registry.hasEndpoint(endpointName)) {
-        String no = io.wsmsg.registry.QuotaBook.refusal(
-            registry.quotas().used(id.subject(), io.wsmsg.registry.QuotaBook.ENDPOINTS),
-            registry.quota(id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS), io.wsmsg.registry.QuotaBook.ENDPOINTS,
+        String no = registry.quotaRefusal(id.subject(), id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS,
             "endpoint " + endpointName);
         if (no != null) {
           refuse(req, 429, printable(no));
@@ -348,14 +346,12 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (!registry.hasEndpoint(endpointName)) {
       // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
       // to an existing endpoint never changes what that endpoint is
-      vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, new io.wsmsg.registry.RegistryCommand.Attributed(
-          ephemeral ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
-              : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), id.subject(), id.quotas()),
-          io.wsmsg.router.Outbound.LOCAL).onComplete(ar -> {
+      registryRequest(ephemeral ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(endpointName, null)
+          : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(endpointName, null), id).onComplete(ar -> {
             // upgrades of one identity racing past the early quota check (or the server-wide
             // endpoint limit) are settled here: a node whose endpoint was refused is told and closed
-            if (ar.succeeded() && ar.result().body() instanceof io.wsmsg.registry.RegistryReply r && !r.ok()
-                && !registry.hasEndpoint(endpointName)) {
+            if (ar.succeeded() && !ar.result().body().ok() && !registry.hasEndpoint(endpointName)) {
+              io.wsmsg.registry.RegistryReply r = ar.result().body();
               s.sendNotice("error", List.of(r.errorCode(), r.errorText()), null);
               s.close((short) 1008, "endpoint refused: " + r.errorCode());
             }
@@ -447,8 +443,19 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   // ---- routing in and out ----
 
-  void publish(Frame f, Session by) {
-    if (!registry.hasChannel(f.channel())) {
+  /**
+   * Sends a change to the registry on behalf of a node's identity: what it creates counts
+   * against that identity's quotas.
+   */
+  io.vertx.core.Future<io.vertx.core.eventbus.Message<io.wsmsg.registry.RegistryReply>> registryRequest(
+      io.wsmsg.registry.RegistryCommand cmd, Identity by) {
+    return vertx.eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
+        new io.wsmsg.registry.RegistryCommand.Attributed(cmd, by.subject(), by.quotas()), io.wsmsg.router.Outbound.LOCAL);
+  }
+
+  /** Routes a publish; {@code newChannel}: the publisher found no such channel, so it is created. */
+  void publish(Frame f, Session by, boolean newChannel) {
+    if (newChannel) {
       // First use creates the channel (and its channel.created event), counted against the
       // publisher's quota, which Session.publish checked already. Routing does not wait for it:
       // pausing the node's input here lost the frames behind this one when the node closed at
@@ -456,9 +463,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       // (two upgrades of one identity racing past the check) is still told to the publisher.
       // The event's reference is nil: a publish is not a command, and referencing its uid would
       // hand the event to message subscriptions waiting for replies to that publish (RPC).
-      vertx.eventBus().<io.wsmsg.registry.RegistryReply>request(io.wsmsg.registry.RegistryVerticle.ADDRESS,
-          new io.wsmsg.registry.RegistryCommand.Attributed(new io.wsmsg.registry.RegistryCommand.CreateChannel(
-              f.channel(), null), by.identity.subject(), by.identity.quotas()), io.wsmsg.router.Outbound.LOCAL)
+      registryRequest(new io.wsmsg.registry.RegistryCommand.CreateChannel(f.channel(), null), by.identity)
           .onComplete(ar -> {
             if (ar.succeeded() && !ar.result().body().ok()) {
               by.sendError(ar.result().body().errorCode(), ar.result().body().errorText(), f.uid());
@@ -569,16 +574,14 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (budget.fits(f.size())) return true;
     evict(f.size() + io.wsmsg.metrics.MemoryBudget.OVERHEAD);
     if (budget.fits(f.size())) return true;
-    long now = System.currentTimeMillis();
-    if (now - refusedLoggedAt >= 60_000) { // one line a minute at most
-      refusedLoggedAt = now;
-      log.warning("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full of"
-          + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
-    }
+    memoryRefusedLog.log("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full of"
+        + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
     return false;
   }
 
-  private long refusedLoggedAt = Long.MIN_VALUE / 2;
+  /** One line a minute at most, however long a flood lasts. */
+  private final RateLimitedLog memoryRefusedLog = new RateLimitedLog(log, 60_000);
+  private final RateLimitedLog memoryEvictedLog = new RateLimitedLog(log, 60_000);
 
   /**
    * Frees memory until {@code room} more bytes fit in the budget (0: until it is within it),
@@ -601,16 +604,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     if (dropped > 0) {
       counters.drop(Counters.Drop.MEMORY, dropped);
-      long now = System.currentTimeMillis();
-      if (now - memoryLoggedAt >= 60_000) { // one line a minute at most, however long the flood
-        memoryLoggedAt = now;
-        log.warning("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full:"
-            + " dropping the oldest messages of the largest endpoint queues (counted as dropped: memory)");
-      }
+      memoryEvictedLog.log("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full:"
+          + " dropping the oldest messages of the largest endpoint queues (counted as dropped: memory)");
     }
   }
-
-  private long memoryLoggedAt = Long.MIN_VALUE / 2;
 
   private void sweepAcks() {
     long now = System.currentTimeMillis();

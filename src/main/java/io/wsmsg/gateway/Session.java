@@ -133,19 +133,22 @@ final class Session implements Consumer {
     } else if (!identity.permissions().mayPublish(f.channel())) {
       sendError(ErrorCodes.FORBIDDEN, "your token does not allow publishing to channel " + f.channel(), f.uid());
     } else {
-      String refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
-      if (refusal == null && !gateway.registry.hasChannel(f.channel())) {
-        refusal = io.wsmsg.registry.QuotaBook.refusal(
-            gateway.registry.quotas().used(identity.subject(), io.wsmsg.registry.QuotaBook.CHANNELS),
-            gateway.registry.quota(identity.quotas(), io.wsmsg.registry.QuotaBook.CHANNELS),
-            io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
+      // looked up once: a channel's first publish is checked against the limits and creates it
+      boolean fresh = !gateway.registry.hasChannel(f.channel());
+      String refusal = null;
+      if (fresh) {
+        refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+        if (refusal == null) {
+          refusal = gateway.registry.quotaRefusal(identity.subject(), identity.quotas(),
+              io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
+        }
       }
       if (refusal == null && !gateway.admit(f)) {
         refusal = "the server's message memory of " + (gateway.budget.limit() >> 20)
             + " MiB (limits.maxQueuedMiB) is full: try again later";
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
-      else gateway.publish(f, this);
+      else gateway.publish(f, this, fresh);
     }
   }
 

@@ -61,6 +61,14 @@ public final class Registry {
     return v != io.wsmsg.auth.Quotas.UNSET ? v : config.perIdentity.get(kind);
   }
 
+  /**
+   * Why one more resource of {@code kind} (see {@link QuotaBook}) is refused to {@code subject},
+   * or null while its quota has room.
+   */
+  public String quotaRefusal(String subject, io.wsmsg.auth.Quotas own, int kind, String what) {
+    return QuotaBook.refusal(quotas.used(subject, kind), quota(own, kind), kind, what);
+  }
+
   /** A node's command forwarded on system (not a server event): only admin subscriptions get it. */
   public static boolean isForwardedCommand(String channel, String subject) {
     return SYSTEM.equals(channel) && !io.wsmsg.protocol.SystemEvents.isEvent(subject);

@@ -307,12 +307,8 @@ public final class RegistryVerticle extends AbstractVerticle {
       if (added && actor != null) {
         QuotaBook book = registry.quotas();
         String what = "subscription (" + c.channel().pattern() + ", " + c.subject().pattern() + ")";
-        String no = QuotaBook.refusal(book.used(actor.subject(), QuotaBook.SUBSCRIPTIONS),
-            registry.quota(actor.quotas(), QuotaBook.SUBSCRIPTIONS), QuotaBook.SUBSCRIPTIONS, what);
-        if (no == null && QuotaBook.wildcard(sub)) {
-          no = QuotaBook.refusal(book.used(actor.subject(), QuotaBook.WILDCARD_SUBSCRIPTIONS),
-              registry.quota(actor.quotas(), QuotaBook.WILDCARD_SUBSCRIPTIONS), QuotaBook.WILDCARD_SUBSCRIPTIONS, what);
-        }
+        String no = quotaRefusal(QuotaBook.SUBSCRIPTIONS, what);
+        if (no == null && QuotaBook.wildcard(sub)) no = quotaRefusal(QuotaBook.WILDCARD_SUBSCRIPTIONS, what);
         if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
         book.subscribed(sub, actor.subject());
       }
@@ -330,14 +326,9 @@ public final class RegistryVerticle extends AbstractVerticle {
       if (!r.ok()) return r;
       MessageSubscriptions ms = registry.messageSubscriptions();
       if (actor != null && !ms.has(c.uid(), c.endpoint())) {
-        String no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.MESSAGE_SUBSCRIPTIONS),
-            registry.quota(actor.quotas(), QuotaBook.MESSAGE_SUBSCRIPTIONS), QuotaBook.MESSAGE_SUBSCRIPTIONS,
-            "a message subscription");
-        if (no != null) {
+        if (quotaRefusal(QuotaBook.MESSAGE_SUBSCRIPTIONS, null) != null) {
           ms.expire(System.currentTimeMillis()); // expired ones count no more
-          no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.MESSAGE_SUBSCRIPTIONS),
-              registry.quota(actor.quotas(), QuotaBook.MESSAGE_SUBSCRIPTIONS), QuotaBook.MESSAGE_SUBSCRIPTIONS,
-              "a message subscription");
+          String no = quotaRefusal(QuotaBook.MESSAGE_SUBSCRIPTIONS, "a message subscription");
           if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
         }
       }
@@ -408,12 +399,16 @@ public final class RegistryVerticle extends AbstractVerticle {
         + name + " was not created";
   }
 
+  /** The refusal of one more resource of {@code kind} to the node behind this command, or null. */
+  private String quotaRefusal(int kind, String what) {
+    return registry.quotaRefusal(actor.subject(), actor.quotas(), kind, what);
+  }
+
   private RegistryReply ensureChannel(String name, byte[] cause) {
     if (registry.hasChannel(name)) return RegistryReply.OK;
     String refusal = replica ? null : channelRefusal(registry, config, name);
     if (refusal == null && actor != null) {
-      refusal = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.CHANNELS),
-          registry.quota(actor.quotas(), QuotaBook.CHANNELS), QuotaBook.CHANNELS, "channel " + name);
+      refusal = quotaRefusal(QuotaBook.CHANNELS, "channel " + name);
     }
     if (refusal != null) return new RegistryReply(ErrorCodes.LIMIT, refusal);
     registry.putChannel(name, new ChannelSettings(config.channelSize, config.channelPriority));
@@ -429,8 +424,7 @@ public final class RegistryVerticle extends AbstractVerticle {
           + " endpoints (limits.maxEndpoints); endpoint " + name + " was not created");
     }
     if (actor != null) {
-      String no = QuotaBook.refusal(registry.quotas().used(actor.subject(), QuotaBook.ENDPOINTS),
-          registry.quota(actor.quotas(), QuotaBook.ENDPOINTS), QuotaBook.ENDPOINTS, "endpoint " + name);
+      String no = quotaRefusal(QuotaBook.ENDPOINTS, "endpoint " + name);
       if (no != null) return new RegistryReply(ErrorCodes.LIMIT, no);
     }
     registry.putEndpoint(name, config.endpointSize);

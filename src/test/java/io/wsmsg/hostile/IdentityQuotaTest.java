@@ -3,7 +3,6 @@ package io.wsmsg.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
@@ -38,7 +37,7 @@ class IdentityQuotaTest {
   }
 
   private String token(String sub, JsonObject claim) {
-    return new TokenSigner(server.vertx, TestServer.SECRET).sign(sub, claim, 3600);
+    return server.token(sub, claim);
   }
 
   private TestNode node(String endpoint, String token) {

@@ -119,9 +119,8 @@ class MemoryBoundsTest {
     // a roomy budget: only the identity's share (2 MiB) can stop the hoarders
     ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 64)
         .put("maxInFlightMiBPerIdentity", 2)));
-    io.wsmsg.auth.TokenSigner signer = new io.wsmsg.auth.TokenSigner(ts.vertx, TestServer.SECRET);
-    String mallory = signer.sign("mallory", null, 3600);
-    String alice = signer.sign("alice", null, 3600);
+    String mallory = ts.token("mallory", null);
+    String alice = ts.token("alice", null);
     int nodes = 6;
     List<TestNode> hoarders = new java.util.ArrayList<>();
     try (TestNode pub = ts.node("pub");

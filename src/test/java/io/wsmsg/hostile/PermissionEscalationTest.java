@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.testkit.TestNode;
@@ -35,7 +34,7 @@ class PermissionEscalationTest {
   }
 
   private String token(String sub, JsonObject claim) {
-    return new TokenSigner(server.vertx, TestServer.SECRET).sign(sub, claim, 3600);
+    return server.token(sub, claim);
   }
 
   private static JsonObject claim(List<String> endpoints, List<String> publish, List<String> subscribe) {

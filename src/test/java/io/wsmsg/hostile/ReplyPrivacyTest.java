@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.client.ClientOptions;
 import io.wsmsg.client.Message;
 import io.wsmsg.client.WsmsgClient;
@@ -48,7 +47,7 @@ class ReplyPrivacyTest {
   }
 
   private String token(String sub, JsonObject claim) {
-    return new TokenSigner(server.vertx, TestServer.SECRET).sign(sub, claim, 3600);
+    return server.token(sub, claim);
   }
 
   private TestNode node(String endpoint, String token) {

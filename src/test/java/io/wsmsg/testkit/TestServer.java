@@ -100,7 +100,12 @@ public final class TestServer implements AutoCloseable {
 
   /** An HS256 token with the given {@code wsmsg} claim (null = none) valid for an hour. */
   public String token(JsonObject claim) {
-    return new TokenSigner(vertx, SECRET).sign("test", claim, 3600);
+    return token("test", claim);
+  }
+
+  /** A token for {@code sub} (an identity of its own: its own quotas and endpoints {@code sub~*}). */
+  public String token(String sub, JsonObject claim) {
+    return new TokenSigner(vertx, SECRET).sign(sub, claim, 3600);
   }
 
   public String adminToken() {

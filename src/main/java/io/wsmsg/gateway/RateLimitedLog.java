@@ -1,0 +1,28 @@
+package io.wsmsg.gateway;
+
+import java.util.logging.Logger;
+
+/** One line per interval at most, saying how many were left out: refusals must not flood the log. */
+final class RateLimitedLog {
+  private final Logger log;
+  private final long intervalMillis;
+  private long last;
+  private int skipped;
+
+  RateLimitedLog(Logger log, long intervalMillis) {
+    this.log = log;
+    this.intervalMillis = intervalMillis;
+  }
+
+  void log(String line) {
+    long now = System.currentTimeMillis();
+    if (last != 0 && now - last < intervalMillis) {
+      skipped++;
+      return;
+    }
+    log.warning(skipped == 0 ? line : line + " (and " + skipped + " more like it in the last "
+        + (now - last) / 1000 + " s)");
+    last = now;
+    skipped = 0;
+  }
+}

@@ -218,18 +218,17 @@ public final class RegistryVerticle extends AbstractVerticle {
     } finally {
       actor = null;
     }
-    RegistryCommand applied = cmd;
     if (reply.ok() && clustered() && !(cmd instanceof SubscribeMessage || cmd instanceof UnsubscribeMessage)) {
       // the reply (and so the node's next frame) waits until every member has the change:
       // a subscription made here is in force for a publish anywhere once it is confirmed
       RegistryReply done = reply;
-      replicate(RegistryCodec.encode(List.of(applied))).onComplete(v -> msg.reply(done));
+      replicate(RegistryCodec.encode(List.of(cmd))).onComplete(v -> msg.reply(done));
     } else {
       // Message subscriptions, made once per RPC call, are sent to the other members but not
       // waited for: waiting halved RPC throughput. The reply they wait for can only be
       // published after the request went out, which leaves after this update, and a router
       // that sees a reply with no taker holds it briefly for a late update (ChannelRouterVerticle).
-      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(List.of(applied)));
+      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(List.of(cmd)));
       msg.reply(reply);
     }
   }

@@ -1,4 +1,4 @@
-# wsmsg server image. Build and run one:   docker build -t wsmsg . && docker run -p 8765:8765 wsmsg
+# wsmsg server image. Build and run one:   docker build -t wsmsg:local . && docker run -p 8765:8765 wsmsg:local
 # docker-compose.yml runs three clustered gateways from it (see the README, "Run a cluster").
 #
 # Stage 1 builds target/wsmsg.jar (tests are run by CI, not here).

@@ -54,18 +54,13 @@ public final class MetricsExport implements AutoCloseable {
         .tags("version", build.version(), "java", build.java(), "vertx", build.vertx())
         .description("always 1: the wsmsg, Java and Vert.x versions of this process are in its labels").register(r);
 
-    FunctionCounter.builder("wsmsg.messages.in", counters.messagesIn, a -> a.sum())
-        .description("messages received from nodes, commands included").register(r);
-    FunctionCounter.builder("wsmsg.messages.out", counters.messagesOut, a -> a.sum())
-        .description("messages delivered to nodes from endpoint queues").register(r);
-    FunctionCounter.builder("wsmsg.received.bytes", counters.bytesIn, a -> a.sum())
-        .description("bytes of binary WebSocket messages received from nodes").register(r);
-    FunctionCounter.builder("wsmsg.sent.bytes", counters.bytesOut, a -> a.sum())
-        .description("bytes of binary WebSocket messages sent to nodes (deliveries and notices)").register(r);
-    FunctionCounter.builder("wsmsg.commands", counters.commands, a -> a.sum())
-        .description("commands received on channel system (acks excluded)").register(r);
-    FunctionCounter.builder("wsmsg.errors.sent", counters.errorsSent, a -> a.sum())
-        .description("error messages sent to nodes").register(r);
+    counter(r, "wsmsg.messages.in", counters.messagesIn, "messages received from nodes, commands included");
+    counter(r, "wsmsg.messages.out", counters.messagesOut, "messages delivered to nodes from endpoint queues");
+    counter(r, "wsmsg.received.bytes", counters.bytesIn, "bytes of binary WebSocket messages received from nodes");
+    counter(r, "wsmsg.sent.bytes", counters.bytesOut,
+        "bytes of binary WebSocket messages sent to nodes (deliveries and notices)");
+    counter(r, "wsmsg.commands", counters.commands, "commands received on channel system (acks excluded)");
+    counter(r, "wsmsg.errors.sent", counters.errorsSent, "error messages sent to nodes");
     for (Counters.Drop d : Counters.Drop.values()) {
       FunctionCounter.builder("wsmsg.messages.dropped", counters.droppedAdder(d), a -> a.sum())
           .tag("reason", d.name().toLowerCase(Locale.ROOT)).description("messages dropped, by reason").register(r);
@@ -93,6 +88,11 @@ public final class MetricsExport implements AutoCloseable {
         .description("live message subscriptions").register(r);
     Gauge.builder("wsmsg.channels", wsmsgRegistry, Registry::channelCount).description("channels").register(r);
     Gauge.builder("wsmsg.endpoints", wsmsgRegistry, Registry::endpointCount).description("endpoints").register(r);
+  }
+
+  private static void counter(PrometheusMeterRegistry r, String name, java.util.concurrent.atomic.LongAdder adder,
+      String description) {
+    FunctionCounter.builder(name, adder, a -> a.sum()).description(description).register(r);
   }
 
   /**

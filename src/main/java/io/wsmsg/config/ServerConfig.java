@@ -30,6 +30,8 @@ public final class ServerConfig {
   public final boolean managementEnabled;
   public final String managementHost;
   public final int managementPort;
+  /** How many of the deepest endpoint queues and channel queues /metrics lists by name (0 = none). */
+  public final int metricsTopN;
 
   public final String authMode; // "jwt" or "none"
   public final String hs256Secret;
@@ -117,6 +119,9 @@ public final class ServerConfig {
     managementEnabled = (Boolean) en;
     managementHost = string(mg, "management.", "host", false);
     managementPort = intIn(mg, "management.", "port", 0, 65535);
+
+    // each listed queue is a labelled series: bounded, so names cannot flood Prometheus
+    metricsTopN = intIn(j.getJsonObject("metrics"), "metrics.", "topN", 0, 1000);
 
     JsonObject a = j.getJsonObject("auth");
     authMode = string(a, "auth.", "mode", false);

@@ -191,6 +191,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     String upgrade = req.getHeader(HttpHeaders.UPGRADE);
     if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      counters.refused(Counters.Refusal.BAD_REQUEST);
       refuse(req, 426, "this is the wsmsg WebSocket port: connect with ws://host:port" + config.root + "<endpoint>");
       return;
     }
@@ -198,6 +199,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     try {
       endpointName = EndpointPath.parse(req.path(), config.root);
     } catch (IllegalArgumentException e) {
+      counters.refused(Counters.Refusal.BAD_REQUEST);
       refuse(req, 400, e.getMessage());
       return;
     }
@@ -210,6 +212,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         window = -1;
       }
       if (window < 1 || window > config.maxWindow) {
+        counters.refused(Counters.Refusal.BAD_REQUEST);
         refuse(req, 400, "window must be an integer from 1 to " + config.maxWindow + ", not \"" + w + "\"");
         return;
       }
@@ -219,6 +222,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (o != null) {
       order = WireOrder.parse(o);
       if (order == null) {
+        counters.refused(Counters.Refusal.BAD_REQUEST);
         refuse(req, 400, "order must be seed or legacy, not \"" + o + "\"");
         return;
       }
@@ -229,11 +233,13 @@ public final class GatewayVerticle extends AbstractVerticle {
       if (eph.equals("1") || eph.equals("true")) {
         ephemeral = true;
       } else if (!eph.equals("0") && !eph.equals("false")) {
+        counters.refused(Counters.Refusal.BAD_REQUEST);
         refuse(req, 400, "ephemeral must be 1 or 0, not \"" + printable(eph) + "\"");
         return;
       }
     }
     if (stopping) {
+      counters.refused(Counters.Refusal.STOPPING);
       refuse(req, 503, "the server is stopping");
       return;
     }
@@ -261,15 +267,18 @@ public final class GatewayVerticle extends AbstractVerticle {
         why = printable(why);
         req.response().putHeader("WWW-Authenticate",
             "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'').replace('\\', '/') + "\"");
+        counters.refused(Counters.Refusal.UNAUTHORIZED);
         refuse(req, 401, why);
         return;
       }
       Identity id = ar.result();
       if (!id.permissions().mayAttach(endpointName)) {
+        counters.refused(Counters.Refusal.FORBIDDEN);
         refuse(req, 403, "your token does not allow endpoint " + endpointName);
         return;
       }
       if (!registry.hasEndpoint(endpointName) && registry.endpointCount() >= config.maxEndpoints) {
+        counters.refused(Counters.Refusal.MAX_ENDPOINTS);
         refuse(req, 503, "the server holds its maximum of " + config.maxEndpoints + " endpoints");
         return;
       }
@@ -277,6 +286,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         String no = registry.quotaRefusal(id.subject(), id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS,
             "endpoint " + endpointName);
         if (no != null) {
+          counters.refused(Counters.Refusal.ENDPOINT_QUOTA);
           refuse(req, 429, printable(no));
           return;
         }
@@ -352,6 +362,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             // endpoint limit) are settled here: a node whose endpoint was refused is told and closed
             if (ar.succeeded() && !ar.result().body().ok() && !registry.hasEndpoint(endpointName)) {
               io.wsmsg.registry.RegistryReply r = ar.result().body();
+              counters.refused(Counters.Refusal.ENDPOINT_QUOTA);
               s.sendNotice("error", List.of(r.errorCode(), r.errorText()), null);
               s.close((short) 1008, "endpoint refused: " + r.errorCode());
             }
@@ -378,7 +389,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       code = (short) (tooBig ? 1009 : 1007);
       why = tooBig ? "a compressed frame that inflates beyond " + config.maxFrameBytes + " bytes"
           : "compressed data that cannot be inflated";
-      if (tooBig) counters.refused(Counters.Refusal.INFLATED_TOO_BIG);
+      counters.refused(tooBig ? Counters.Refusal.INFLATED_TOO_BIG : Counters.Refusal.MALFORMED_FRAME);
     } else if (e instanceof CorruptedWebSocketFrameException c) {
       code = (short) c.closeStatus().code(); // 1009 when too big, 1002/1007 for broken frames
     } else if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
@@ -389,6 +400,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       return;
     }
     if (why == null) {
+      counters.refused(code == 1009 ? Counters.Refusal.FRAME_TOO_BIG : Counters.Refusal.MALFORMED_FRAME);
       why = code == 1009 ? "a message larger than " + config.maxFrameBytes + " bytes" : "a malformed WebSocket frame";
     }
     log.info("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": it sent " + why);
@@ -621,10 +633,13 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
   }
 
-  /** Drops expired messages, and trims queues whose endpoint was sized below its depth. */
+  /**
+   * Drops expired messages, trims queues whose endpoint was sized below its depth, and
+   * publishes the queue depths for the metrics (the total and the metrics.topN deepest).
+   */
   private void sweepTtl() {
     long cutoff = System.currentTimeMillis() - config.endpointTtlMillis;
-    long depth = 0;
+    io.wsmsg.metrics.QueueDepths.Builder depths = io.wsmsg.metrics.QueueDepths.builder(config.metricsTopN);
     for (Endpoint ep : endpoints.values()) {
       if (config.endpointTtlMillis > 0) {
         int n = ep.queue.expire(cutoff);
@@ -632,9 +647,9 @@ public final class GatewayVerticle extends AbstractVerticle {
       }
       int over = ep.queue.trim(registry.endpointSize(ep.name));
       if (over > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, over);
-      depth += ep.queue.size();
+      depths.add(ep.name, ep.queue.size());
     }
-    counters.endpointQueueDepth = depth;
+    counters.endpointDepths = depths.build();
   }
 
   private void sweepPings() {

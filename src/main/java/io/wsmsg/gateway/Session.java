@@ -100,6 +100,7 @@ final class Session implements Consumer {
 
   void onBinary(Buffer buffer) {
     lastSeen = System.currentTimeMillis();
+    gateway.counters.bytesIn.add(buffer.length());
     if (closed || closing) return;
     Frame f;
     try {
@@ -216,8 +217,10 @@ final class Session implements Consumer {
     if (hidden(f)) return;
     gateway.handOut(this, q);
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
-    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
+    byte[] bytes = f.bytes(order);
+    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
     gateway.counters.messagesOut.increment();
+    gateway.counters.bytesOut.add(bytes.length);
     // when the write queue is full, onDrain (set once at attach) kicks the endpoint again
   }
 
@@ -255,8 +258,10 @@ final class Session implements Consumer {
       inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
           System.nanoTime()));
       gateway.budget.release(f); // now held by the in-flight table
-      ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(f.bytes(order))));
+      byte[] bytes = f.bytes(order);
+      ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
       gateway.counters.messagesOut.increment();
+      gateway.counters.bytesOut.add(bytes.length);
     }
     if (!ws.isClosed() && ws.writeQueueFull() && !toldCongested) {
       toldCongested = true;
@@ -324,6 +329,7 @@ final class Session implements Consumer {
     if (closed || ws.isClosed()) return;
     Frame f = FrameCodec.encode(Ulids.next(), Registry.SYSTEM, subject, reference, MsgPack.pack(args), order);
     ws.writeBinaryMessage(Buffer.buffer(f.rawBytes()));
+    gateway.counters.bytesOut.add(f.rawBytes().length);
     if (!readPaused && !ws.isClosed() && ws.writeQueueFull()) {
       readPaused = true;
       ws.pause();

@@ -1,8 +1,5 @@
 package io.wsmsg.management;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
@@ -13,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
 import io.wsmsg.metrics.Counters;
+import io.wsmsg.metrics.MetricsExport;
 import io.wsmsg.registry.ChannelSettings;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.router.ChannelRouters;
@@ -37,6 +35,7 @@ public final class ManagementVerticle extends AbstractVerticle {
   private final String nodeId;
   private final Instant startedAt = Instant.now();
   private HttpServer server;
+  private MetricsExport metrics;
 
   public ManagementVerticle(ServerConfig config, Counters counters, Registry registry, ChannelRouters routers,
       GatewayVerticle gateway, BooleanSupplier stopping, String nodeId) {
@@ -51,16 +50,14 @@ public final class ManagementVerticle extends AbstractVerticle {
 
   @Override
   public void start(Promise<Void> started) {
-    bindMetrics(counters.registry);
+    metrics = new MetricsExport(counters, registry, routers, config.metricsTopN);
     Router router = Router.router(vertx);
     router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(rc -> {
       boolean down = stopping.getAsBoolean();
       json(rc, down ? 503 : 200, new JsonObject().put("status", down ? "STOPPING" : "READY"));
     });
-    router.get("/metrics").handler(rc -> rc.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(counters.registry.scrape()));
+    router.get("/metrics").handler(this::metrics);
     router.get("/status").handler(this::status);
     router.route().handler(rc -> json(rc, 404,
         new JsonObject().put("error", "unknown path; try /health, /ready, /metrics or /status")));
@@ -68,38 +65,24 @@ public final class ManagementVerticle extends AbstractVerticle {
     server.listen(config.managementPort, config.managementHost).<Void>mapEmpty().onComplete(started);
   }
 
+  @Override
+  public void stop() {
+    if (metrics != null) metrics.close();
+  }
+
   public int actualPort() {
     return server.actualPort();
   }
 
-  private void bindMetrics(PrometheusMeterRegistry r) {
-    FunctionCounter.builder("wsmsg.messages.in", counters.messagesIn, a -> a.sum())
-        .description("messages received from nodes, commands included").register(r);
-    FunctionCounter.builder("wsmsg.messages.out", counters.messagesOut, a -> a.sum())
-        .description("messages delivered to nodes from endpoint queues").register(r);
-    FunctionCounter.builder("wsmsg.commands", counters.commands, a -> a.sum())
-        .description("commands received on channel system (acks excluded)").register(r);
-    FunctionCounter.builder("wsmsg.errors.sent", counters.errorsSent, a -> a.sum())
-        .description("error messages sent to nodes").register(r);
-    for (Counters.Drop d : Counters.Drop.values()) {
-      FunctionCounter.builder("wsmsg.messages.dropped", counters.droppedAdder(d), a -> a.sum())
-          .tag("reason", d.name().toLowerCase(Locale.ROOT)).description("messages dropped, by reason").register(r);
-    }
-    for (Counters.Refusal c : Counters.Refusal.values()) {
-      FunctionCounter.builder("wsmsg.connections.refused", counters.refusedAdder(c), a -> a.sum())
-          .tag("reason", c.name().toLowerCase(Locale.ROOT))
-          .description("connections refused before their upgrade, or closed for abuse, by reason").register(r);
-    }
-    Gauge.builder("wsmsg.connections", counters.connections, a -> a.get()).description("open node connections")
-        .register(r);
-    Gauge.builder("wsmsg.channel.queue.depth", routers, ChannelRouters::totalDepth)
-        .description("messages waiting in channel queues").register(r);
-    Gauge.builder("wsmsg.endpoint.queue.depth", counters, c -> c.endpointQueueDepth)
-        .description("messages waiting in endpoint queues (refreshed each second)").register(r);
-    Gauge.builder("wsmsg.subscriptions", registry, g -> g.subscriptions().size()).register(r);
-    Gauge.builder("wsmsg.message.subscriptions", registry, g -> g.messageSubscriptions().size()).register(r);
-    Gauge.builder("wsmsg.channels", registry, Registry::channelCount).register(r);
-    Gauge.builder("wsmsg.endpoints", registry, Registry::endpointCount).register(r);
+  /** The Prometheus text, made on a worker thread: a scrape never holds up an event loop. */
+  private void metrics(RoutingContext rc) {
+    vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.response().setStatusCode(500).end("metrics could not be gathered: " + ar.cause() + "\n");
+        return;
+      }
+      rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+    });
   }
 
   private void status(RoutingContext rc) {

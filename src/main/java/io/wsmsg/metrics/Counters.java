@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Node-wide counters, cheap enough for the hot path (LongAdder). The operations issue exposes
+ * Node-wide counters, cheap enough for the hot path (LongAdder). {@link MetricsExport} exposes
  * them as Prometheus metrics; tests read them to prove that drops are counted.
  */
 public final class Counters {
@@ -57,18 +57,45 @@ public final class Counters {
     /** A node refused errorBurst times within errorWindowSeconds: closed with 1008. */
     ERROR_FLOOD,
     /** A compressed frame inflating beyond limits.maxFrameBytes: closed with 1009. */
-    INFLATED_TOO_BIG
+    INFLATED_TOO_BIG,
+    /** A frame or message beyond limits.maxFrameBytes: closed with 1009. */
+    FRAME_TOO_BIG,
+    /** A broken WebSocket frame, or compressed data that cannot be inflated: closed with 1002 or 1007. */
+    MALFORMED_FRAME,
+    /** Not a WebSocket upgrade, or a bad path, window, order or ephemeral parameter: HTTP 426 or 400. */
+    BAD_REQUEST,
+    /** No token, or a token that is invalid, expired or cannot be checked: HTTP 401. */
+    UNAUTHORIZED,
+    /** The token does not allow the endpoint: HTTP 403. */
+    FORBIDDEN,
+    /**
+     * A new endpoint beyond the identity's endpoint quota: HTTP 429. Also a node closed with 1008
+     * because its new endpoint was refused just after the upgrade (upgrades racing past a limit).
+     */
+    ENDPOINT_QUOTA,
+    /** A new endpoint beyond limits.maxEndpoints: HTTP 503. */
+    MAX_ENDPOINTS,
+    /** The server is stopping: HTTP 503. */
+    STOPPING
   }
 
   public final LongAdder messagesIn = new LongAdder();
   public final LongAdder messagesOut = new LongAdder();
   public final LongAdder commands = new LongAdder();
   public final LongAdder errorsSent = new LongAdder();
+  /** Bytes of binary WebSocket messages received from nodes (payloads, without WebSocket framing). */
+  public final LongAdder bytesIn = new LongAdder();
+  /** Bytes of binary WebSocket messages written to nodes: deliveries and notices (without framing). */
+  public final LongAdder bytesOut = new LongAdder();
   public final AtomicLong connections = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
   private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
-  /** Messages waiting in endpoint queues, node-wide; refreshed by the gateway's sweep. */
-  public volatile long endpointQueueDepth;
+  /**
+   * Messages waiting in the endpoint queues this node owns: the total and the deepest
+   * (metrics.topN). Gathered by the gateway on its own event loop about once a second and
+   * published whole, so readers on other threads never touch a queue.
+   */
+  public volatile QueueDepths endpointDepths = QueueDepths.EMPTY;
 
   /** Where the Prometheus metrics live; counters above are exported from it by reference. */
   public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -80,13 +107,15 @@ public final class Counters {
   public Counters() {
     for (Drop d : Drop.values()) dropped.put(d, new LongAdder());
     for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
+    // Percentiles computed here (p50, p90, p99 over the last minutes) rather than a histogram:
+    // a percentile histogram exported about 190 bucket lines per timer.
     ackLatency = Timer.builder("wsmsg.delivery.ack").description("time from delivery to a node until its ack")
-        .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
+        .publishPercentiles(0.5, 0.9, 0.99)
         .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(60))
         .register(registry);
     queueWait = Timer.builder("wsmsg.endpoint.queue.wait")
         .description("time a message waited in its endpoint queue before delivery")
-        .publishPercentiles(0.5, 0.9, 0.99).publishPercentileHistogram()
+        .publishPercentiles(0.5, 0.9, 0.99)
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(600))
         .register(registry);
   }

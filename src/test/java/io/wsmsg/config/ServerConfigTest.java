@@ -49,6 +49,14 @@ class ServerConfigTest {
   // ------------------------------------------------------------------ defaults
 
   @Test
+  void metricsTopNIsBounded() {
+    assertThat(ServerConfig.of(null).metricsTopN).isEqualTo(20);
+    assertThat(ServerConfig.of(json("{\"metrics\":{\"topN\":0}}")).metricsTopN).isZero();
+    refused("{\"metrics\":{\"topN\":-1}}", "metrics.topN must be between 0 and 1000");
+    refused("{\"metrics\":{\"topN\":5000}}", "metrics.topN must be between 0 and 1000");
+  }
+
+  @Test
   void defaultsComeFromConfStandaloneJsonOnTheClassPath() throws IOException {
     JsonObject onDisk = new JsonObject(Files.readString(Path.of("conf/standalone.json")));
     assertThat(ServerConfig.defaults()).isEqualTo(onDisk);

@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cluster.ClusterSetup;
 import io.wsmsg.config.ServerConfig;
+import io.wsmsg.server.StartupException;
 import io.wsmsg.server.WsmsgServer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,22 @@ public final class ServerCommand implements Runnable {
   @Option(names = {"-p", "--port"}, description = "WebSocket port (overrides the file and WSMSG_PORT)")
   Integer port;
 
+  @Option(names = "--management-port", paramLabel = "N",
+      description = "Management HTTP port, 0 for any free one (overrides management.port and WSMSG_MANAGEMENT_PORT)")
+  Integer managementPort;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Where the snapshot is kept; one server per directory (overrides dataDir and WSMSG_DATA_DIR)")
+  Path dataDir;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "error, warn, info, debug or trace (overrides log.level and WSMSG_LOG_LEVEL)")
+  String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT",
+      description = "text or json, one JSON object per line (overrides log.format and WSMSG_LOG_FORMAT)")
+  String logFormat;
+
   @Option(names = "--cluster", description = "Join a cluster (Hazelcast, see cluster.xml) instead of running standalone;"
       + " same as cluster.enabled in the file or WSMSG_CLUSTER=true")
   boolean cluster;
@@ -30,18 +47,21 @@ public final class ServerCommand implements Runnable {
     ServerConfig loaded;
     try {
       loaded = ServerConfig.load(config, System.getenv());
-      if (port != null) loaded = ServerConfig.of(loaded.json.copy().put("port", port));
-      if (cluster) {
-        JsonObject j = loaded.json.copy();
-        j.getJsonObject("cluster").put("enabled", true);
-        loaded = ServerConfig.of(j);
-      }
+      JsonObject j = loaded.json.copy();
+      if (port != null) j.put("port", port);
+      if (managementPort != null) j.getJsonObject("management").put("port", managementPort);
+      if (dataDir != null) j.put("dataDir", dataDir.toString());
+      if (logLevel != null) j.getJsonObject("log").put("level", logLevel);
+      if (logFormat != null) j.getJsonObject("log").put("format", logFormat);
+      if (cluster) j.getJsonObject("cluster").put("enabled", true);
+      loaded = ServerConfig.of(j);
     } catch (Exception e) {
       System.err.println("wsmsg: cannot use the configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
     final ServerConfig cfg = loaded;
+    Logging.configure(cfg.logLevel, cfg.logFormat);
     Vertx vertx;
     if (cfg.clusterEnabled) {
       System.out.println("wsmsg: joining cluster \"" + cfg.clusterName + "\" on " + cfg.clusterHost + ":" + cfg.clusterPort
@@ -50,7 +70,7 @@ public final class ServerCommand implements Runnable {
         vertx = ClusterSetup.start(cfg).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       } catch (Exception e) {
         Throwable c = e.getCause() != null ? e.getCause() : e;
-        System.err.println("wsmsg: could not join the cluster: " + c.getMessage());
+        System.err.println("wsmsg: " + clusterFailure(c, cfg));
         System.exit(1);
         return;
       }
@@ -62,7 +82,9 @@ public final class ServerCommand implements Runnable {
     try {
       server = WsmsgServer.start(vertx, cfg).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("wsmsg: the server could not start: " + e.getMessage());
+      Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      System.err.println("wsmsg: " + (c instanceof StartupException ? c.getMessage()
+          : "the server could not start: " + c.getMessage()));
       vertx.close();
       System.exit(1);
       return;
@@ -91,6 +113,22 @@ public final class ServerCommand implements Runnable {
       done.countDown();
       closeOnce.get().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
     });
+  }
+
+  /**
+   * Why joining the cluster failed, in one sentence: a port Hazelcast or the event bus could
+   * not bind names its setting and variable.
+   */
+  static String clusterFailure(Throwable c, ServerConfig cfg) {
+    boolean hazelcast = false;
+    for (Throwable t = c; t != null && !hazelcast; t = t.getCause() == t ? null : t.getCause()) {
+      hazelcast = t.getClass().getName().startsWith("com.hazelcast");
+    }
+    StartupException bind = hazelcast
+        ? StartupException.bind(c, cfg.clusterHost, cfg.clusterPort, "cluster.port", "WSMSG_CLUSTER_PORT")
+        : StartupException.bind(c, cfg.clusterHost, cfg.clusterEventBusPort, "cluster.eventBusPort",
+            "WSMSG_CLUSTER_EVENT_BUS_PORT (0 picks a free one)");
+    return bind != null ? bind.getMessage() : "could not join the cluster: " + c.getMessage();
   }
 
   /** The first call runs {@code f}; every call returns its result. */

@@ -99,6 +99,45 @@ final class Logging {
     }
   }
 
+  /**
+   * Holds back ERROR records (with their stack traces) while something starts whose failure
+   * the caller explains in a sentence of its own: Hazelcast and Vert.x log a bind failure as
+   * several stack traces before the future fails. {@link Held#release} publishes what was held
+   * (the start worked, or failed in a way the sentence does not explain); a caller that
+   * explained the failure and exits just never releases.
+   */
+  static synchronized Held holdErrors() {
+    Held h = new Held();
+    if (handler != null) handler.setFilter(h);
+    return h;
+  }
+
+  static final class Held implements java.util.logging.Filter {
+    private final List<LogRecord> held = new ArrayList<>();
+    private boolean holding = true;
+
+    @Override
+    public synchronized boolean isLoggable(LogRecord r) {
+      if (!holding || r.getLevel().intValue() < Level.SEVERE.intValue()) return true;
+      if (held.size() < 100) held.add(r);
+      return false;
+    }
+
+    /** Stops holding and publishes what was held. */
+    void release() {
+      List<LogRecord> out;
+      synchronized (this) {
+        holding = false;
+        out = new ArrayList<>(held);
+        held.clear();
+      }
+      synchronized (Logging.class) {
+        if (handler != null && handler.getFilter() == this) handler.setFilter(null);
+      }
+      if (handler != null) out.forEach(handler::publish);
+    }
+  }
+
   static Level julLevel(String level) {
     return switch (level) {
       case "error" -> Level.SEVERE;

@@ -66,11 +66,15 @@ public final class ServerCommand implements Runnable {
     if (cfg.clusterEnabled) {
       System.out.println("wsmsg: joining cluster \"" + cfg.clusterName + "\" on " + cfg.clusterHost + ":" + cfg.clusterPort
           + " (members " + String.join(", ", cfg.clusterMembers) + ")");
+      Logging.Held errors = Logging.holdErrors(); // a port taken is one sentence, not three stack traces
       try {
         vertx = ClusterSetup.start(cfg).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        errors.release();
       } catch (Exception e) {
         Throwable c = e.getCause() != null ? e.getCause() : e;
-        System.err.println("wsmsg: " + clusterFailure(c, cfg));
+        String why = clusterFailure(c, cfg);
+        if (why.startsWith("could not join")) errors.release(); // not explained: the details help
+        System.err.println("wsmsg: " + why);
         System.exit(1);
         return;
       }

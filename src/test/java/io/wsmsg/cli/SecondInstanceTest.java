@@ -69,6 +69,24 @@ class SecondInstanceTest {
   }
 
   @Test
+  void aTakenClusterPortIsOneSentenceWithoutHazelcastsStackTraces() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Map<String, String> env = new java.util.HashMap<>(ENV);
+      env.put("WSMSG_CLUSTER_PORT", String.valueOf(port));
+      env.put("WSMSG_CLUSTER_MEMBERS", "127.0.0.1:" + port);
+      try (ServerProcess second = ServerProcess.start(dir, env, "--cluster", "--port", "0", "--management-port", "0",
+          "--data-dir", dir.resolve("second").toString())) {
+        assertThat(second.awaitExit()).as(second.output()).isEqualTo(1);
+        String out = second.output();
+        assertThat(out).contains("cannot listen on 127.0.0.1:" + port + " (cluster.port): address already in use;"
+            + " choose another with WSMSG_CLUSTER_PORT");
+        assertOneSentence(out);
+      }
+    }
+  }
+
+  @Test
   void aDataDirectoryInUseByAnotherProcessIsRefused() throws Exception {
     try (TestServer first = TestServer.start()) {
       Path shared = first.dataDir();

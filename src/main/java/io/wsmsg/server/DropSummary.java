@@ -14,6 +14,8 @@ final class DropSummary {
   private final Counters counters;
   private final long[] seen = new long[Counters.Drop.values().length];
   private long since;
+  /** Whether the last line counted a message some node would have received (see {@link #lost}). */
+  private boolean lost;
 
   DropSummary(Counters counters, long now) {
     this.counters = counters;
@@ -25,6 +27,7 @@ final class DropSummary {
   String next(long now) {
     List<long[]> byReason = new ArrayList<>();
     long total = 0;
+    lost = false;
     for (Counters.Drop d : Counters.Drop.values()) {
       long n = counters.dropped(d);
       long delta = n - seen[d.ordinal()];
@@ -32,6 +35,7 @@ final class DropSummary {
       if (delta > 0) {
         byReason.add(new long[] {d.ordinal(), delta});
         total += delta;
+        lost |= d != Counters.Drop.NO_ROUTE && d != Counters.Drop.FORBIDDEN;
       }
     }
     long seconds = Math.max(1, Math.round((now - since) / 1000.0));
@@ -46,6 +50,15 @@ final class DropSummary {
           .append(Counters.Drop.values()[(int) byReason.get(i)[0]].name().toLowerCase(Locale.ROOT));
     }
     return s.append(" (wsmsg_messages_dropped_total in /metrics has them by reason)").toString();
+  }
+
+  /**
+   * Whether the last line holds a message some node would have received: a warning. A message
+   * no subscription matched (no_route) or a command not shown to a node (forbidden) is how
+   * publish/subscribe works, not a loss: the line is then informational.
+   */
+  boolean lost() {
+    return lost;
   }
 
   private static String count(long n) {

@@ -191,7 +191,7 @@ public final class WsmsgServer {
     DropSummary d = drops;
     if (d == null) return;
     String line = d.next(System.currentTimeMillis());
-    if (line != null) LOG.warning(line);
+    if (line != null) LOG.log(d.lost() ? java.util.logging.Level.WARNING : java.util.logging.Level.INFO, line);
   }
 
   private void stopDropSummary() {

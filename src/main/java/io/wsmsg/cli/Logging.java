@@ -119,6 +119,8 @@ final class Logging {
     @Override
     public synchronized boolean isLoggable(LogRecord r) {
       if (!holding || r.getLevel().intValue() < Level.SEVERE.intValue()) return true;
+      // wsmsg's own sentence about the failure is what the holding is for
+      if (r.getLoggerName() != null && r.getLoggerName().startsWith("io.wsmsg.cli")) return true;
       if (held.size() < 100) held.add(r);
       return false;
     }

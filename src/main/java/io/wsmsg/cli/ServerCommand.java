@@ -74,7 +74,7 @@ public final class ServerCommand implements Runnable {
         Throwable c = e.getCause() != null ? e.getCause() : e;
         String why = clusterFailure(c, cfg);
         if (why.startsWith("could not join")) errors.release(); // not explained: the details help
-        System.err.println("wsmsg: " + why);
+        cannotStart(cfg, why);
         System.exit(1);
         return;
       }
@@ -87,8 +87,7 @@ public final class ServerCommand implements Runnable {
       server = WsmsgServer.start(vertx, cfg).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-      System.err.println("wsmsg: " + (c instanceof StartupException ? c.getMessage()
-          : "the server could not start: " + c.getMessage()));
+      cannotStart(cfg, c instanceof StartupException ? c.getMessage() : "the server could not start: " + c.getMessage());
       vertx.close();
       System.exit(1);
       return;
@@ -107,7 +106,7 @@ public final class ServerCommand implements Runnable {
             .get(cfg.stopGraceMillis + cfg.handoffTimeoutMillis + 15_000, TimeUnit.MILLISECONDS);
         closeOnce.get().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
-        System.err.println("wsmsg: the graceful stop did not complete: " + e.getMessage());
+        cannotStart(cfg, "the graceful stop did not complete: " + e.getMessage());
         Runtime.getRuntime().halt(1);
       }
       Runtime.getRuntime().halt(0);
@@ -117,6 +116,18 @@ public final class ServerCommand implements Runnable {
       done.countDown();
       closeOnce.get().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
     });
+  }
+
+  /**
+   * Why the server cannot start (or stop), in one sentence on standard error: a log record in
+   * the JSON format when that is the format asked for, so a log shipper reads every line.
+   */
+  private static void cannotStart(ServerConfig cfg, String sentence) {
+    if ("json".equals(cfg.logFormat)) {
+      java.util.logging.Logger.getLogger(ServerCommand.class.getName()).severe(sentence);
+    } else {
+      System.err.println("wsmsg: " + sentence);
+    }
   }
 
   /**

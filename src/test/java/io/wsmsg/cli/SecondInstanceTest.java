@@ -55,15 +55,19 @@ class SecondInstanceTest {
   }
 
   @Test
-  void aTakenWebSocketPortIsNamedWithItsFlag() throws Exception {
+  void aTakenWebSocketPortIsNamedWithItsFlagAsAJsonRecordWhenTheLogIsJson() throws Exception {
     try (TestServer first = TestServer.start()) {
       try (ServerProcess second = ServerProcess.start(dir, ENV, "--port", String.valueOf(first.port()),
-          "--management-port", "0", "--data-dir", dir.resolve("second").toString())) {
+          "--management-port", "0", "--data-dir", dir.resolve("second").toString(), "--log-format", "json")) {
         assertThat(second.awaitExit()).as(second.output()).isEqualTo(1);
         String out = second.output();
-        assertThat(out).contains("cannot listen on 127.0.0.1:" + first.port() + " (port): address already in use;"
-            + " choose another with --port or WSMSG_PORT");
         assertOneSentence(out);
+        JsonObject line = out.lines().filter(l -> l.startsWith("{")).map(JsonObject::new)
+            .filter(j -> j.getString("message").contains("cannot listen")).findFirst().orElseThrow(
+                () -> new AssertionError("no JSON record of the failure in:\n" + out));
+        assertThat(line.getString("level")).isEqualTo("ERROR");
+        assertThat(line.getString("message")).isEqualTo("cannot listen on 127.0.0.1:" + first.port()
+            + " (port): address already in use; choose another with --port or WSMSG_PORT");
       }
     }
   }

@@ -19,7 +19,8 @@ public final class ServerCommand implements Runnable {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON configuration file (see conf/)")
   Path config;
 
-  @Option(names = {"-p", "--port"}, description = "WebSocket port (overrides the file and WSMSG_PORT)")
+  @Option(names = {"-p", "--port"}, paramLabel = "N",
+      description = "WebSocket port, 0 for any free one (overrides port and WSMSG_PORT)")
   Integer port;
 
   @Option(names = "--management-port", paramLabel = "N",

@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cluster.ClusterSetup;
 import io.wsmsg.config.ServerConfig;
+import io.wsmsg.server.StartupException;
 import io.wsmsg.server.WsmsgServer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -18,8 +19,25 @@ public final class ServerCommand implements Runnable {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON configuration file (see conf/)")
   Path config;
 
-  @Option(names = {"-p", "--port"}, description = "WebSocket port (overrides the file and WSMSG_PORT)")
+  @Option(names = {"-p", "--port"}, paramLabel = "N",
+      description = "WebSocket port, 0 for any free one (overrides port and WSMSG_PORT)")
   Integer port;
+
+  @Option(names = "--management-port", paramLabel = "N",
+      description = "Management HTTP port, 0 for any free one (overrides management.port and WSMSG_MANAGEMENT_PORT)")
+  Integer managementPort;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Where the snapshot is kept; one server per directory (overrides dataDir and WSMSG_DATA_DIR)")
+  Path dataDir;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "error, warn, info, debug or trace (overrides log.level and WSMSG_LOG_LEVEL)")
+  String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT",
+      description = "text or json, one JSON object per line (overrides log.format and WSMSG_LOG_FORMAT)")
+  String logFormat;
 
   @Option(names = "--cluster", description = "Join a cluster (Hazelcast, see cluster.xml) instead of running standalone;"
       + " same as cluster.enabled in the file or WSMSG_CLUSTER=true")
@@ -30,27 +48,34 @@ public final class ServerCommand implements Runnable {
     ServerConfig loaded;
     try {
       loaded = ServerConfig.load(config, System.getenv());
-      if (port != null) loaded = ServerConfig.of(loaded.json.copy().put("port", port));
-      if (cluster) {
-        JsonObject j = loaded.json.copy();
-        j.getJsonObject("cluster").put("enabled", true);
-        loaded = ServerConfig.of(j);
-      }
+      JsonObject j = loaded.json.copy();
+      if (port != null) j.put("port", port);
+      if (managementPort != null) j.getJsonObject("management").put("port", managementPort);
+      if (dataDir != null) j.put("dataDir", dataDir.toString());
+      if (logLevel != null) j.getJsonObject("log").put("level", logLevel);
+      if (logFormat != null) j.getJsonObject("log").put("format", logFormat);
+      if (cluster) j.getJsonObject("cluster").put("enabled", true);
+      loaded = ServerConfig.of(j);
     } catch (Exception e) {
       System.err.println("wsmsg: cannot use the configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
     final ServerConfig cfg = loaded;
+    Logging.configure(cfg.logLevel, cfg.logFormat);
     Vertx vertx;
     if (cfg.clusterEnabled) {
       System.out.println("wsmsg: joining cluster \"" + cfg.clusterName + "\" on " + cfg.clusterHost + ":" + cfg.clusterPort
           + " (members " + String.join(", ", cfg.clusterMembers) + ")");
+      Logging.Held errors = Logging.holdErrors(); // a port taken is one sentence, not three stack traces
       try {
         vertx = ClusterSetup.start(cfg).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        errors.release();
       } catch (Exception e) {
         Throwable c = e.getCause() != null ? e.getCause() : e;
-        System.err.println("wsmsg: could not join the cluster: " + c.getMessage());
+        String why = clusterFailure(c, cfg);
+        if (why.startsWith("could not join")) errors.release(); // not explained: the details help
+        cannotStart(cfg, why);
         System.exit(1);
         return;
       }
@@ -62,7 +87,8 @@ public final class ServerCommand implements Runnable {
     try {
       server = WsmsgServer.start(vertx, cfg).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("wsmsg: the server could not start: " + e.getMessage());
+      Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      cannotStart(cfg, c instanceof StartupException ? c.getMessage() : "the server could not start: " + c.getMessage());
       vertx.close();
       System.exit(1);
       return;
@@ -81,7 +107,7 @@ public final class ServerCommand implements Runnable {
             .get(cfg.stopGraceMillis + cfg.handoffTimeoutMillis + 15_000, TimeUnit.MILLISECONDS);
         closeOnce.get().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
       } catch (Exception e) {
-        System.err.println("wsmsg: the graceful stop did not complete: " + e.getMessage());
+        cannotStart(cfg, "the graceful stop did not complete: " + e.getMessage());
         Runtime.getRuntime().halt(1);
       }
       Runtime.getRuntime().halt(0);
@@ -91,6 +117,34 @@ public final class ServerCommand implements Runnable {
       done.countDown();
       closeOnce.get().onComplete(v -> System.exit(ar.succeeded() ? 0 : 1));
     });
+  }
+
+  /**
+   * Why the server cannot start (or stop), in one sentence on standard error: a log record in
+   * the JSON format when that is the format asked for, so a log shipper reads every line.
+   */
+  private static void cannotStart(ServerConfig cfg, String sentence) {
+    if ("json".equals(cfg.logFormat)) {
+      java.util.logging.Logger.getLogger(ServerCommand.class.getName()).severe(sentence);
+    } else {
+      System.err.println("wsmsg: " + sentence);
+    }
+  }
+
+  /**
+   * Why joining the cluster failed, in one sentence: a port Hazelcast or the event bus could
+   * not bind names its setting and variable.
+   */
+  static String clusterFailure(Throwable c, ServerConfig cfg) {
+    boolean hazelcast = false;
+    for (Throwable t = c; t != null && !hazelcast; t = t.getCause() == t ? null : t.getCause()) {
+      hazelcast = t.getClass().getName().startsWith("com.hazelcast");
+    }
+    StartupException bind = hazelcast
+        ? StartupException.bind(c, cfg.clusterHost, cfg.clusterPort, "cluster.port", "WSMSG_CLUSTER_PORT")
+        : StartupException.bind(c, cfg.clusterHost, cfg.clusterEventBusPort, "cluster.eventBusPort",
+            "WSMSG_CLUSTER_EVENT_BUS_PORT (0 picks a free one)");
+    return bind != null ? bind.getMessage() : "could not join the cluster: " + c.getMessage();
   }
 
   /** The first call runs {@code f}; every call returns its result. */

@@ -27,6 +27,11 @@ public final class ServerConfig {
   public final String root;
   public final Path dataDir;
 
+  /** log.level: error, warn, info, debug or trace (what {@code wsmsg server} logs). */
+  public final String logLevel;
+  /** log.format: text (one line per record) or json (one JSON object per line). */
+  public final String logFormat;
+
   public final boolean managementEnabled;
   public final String managementHost;
   public final int managementPort;
@@ -103,6 +108,9 @@ public final class ServerConfig {
   public final int clusterEventBusPort;
   public final long handoffTimeoutMillis;
 
+  /** The accepted values of log.level, least verbose first. */
+  public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
+
   private ServerConfig(JsonObject j) {
     this.json = j;
     host = string(j, "", "host", false);
@@ -112,6 +120,17 @@ public final class ServerConfig {
     if (!r.endsWith("/")) r = r + "/";
     root = r;
     dataDir = Path.of(string(j, "", "dataDir", false));
+
+    JsonObject lg = j.getJsonObject("log");
+    logLevel = string(lg, "log.", "level", false).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!LOG_LEVELS.contains(logLevel)) {
+      throw new IllegalArgumentException("log.level must be one of " + String.join(", ", LOG_LEVELS) + ", not \""
+          + lg.getValue("level") + "\"");
+    }
+    logFormat = string(lg, "log.", "format", false).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException("log.format must be text or json, not \"" + lg.getValue("format") + "\"");
+    }
 
     JsonObject mg = j.getJsonObject("management");
     Object en = mg.getValue("enabled");
@@ -265,6 +284,8 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_HOST")) j.put("host", env.get("WSMSG_HOST"));
     if (env.containsKey("WSMSG_PORT")) j.put("port", parseInt("WSMSG_PORT", env.get("WSMSG_PORT")));
     if (env.containsKey("WSMSG_DATA_DIR")) j.put("dataDir", env.get("WSMSG_DATA_DIR"));
+    if (env.containsKey("WSMSG_LOG_LEVEL")) j.getJsonObject("log").put("level", env.get("WSMSG_LOG_LEVEL"));
+    if (env.containsKey("WSMSG_LOG_FORMAT")) j.getJsonObject("log").put("format", env.get("WSMSG_LOG_FORMAT"));
     if (env.containsKey("WSMSG_MANAGEMENT_HOST")) j.getJsonObject("management").put("host", env.get("WSMSG_MANAGEMENT_HOST"));
     if (env.containsKey("WSMSG_MANAGEMENT_PORT")) {
       j.getJsonObject("management").put("port", parseInt("WSMSG_MANAGEMENT_PORT", env.get("WSMSG_MANAGEMENT_PORT")));

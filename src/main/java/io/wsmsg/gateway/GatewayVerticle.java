@@ -58,6 +58,11 @@ public final class GatewayVerticle extends AbstractVerticle {
   private final Set<Session> sessions = new LinkedHashSet<>();
   /** Nodes closed for flooding: one log line per 10 s at most. */
   final RateLimitedLog floodLog = new RateLimitedLog(log, 10_000);
+  /** Refused upgrades: one line per 10 s at most for each HTTP status (see {@link #refuse(HttpServerRequest, Admission.Conn, int, String, String)}). */
+  private final Map<Integer, RateLimitedLog> refusedLogs = new HashMap<>();
+  /** Nodes closed for oversized or malformed frames, and for not answering pings: 10 s each. */
+  private final RateLimitedLog frameCloseLog = new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000);
+  private final RateLimitedLog pingCloseLog = new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000);
   private HttpServer server;
   private Admission admission;
   /** Where token signatures are verified: never on this gateway's event loop (see {@link #verify}). */
@@ -240,7 +245,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     if (stopping) {
       counters.refused(Counters.Refusal.STOPPING);
-      refuse(req, 503, "the server is stopping");
+      refuse(req, conn, 503, endpointName, "the server is stopping");
       return;
     }
     String token = bearer(req);
@@ -268,18 +273,19 @@ public final class GatewayVerticle extends AbstractVerticle {
         req.response().putHeader("WWW-Authenticate",
             "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'').replace('\\', '/') + "\"");
         counters.refused(Counters.Refusal.UNAUTHORIZED);
-        refuse(req, 401, why);
+        refuse(req, conn, 401, endpointName, why);
         return;
       }
       Identity id = ar.result();
       if (!id.permissions().mayAttach(endpointName)) {
         counters.refused(Counters.Refusal.FORBIDDEN);
-        refuse(req, 403, "your token does not allow endpoint " + endpointName);
+        refuse(req, conn, 403, endpointName, "your token does not allow endpoint " + endpointName);
         return;
       }
       if (!registry.hasEndpoint(endpointName) && registry.endpointCount() >= config.maxEndpoints) {
         counters.refused(Counters.Refusal.MAX_ENDPOINTS);
-        refuse(req, 503, "the server holds its maximum of " + config.maxEndpoints + " endpoints");
+        refuse(req, conn, 503, endpointName, "the server holds its maximum of " + config.maxEndpoints
+            + " endpoints (limits.maxEndpoints)");
         return;
       }
       if (!registry.hasEndpoint(endpointName)) {
@@ -287,7 +293,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             "endpoint " + endpointName);
         if (no != null) {
           counters.refused(Counters.Refusal.ENDPOINT_QUOTA);
-          refuse(req, 429, printable(no));
+          refuse(req, conn, 429, endpointName, printable(no));
           return;
         }
       }
@@ -318,6 +324,19 @@ public final class GatewayVerticle extends AbstractVerticle {
       return h; // a bare token; the authenticator will say what is wrong with it
     }
     return req.getParam("access_token");
+  }
+
+  /**
+   * Refuses an upgrade the operator should hear of (401, 403, 429, 503): one INFO line per
+   * status per 10 s at most, with the reason, the client's address and the endpoint; never the
+   * token (a refusal's reason names none).
+   */
+  private void refuse(HttpServerRequest req, Admission.Conn conn, int status, String endpoint, String why) {
+    String from = conn != null ? conn.ip
+        : req.remoteAddress() == null ? "?" : String.valueOf(req.remoteAddress().hostAddress());
+    refusedLogs.computeIfAbsent(status, k -> new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000))
+        .log("refused a connection from " + from + " to endpoint " + endpoint + ": HTTP " + status + ", " + why);
+    refuse(req, status, why);
   }
 
   /** Answers and closes the connection: a refused client frees its slot at once. */
@@ -403,7 +422,8 @@ public final class GatewayVerticle extends AbstractVerticle {
       counters.refused(code == 1009 ? Counters.Refusal.FRAME_TOO_BIG : Counters.Refusal.MALFORMED_FRAME);
       why = code == 1009 ? "a message larger than " + config.maxFrameBytes + " bytes" : "a malformed WebSocket frame";
     }
-    log.info("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": it sent " + why);
+    frameCloseLog.log("closing node " + s.nodeId + " on endpoint " + s.endpointName + " from " + s.ws.remoteAddress()
+        + " with " + code + ": it sent " + why);
     s.close(code, code == 1009 ? "message too big" : "protocol error");
   }
 
@@ -414,6 +434,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     s.onClosed();
     link.forget(s);
     events.publish("node.left", List.of(s.endpointName, s.nodeId), null);
+    if (log.isLoggable(java.util.logging.Level.FINE)) {
+      log.fine("node " + s.nodeId + " left endpoint " + s.endpointName + " from " + s.ws.remoteAddress()
+          + (s.ws.closeStatusCode() == null ? "" : " (close " + s.ws.closeStatusCode() + ")"));
+    }
   }
 
   /** Names of the endpoints this gateway owns (holds the queue of). */
@@ -657,8 +681,9 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (Session s : new ArrayList<>(sessions)) {
       long idle = now - s.lastSeen;
       if (idle >= config.pingIntervalMillis + config.pingTimeoutMillis) {
-        log.info("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": no answer to pings for "
-            + idle / 1000 + " s");
+        pingCloseLog.log("closing node " + s.nodeId + " on endpoint " + s.endpointName + " from "
+            + s.ws.remoteAddress() + ": no answer to pings for " + idle / 1000 + " s (ping.intervalSeconds,"
+            + " ping.timeoutSeconds)");
         s.close((short) 1001, "no pong");
       } else if (idle >= config.pingIntervalMillis) {
         s.ws.writePing(Buffer.buffer("wsmsg"));

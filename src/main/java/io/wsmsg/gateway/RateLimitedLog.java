@@ -1,16 +1,23 @@
 package io.wsmsg.gateway;
 
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** One line per interval at most, saying how many were left out: refusals must not flood the log. */
 final class RateLimitedLog {
   private final Logger log;
+  private final Level level;
   private final long intervalMillis;
   private long last;
   private int skipped;
 
   RateLimitedLog(Logger log, long intervalMillis) {
+    this(log, Level.WARNING, intervalMillis);
+  }
+
+  RateLimitedLog(Logger log, Level level, long intervalMillis) {
     this.log = log;
+    this.level = level;
     this.intervalMillis = intervalMillis;
   }
 
@@ -20,7 +27,7 @@ final class RateLimitedLog {
       skipped++;
       return;
     }
-    log.warning(skipped == 0 ? line : line + " (and " + skipped + " more like it in the last "
+    log.log(level, skipped == 0 ? line : line + " (and " + skipped + " more like it in the last "
         + (now - last) / 1000 + " s)");
     last = now;
     skipped = 0;

@@ -64,6 +64,13 @@ public final class WsmsgServer {
   private final Membership membership;
   /** Which member owns each endpoint, shared by the routers and the gateway. */
   private final Claims claims = new Claims();
+  /** Held while running: no second server writes its snapshot into this data directory. */
+  private volatile DataDirLock dataLock;
+  /** The periodic "dropped N messages" line (see {@link DropSummary}). */
+  private DropSummary drops;
+  private long dropTimer = -1;
+  /** How often dropped messages are summed up in the log. */
+  static final long DROP_SUMMARY_MILLIS = 60_000;
 
   private WsmsgServer(Vertx vertx, ServerConfig config) {
     this.vertx = vertx;
@@ -112,7 +119,21 @@ public final class WsmsgServer {
       JsonObject claim = io.wsmsg.auth.Permissions.ALL.toJson(); // a claim is complete: name every key
       s.devToken = new TokenSigner(vertx, devSecret).sign("dev", claim, config.devTokenTtlSeconds);
     }
-    return s.deploy().map(s);
+    return s.deploy().map(s).recover(e -> s.abandon().transform(v -> Future.failedFuture(e)));
+  }
+
+  /** A start that failed half way: what was deployed goes, the data directory is free again. */
+  private Future<Void> abandon() {
+    stopping.set(true);
+    List<Future<Void>> all = new ArrayList<>();
+    for (String id : deployments) all.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+    return Future.join(all).<Void>mapEmpty().onComplete(v -> releaseDataDir());
+  }
+
+  private void releaseDataDir() {
+    DataDirLock l = dataLock;
+    dataLock = null;
+    if (l != null) l.close();
   }
 
   private Future<Void> deploy() {
@@ -128,6 +149,7 @@ public final class WsmsgServer {
     gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, this::stopPersisting, membership,
         claims);
     return vertx.<Void>executeBlocking(() -> {
+          dataLock = DataDirLock.acquire(config.dataDir);
           restore();
           return null;
         })
@@ -135,24 +157,48 @@ public final class WsmsgServer {
             .reclaimChannels(routers::hasRouter, stopping::get)))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(gateway);
+          return vertx.deployVerticle(gateway).recover(e -> bindFailure(e, config.host, config.port, "port",
+              "--port or WSMSG_PORT"));
         })
         .compose(id -> {
           deployments.add(id);
           if (!config.managementEnabled) return Future.succeededFuture();
           management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId);
-          return vertx.deployVerticle(management).map(mid -> {
+          return vertx.deployVerticle(management).recover(e -> bindFailure(e, config.managementHost,
+              config.managementPort, "management.port", "--management-port or WSMSG_MANAGEMENT_PORT")).map(mid -> {
             deployments.add(mid);
             return null;
           });
         })
         .map(v -> {
+          drops = new DropSummary(counters, System.currentTimeMillis());
+          dropTimer = vertx.setPeriodic(DROP_SUMMARY_MILLIS, t -> logDrops());
           LOG.info("node " + nodeId + " started: WebSocket port " + gateway.actualPort()
               + (management != null ? ", management port " + management.actualPort() : "")
               + (membership.clustered() ? ", cluster member " + membership.self() + " of "
                   + membership.members().size() : ""));
           return null;
         });
+  }
+
+  /** A bind failure as the operator's sentence ({@link StartupException#bind}); anything else as it was. */
+  private static <T> Future<T> bindFailure(Throwable e, String host, int port, String setting, String change) {
+    StartupException clear = StartupException.bind(e, host, port, setting, change);
+    return Future.failedFuture(clear != null ? clear : e);
+  }
+
+  /** Logs the messages dropped since the last summary, if any. */
+  private void logDrops() {
+    DropSummary d = drops;
+    if (d == null) return;
+    String line = d.next(System.currentTimeMillis());
+    if (line != null) LOG.log(d.lost() ? java.util.logging.Level.WARNING : java.util.logging.Level.INFO, line);
+  }
+
+  private void stopDropSummary() {
+    if (dropTimer >= 0) vertx.cancelTimer(dropTimer);
+    dropTimer = -1;
+    logDrops();
   }
 
   /**
@@ -308,6 +354,8 @@ public final class WsmsgServer {
         .onFailure(e -> LOG.severe("the state could not be written to " + config.dataDir + ": " + e.getMessage()
             + "; queued messages are lost"))
         .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
+          stopDropSummary();
+          releaseDataDir();
           LOG.info("stopped");
           if (written.succeeded()) stopped.tryComplete();
           else stopped.tryFail(written.cause());
@@ -341,6 +389,10 @@ public final class WsmsgServer {
   public Future<Void> close() {
     stopping.set(true);
     return gateway.closeAll().recover(e -> Future.succeededFuture()).compose(v -> undeployAll())
-        .onComplete(ar -> stopped.tryComplete());
+        .onComplete(ar -> {
+          stopDropSummary();
+          releaseDataDir();
+          stopped.tryComplete();
+        });
   }
 }

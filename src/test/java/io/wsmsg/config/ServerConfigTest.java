@@ -253,6 +253,8 @@ class ServerConfigTest {
       "{\"host\":null}                                    | host | string",
       "{\"dataDir\":5}                                    | dataDir | string",
       "{\"root\":null}                                    | root | string",
+      "{\"log\":{\"level\":\"verbose\"}}                   | log.level | error, warn, info, debug, trace",
+      "{\"log\":{\"format\":\"xml\"}}                      | log.format | text or json",
   })
   void badValuesAreRefusedWithTheirName(String overrides, String name, String detail) {
     refused(overrides, name, detail);
@@ -330,6 +332,18 @@ class ServerConfigTest {
     // other variables are ignored
     assertThat(ServerConfig.load(null, Map.of("PATH", "/bin", "WSMSG_WINDOW", "9")).json)
         .isEqualTo(ServerConfig.defaults());
+  }
+
+  @Test
+  void logSettingsComeFromTheFileOrTheEnvironment() throws IOException {
+    ServerConfig d = ServerConfig.of(null);
+    assertThat(d.logLevel).isEqualTo("info");
+    assertThat(d.logFormat).isEqualTo("text");
+    ServerConfig c = ServerConfig.load(null, Map.of("WSMSG_LOG_LEVEL", "DEBUG", "WSMSG_LOG_FORMAT", "json"));
+    assertThat(c.logLevel).isEqualTo("debug");
+    assertThat(c.logFormat).isEqualTo("json");
+    assertThatThrownBy(() -> ServerConfig.load(null, Map.of("WSMSG_LOG_LEVEL", "loud")))
+        .hasMessageContaining("log.level").hasMessageContaining("loud");
   }
 
   @Test

@@ -233,18 +233,31 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
     }
+    // paused=1: the node starts paused (as if its first frame were pause) and gets no delivery
+    // until it sends resume; a node that only publishes on a shared endpoint takes none of it
+    boolean paused = false;
+    String pau = req.getParam("paused");
+    if (pau != null) {
+      if (pau.equals("1") || pau.equals("true")) {
+        paused = true;
+      } else if (!pau.equals("0") && !pau.equals("false")) {
+        refuse(req, 400, "paused must be 1 or 0, not \"" + printable(pau) + "\"");
+        return;
+      }
+    }
     if (stopping) {
       refuse(req, 503, "the server is stopping");
       return;
     }
     String token = bearer(req);
     boolean finalEphemeral = ephemeral;
+    boolean finalPaused = paused;
     int finalWindow = window;
     WireOrder finalOrder = order;
     req.pause();
     verify(token).onComplete(ar -> {
       try {
-        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral);
+        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral, finalPaused);
       } catch (RuntimeException e) {
         // never leave a paused request unanswered, whatever went wrong
         log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
@@ -254,7 +267,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void upgradeChecked(HttpServerRequest req, Admission.Conn conn, io.vertx.core.AsyncResult<Identity> ar,
-      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral) {
+      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral, boolean paused) {
     {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
@@ -284,7 +297,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       req.resume();
       if (conn != null && conn.released) return; // closed (or timed out) while its token was checked
       req.toWebSocket().onComplete(ws -> {
-        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral);
+        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral, paused);
       });
     }
   }
@@ -318,7 +331,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void attach(ServerWebSocket ws, Admission.Conn conn, String endpointName, Identity id, int window,
-      WireOrder order, boolean ephemeral) {
+      WireOrder order, boolean ephemeral, boolean paused) {
     if (conn != null && conn.released) {
       ws.close((short) 1008, "handshake timeout"); // the deadline passed just as the upgrade completed
       return;
@@ -327,6 +340,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     Session s = new Session(this, ws, endpointName, id, window, order);
     s.admitted = conn;
     s.ephemeral = ephemeral;
+    s.paused = paused; // before the owner learns of the node (link.attach) and before any kick
     sessions.add(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);

@@ -223,28 +223,11 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
     }
-    boolean ephemeral = false;
-    String eph = req.getParam("ephemeral");
-    if (eph != null) {
-      if (eph.equals("1") || eph.equals("true")) {
-        ephemeral = true;
-      } else if (!eph.equals("0") && !eph.equals("false")) {
-        refuse(req, 400, "ephemeral must be 1 or 0, not \"" + printable(eph) + "\"");
-        return;
-      }
-    }
+    Boolean ephemeral = flag(req, "ephemeral");
     // paused=1: the node starts paused (as if its first frame were pause) and gets no delivery
     // until it sends resume; a node that only publishes on a shared endpoint takes none of it
-    boolean paused = false;
-    String pau = req.getParam("paused");
-    if (pau != null) {
-      if (pau.equals("1") || pau.equals("true")) {
-        paused = true;
-      } else if (!pau.equals("0") && !pau.equals("false")) {
-        refuse(req, 400, "paused must be 1 or 0, not \"" + printable(pau) + "\"");
-        return;
-      }
-    }
+    Boolean paused = ephemeral == null ? null : flag(req, "paused");
+    if (ephemeral == null || paused == null) return;
     if (stopping) {
       refuse(req, 503, "the server is stopping");
       return;
@@ -300,6 +283,18 @@ public final class GatewayVerticle extends AbstractVerticle {
         if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral, paused);
       });
     }
+  }
+
+  /**
+   * A yes/no connect parameter: 1/true or 0/false, false when absent; anything else is
+   * refused with 400 and null is returned.
+   */
+  private Boolean flag(HttpServerRequest req, String name) {
+    String v = req.getParam(name);
+    if (v == null || v.equals("0") || v.equals("false")) return false;
+    if (v.equals("1") || v.equals("true")) return true;
+    refuse(req, 400, name + " must be 1 or 0, not \"" + printable(v) + "\"");
+    return null;
   }
 
   /** Text that is safe in a header and a log line: no control characters, bounded length. */

@@ -7,7 +7,6 @@ import io.wsmsg.cli.Cli.Result;
 import io.wsmsg.client.BlockingClient;
 import io.wsmsg.client.ClientOptions;
 import io.wsmsg.testkit.Await;
-import io.wsmsg.testkit.TestNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -91,8 +90,7 @@ class PatternFourCommandTest extends CliServerTestBase {
       for (int i = 0; i < 5; i++) c.publish(ch, "job", i);
       c.sync();
     }
-    Await.until("five jobs queued", () -> TestNode.await(server.server.gateway().queueDepths()).getOrDefault(ep, 0),
-        d -> d == 5);
+    Await.until("five jobs queued", () -> server.queueDepth(ep), d -> d == 5);
     Result r = new Background(cli("sub", "--endpoint", ep, ch, "--count", "5")).join();
     assertThat(r.code()).as(r.toString()).isZero();
     List<String> data = r.lines().stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TcpProxy;
-import io.wsmsg.testkit.TestNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +34,7 @@ class BacklogTest extends ClientTestBase {
   }
 
   int depth(String endpoint) {
-    return TestNode.await(server.server.gateway().queueDepths()).getOrDefault(endpoint, 0);
+    return server.queueDepth(endpoint);
   }
 
   static List<Long> numbers(int n) {

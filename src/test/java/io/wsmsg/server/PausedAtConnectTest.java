@@ -1,14 +1,12 @@
-package io.wsmsg.gateway;
+package io.wsmsg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
-import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,38 +14,19 @@ import org.junit.jupiter.api.Test;
  * so a one-shot publisher on a shared endpoint cannot take its real nodes' messages; it can
  * still publish.
  */
-class PausedAtConnectE2ETest {
-  TestServer server;
-  final List<TestNode> nodes = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    if (server != null) server.close();
-  }
-
-  TestNode node(String pathAndQuery) {
-    TestNode n = server.node(pathAndQuery);
-    nodes.add(n);
-    return n;
-  }
-
-  int depth(String endpoint) {
-    return TestNode.await(server.server.gateway().queueDepths()).getOrDefault(endpoint, 0);
-  }
-
+class PausedAtConnectTest extends ServerTestBase {
   static long job(Frame f) {
     return ((Number) TestNode.data(f)).longValue();
   }
 
   @Test
   void aNodeAttachedPausedGetsNoDeliveryUntilItResumesAndCanPublish() {
-    server = TestServer.start();
+    ts = TestServer.start();
     TestNode admin = node("/admin");
     admin.command("subscribe.channel", "shared", "jobs", "*");
     admin.sync("admin");
     for (int i = 0; i < 3; i++) admin.publish("jobs", "job", i);
-    Await.until("three jobs queued", () -> depth("shared"), d -> d == 3);
+    E2e.awaitDepth(ts, "shared", 3);
 
     // the paused node attaches first: were it not paused, it would be handed the first job now
     TestNode paused = node("/shared?paused=1&window=4");
@@ -62,7 +41,7 @@ class PausedAtConnectE2ETest {
 
     worker.close();
     admin.publish("jobs", "job", 6);
-    Await.until("the job waits for a ready node", () -> depth("shared"), d -> d == 1);
+    E2e.awaitDepth(ts, "shared", 1); // waiting for a ready node
     paused.expectNothing(300);
     paused.command("resume");
     assertThat(job(paused.nextMessage())).isEqualTo(6L);
@@ -70,9 +49,9 @@ class PausedAtConnectE2ETest {
 
   @Test
   void pausedTakesOneOrZero() {
-    server = TestServer.start();
-    assertThat(server.upgradeStatus("/x?paused=0", "Bearer " + server.adminToken())).isEqualTo(101);
-    assertThat(server.upgradeStatus("/x?paused=true", "Bearer " + server.adminToken())).isEqualTo(101);
-    assertThat(server.upgradeStatus("/x?paused=yes", "Bearer " + server.adminToken())).isEqualTo(400);
+    ts = TestServer.start();
+    assertThat(ts.upgradeStatus("/x?paused=0", "Bearer " + ts.adminToken())).isEqualTo(101);
+    assertThat(ts.upgradeStatus("/x?paused=true", "Bearer " + ts.adminToken())).isEqualTo(101);
+    assertThat(ts.upgradeStatus("/x?paused=yes", "Bearer " + ts.adminToken())).isEqualTo(400);
   }
 }

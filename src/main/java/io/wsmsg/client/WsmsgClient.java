@@ -493,8 +493,9 @@ public final class WsmsgClient {
         LOG.fine(() -> "reconnecting to " + u.text() + " failed (attempt " + n + "): " + ar.cause().getMessage());
         if (refused(ar.cause())) {
           WsmsgException e = (WsmsgException) ar.cause();
-          LOG.warning("endpoint " + endpoint + ": " + e.getMessage() + "; the token will not change, so the client"
-              + " stops reconnecting and closes");
+          // said by the onConnectFailure listeners when there are some (as errors and onError)
+          LOG.log(connectFailureListeners.isEmpty() ? Level.WARNING : Level.FINE, () -> "endpoint " + endpoint
+              + ": " + e.getMessage() + "; the token will not change, so the client stops reconnecting and closes");
           shutdown(e);
         } else {
           scheduleReconnect();
@@ -1474,6 +1475,7 @@ public final class WsmsgClient {
    * trying, with backoff, except after the refusals described in the class notes: that last
    * one is reported after the state became {@code CLOSED}). Code {@code connect_failed}, or
    * {@code unauthorized} for an upgrade refused with HTTP 401/403 ({@link WsmsgException#httpStatus()}).
+   * Without a listener, the refusal that closes the client is logged (WARNING).
    */
   public WsmsgClient onConnectFailure(Consumer<WsmsgException> listener) {
     connectFailureListeners.add(Objects.requireNonNull(listener));

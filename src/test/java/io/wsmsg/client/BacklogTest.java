@@ -128,10 +128,12 @@ class BacklogTest extends ClientTestBase {
       String ep = "requeue-held";
       backlog(ep, "rq-jobs", 2);
       WsmsgClient worker = connect(options().url("ws://127.0.0.1:" + proxy.port() + "/").endpoint(ep).window(1));
+      List<ConnectionState> states = new CopyOnWriteArrayList<>();
+      worker.onStateChange(states::add);
       waitUntil("one delivery held", () -> worker.heldCount() == 1);
       proxy.dropAll(); // the server requeues the unacked delivery; the client forgets what it held
-      waitUntil("reconnected", () -> worker.state() == ConnectionState.RECONNECTING);
-      waitUntil("reconnected", () -> worker.state() == ConnectionState.CONNECTED);
+      waitUntil("reconnected", () -> states.contains(ConnectionState.RECONNECTING)
+          && worker.state() == ConnectionState.CONNECTED);
       List<Long> got = new CopyOnWriteArrayList<>();
       await(worker.consume("rq-jobs", "*", m -> got.add((Long) m.data())));
       waitUntil("both jobs handled", () -> got.size() >= 2);

@@ -72,7 +72,15 @@ abstract class ClientCommand implements Callable<Integer> {
 
   /** Connects with the common options; exit code 3 with the reason when no gateway accepts. */
   WsmsgClient connect(boolean reconnect) {
-    ClientOptions o = conn.toClientOptions().reconnect(reconnect);
+    return connect(reconnect, false);
+  }
+
+  /**
+   * Connects; {@code paused}: attach with {@code ?paused=1}, so the node is never given a
+   * delivery (a one-shot command on a named endpoint must not take its real nodes' messages).
+   */
+  WsmsgClient connect(boolean reconnect, boolean paused) {
+    ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused);
     if (reconnect) o.backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
     Duration max = o.connectTimeout().multipliedBy(o.urls().size()).plusSeconds(5);
     try {
@@ -124,6 +132,7 @@ abstract class ClientCommand implements Callable<Integer> {
       case WsmsgException.TIMEOUT:
         return new CliFailure(Exit.TIMEOUT, e.getMessage());
       case WsmsgException.CONNECT_FAILED:
+      case WsmsgException.UNAUTHORIZED:
         return new CliFailure(Exit.CONNECT, "cannot connect: " + e.getMessage());
       case WsmsgException.NOT_CONNECTED:
       case WsmsgException.CONNECTION_LOST:

@@ -84,6 +84,14 @@ public final class ClientOptionsMixin {
     return bearer(token) != null;
   }
 
+  /** Where the token came from, as a user would name it: "--token", "WSMSG_TOKEN", or null for none. */
+  String tokenSource() {
+    if (bearer(token) == null) return null;
+    boolean given = mixee != null && mixee.commandLine() != null && mixee.commandLine().getParseResult() != null
+        && mixee.commandLine().getParseResult().hasMatchedOption("--token");
+    return given ? "--token" : "WSMSG_TOKEN";
+  }
+
   /** A --token value as sent: trimmed, and none when blank (e.g. an empty WSMSG_TOKEN). */
   static String bearer(String token) {
     return token == null || token.isBlank() ? null : token.trim();

@@ -13,7 +13,10 @@ final class Exit {
   static final int REFUSED = 1;
   /** Usage error: a bad option or argument, data that is not JSON (picocli's own code too). */
   static final int USAGE = 2;
-  /** Cannot connect (unreachable, or the upgrade was refused with HTTP 401/403/400), or the connection was lost. */
+  /**
+   * Cannot connect (unreachable, or the upgrade was refused with HTTP 401/403/400), or the
+   * connection was lost; for sub and reply also the token refused on reconnecting.
+   */
   static final int CONNECT = 3;
   /** No reply, or no answer from the server, within the timeout. */
   static final int TIMEOUT = 4;
@@ -25,7 +28,7 @@ final class Exit {
   static final String C1 = "1:the server refused something (its reason is printed), or another error";
   static final String C2 = "2:usage error: bad option or argument, data that is not JSON";
   static final String C3 = "3:cannot connect (unreachable, or refused with HTTP 401/403 and the reason printed),"
-      + " or the connection was lost";
+      + " or the connection was lost (sub, reply: or the token was refused on reconnecting)";
   static final String C4 = "4:timeout: no reply (req), or no answer from the server in time";
   static final String C5 = "5:remote exception: the replier failed and sent its error text (req)";
 }

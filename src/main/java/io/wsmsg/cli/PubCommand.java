@@ -5,6 +5,8 @@ import io.wsmsg.client.ServerError;
 import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.client.WsmsgException;
 import io.wsmsg.protocol.MsgPack;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +16,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "pub", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Publish a message and print its uid.",
         "Waits until the server has processed the publish, so a refusal (forbidden, stopping...) is reported"
-            + " and exits 1."},
+            + " and exits 1.",
+        "With --endpoint NAME the node attaches paused (?paused=1): it never takes a message from NAME's queue,"
+            + " which belongs to NAME's real nodes (sub, reply, workers); a paused node gets no confirmation, so"
+            + " pub then waits a second for a refusal before it exits."},
     exitCodeListHeading = Exit.HEADING,
     exitCodeList = {Exit.C0, Exit.C1, Exit.C2, Exit.C3, Exit.C4})
 public final class PubCommand extends ClientCommand {
@@ -37,6 +42,9 @@ public final class PubCommand extends ClientCommand {
       description = "publish the message N times, each with its own uid (default: ${DEFAULT-VALUE})")
   int count;
 
+  /** How long a paused pub waits for a late refusal after its sync (see run). */
+  static final long PAUSED_REFUSAL_WAIT_MS = 1000;
+
   @Override
   int run() {
     if (count < 1) throw new CliFailure(Exit.USAGE, "--count must be at least 1");
@@ -47,9 +55,16 @@ public final class PubCommand extends ClientCommand {
     } catch (IllegalArgumentException e) {
       throw new CliFailure(Exit.USAGE, "cannot send the data: " + e.getMessage());
     }
-    WsmsgClient c = connect(false);
+    // A named endpoint may be shared: attached as a node that takes deliveries, this one-shot
+    // publisher would compete with its real nodes and carry one of their messages away.
+    boolean paused = !conn.privateEndpoint();
+    WsmsgClient c = connect(false, paused);
     AtomicReference<ServerError> refused = new AtomicReference<>();
-    c.onError(e -> refused.compareAndSet(null, e));
+    CountDownLatch refusal = new CountDownLatch(1);
+    c.onError(e -> {
+      refused.compareAndSet(null, e);
+      refusal.countDown();
+    });
     // Stop at the first refusal: the server closes a node that keeps being refused.
     for (int i = 0; i < count && refused.get() == null; i++) {
       Ulid uid;
@@ -64,6 +79,15 @@ public final class PubCommand extends ClientCommand {
       await(c.sync(), conn.timeout.plusSeconds(5));
     } catch (WsmsgException e) {
       throw refusedOr(refused, e);
+    }
+    if (paused && refused.get() == null) {
+      // A paused node gets no confirmation, only refusals, which the server sends at once: its
+      // sync is a short wait. Allow a busy server a little longer before calling it done.
+      try {
+        refusal.await(PAUSED_REFUSAL_WAIT_MS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     ServerError r = refused.get();
     if (r != null) throw refusal(r);

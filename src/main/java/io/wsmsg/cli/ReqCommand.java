@@ -19,7 +19,9 @@ import picocli.CommandLine.Parameters;
     description = {"Send a request and print the first reply's data as JSON.",
         "Replies are the messages that reference the request (on <x>.reply, or <x>.exception when the replier"
             + " failed); they find their way back through a subscribe.message, so no reply subscription is needed.",
-        "With --all, print every reply until the timeout (or --count replies)."},
+        "With --all, print every reply until the timeout (or --count replies).",
+        "Leave out --endpoint: with --endpoint NAME the replies come through NAME's queue, where another node"
+            + " of NAME may take them (a warning says so)."},
     exitCodeListHeading = Exit.HEADING,
     exitCodeList = {Exit.C0, Exit.C1, Exit.C2, Exit.C3, Exit.C4, Exit.C5})
 public final class ReqCommand extends ClientCommand {
@@ -48,6 +50,13 @@ public final class ReqCommand extends ClientCommand {
   int run() throws InterruptedException {
     if (count != null && count < 1) throw new CliFailure(Exit.USAGE, "--count must be at least 1");
     Object data = readData(json);
+    if (!conn.privateEndpoint()) {
+      // The replies are routed to the endpoint, not to this node: on a shared endpoint another
+      // node may take them, and this one may be handed (and hold up) one of theirs.
+      error("warning: replies to this request go to endpoint " + conn.endpointName() + "'s queue: if other nodes"
+          + " attach to it (sub, reply, workers), one of them may take the reply and this run may hold up one of"
+          + " their messages; leave out --endpoint to wait on a private endpoint");
+    }
     WsmsgClient c = connect(false);
     Duration timeout = conn.timeout;
     if (!all && count == null) {

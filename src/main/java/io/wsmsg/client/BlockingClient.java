@@ -33,6 +33,11 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
+ * <p>Deliveries that arrive before a matching handler is registered (a worker attaching to a
+ * queue that holds jobs gets the first ones at once) are held and handed to the first
+ * matching handler, as {@link WsmsgClient} describes: call {@link #subscribe} right after
+ * connecting and nothing is lost.
+ *
  * <p>Do not call its methods on a Vert.x event loop (they block): they throw
  * IllegalStateException there.
  */
@@ -208,6 +213,17 @@ public final class BlockingClient implements AutoCloseable {
   public BlockingClient onStateChange(Consumer<ConnectionState> listener) {
     client.onStateChange(listener);
     return this;
+  }
+
+  /** See {@link WsmsgClient#onConnectFailure}. */
+  public BlockingClient onConnectFailure(Consumer<WsmsgException> listener) {
+    client.onConnectFailure(listener);
+    return this;
+  }
+
+  /** See {@link WsmsgClient#closeCause()}: why the client closed by itself (a refused token, say), else null. */
+  public WsmsgException closeCause() {
+    return client.closeCause();
   }
 
   @Override

@@ -27,6 +27,7 @@ public final class ClientOptions {
   private List<String> urls = new ArrayList<>();
   private String endpoint;
   private boolean ephemeral;
+  private boolean paused;
   private Supplier<Future<String>> tokenSupplier;
   private Supplier<String> blockingTokenSupplier;
   /** The token given to {@link #token(String)}, for the generated endpoint's name. */
@@ -48,6 +49,7 @@ public final class ClientOptions {
     this.urls = new ArrayList<>(o.urls);
     this.endpoint = o.endpoint;
     this.ephemeral = o.ephemeral;
+    this.paused = o.paused;
     this.tokenSupplier = o.tokenSupplier;
     this.blockingTokenSupplier = o.blockingTokenSupplier;
     this.fixedToken = o.fixedToken;
@@ -102,6 +104,26 @@ public final class ClientOptions {
   /** True when the endpoint is asked for as ephemeral (see {@link #ephemeral(boolean)}). */
   public boolean ephemeral() {
     return ephemeral;
+  }
+
+  /**
+   * Attaches paused ({@code ?paused=1}): the server gives this node no delivery until
+   * {@link WsmsgClient#resume()}, from the first moment on. For a node that only publishes or
+   * sends commands on an endpoint whose messages are other nodes' work (a shared queue): it
+   * never takes one of them. A paused node gets no command echoes, so its command futures
+   * complete after a short grace when no error came (see {@link WsmsgClient}), and it cannot
+   * receive replies to its own requests. Default false. {@link WsmsgClient#pause()} and
+   * {@link WsmsgClient#resume()} change the state later; a reconnection attaches in the state
+   * the client is in then.
+   */
+  public ClientOptions paused(boolean paused) {
+    this.paused = paused;
+    return this;
+  }
+
+  /** True when the client attaches paused (see {@link #paused(boolean)}). */
+  public boolean paused() {
+    return paused;
   }
 
   /** A fixed token sent as {@code Authorization: Bearer <token>}; null for none (server auth mode none). */
@@ -252,6 +274,11 @@ public final class ClientOptions {
 
   Supplier<String> blockingTokenSupplier() {
     return blockingTokenSupplier;
+  }
+
+  /** True when tokens come from a supplier (that may hand out a new one), not {@link #token(String)}. */
+  boolean suppliesTokens() {
+    return blockingTokenSupplier != null || (tokenSupplier != null && fixedToken == null);
   }
 
   static String freshEndpoint() {

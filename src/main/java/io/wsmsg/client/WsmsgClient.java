@@ -23,9 +23,11 @@ import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,9 +71,25 @@ import java.util.logging.Logger;
  *       {@link #subscribe} sends {@code subscribe.channel [endpoint, channel, subject]} and
  *       keeps the handler locally; every received message is handed to the local handlers
  *       whose patterns match (globs as the server uses them), then acknowledged exactly once,
- *       when all of their futures are done. A message no local handler matches is acked at
- *       once. On a shared endpoint, give every node the same subscriptions: the server hands
- *       each message to one node of the endpoint, whatever that node subscribed.
+ *       when all of their futures are done. On a shared endpoint, give every node the same
+ *       subscriptions: the server hands each message to one node of the endpoint, whatever that
+ *       node subscribed.
+ *   <li><b>A delivery no handler matches is held, never acked away.</b> A node attaching to an
+ *       endpoint that already holds messages is sent the first ones at once, before the code
+ *       after {@code connect} has registered its handlers. Such a delivery is kept
+ *       unacknowledged (it occupies its window slot, so the server sends no more than the
+ *       window) and handed, in arrival order, to the first handler registered with
+ *       {@link #subscribe}, {@link #consume} or {@link #reply} that matches it; it is acked
+ *       once that handler is done, as usual. If no such handler comes: a delivery held for
+ *       more than 5 s is logged (once, level WARNING); when the connection ends (lost or
+ *       {@link #close closed}) the held deliveries are not acked, and the server's rules for a
+ *       node that left apply (dropped and counted {@code disconnected}, or put back at the
+ *       head of the queue for an endpoint in {@code endpoints.requeueUnacked}); one held past
+ *       the server's {@code delivery.ackTimeoutSeconds} is counted lost by the server. So
+ *       register the handlers of a shared endpoint right after connecting, and attach a node
+ *       that only publishes with {@link ClientOptions#paused} (or to an endpoint of its own).
+ *       Messages on {@code system} that no handler matches (events, forwarded commands) go to
+ *       the {@link #onSystemEvent} listeners and are acked at once.
  *   <li><b>Publish futures</b> complete when the frame is written to the socket: the server
  *       does not confirm publishes. A refusal ({@code forbidden}, {@code stopping}) comes
  *       later as an {@code error} referencing the publish's uid and goes to the
@@ -112,6 +130,17 @@ import java.util.logging.Logger;
  *       twice: the client remembers the uids it handled recently and acks a redelivery
  *       without calling handlers again; a handler that finishes after its connection was
  *       lost is not acked (the new connection does not know that delivery).
+ *       Every failed attempt goes to the {@link #onConnectFailure} listeners. <b>A refused
+ *       token ends reconnection</b>: when every URL in a row refuses the upgrade with HTTP 401
+ *       or 403 for the same token (a dev server restarted with a new secret, an expired or
+ *       revoked token, an endpoint the token no longer allows), trying again cannot help, so
+ *       the client closes: the state becomes {@code CLOSED}, pending futures fail with code
+ *       {@code unauthorized}, and {@link #closeCause()} holds the refusal with the server's
+ *       reason and {@link WsmsgException#httpStatus()}. (NATS clients likewise give up after
+ *       the same authorization error twice in a row.) With a {@code tokenSupplier} the
+ *       client keeps trying as long as the supplier hands out a token other than the one
+ *       refused, so a refreshing supplier recovers by itself. Other failures (unreachable,
+ *       503 while a server stops, 429) are retried for ever.
  *   <li><b>Threads</b>: handlers and listeners run on the client's event loop: the Vert.x
  *       context current when {@code connect} was called, else the context Vert.x gives the
  *       calling thread. A plain thread (such as {@code main}) keeps one context, so every
@@ -126,6 +155,8 @@ public final class WsmsgClient {
   private static final int SEEN_LIMIT = 16_384;
   private static final int FINISHED_LIMIT = 100_000;
   private static final long WINDOW_FULL_GRACE_MS = 250;
+  /** A delivery held this long without a matching handler is logged (once). */
+  static final long UNHANDLED_WARNING_MS = 5000;
   private static final byte[] NIL = {(byte) 0xc0};
 
   private final Vertx vertx;
@@ -141,7 +172,10 @@ public final class WsmsgClient {
   private final CopyOnWriteArrayList<Consumer<Message>> systemListeners = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Consumer<ServerError>> errorListeners = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Consumer<ConnectionState>> stateListeners = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Consumer<WsmsgException>> connectFailureListeners = new CopyOnWriteArrayList<>();
   private volatile ConnectionState state = ConnectionState.CONNECTING;
+  /** Why the client closed by itself, once it did. */
+  private volatile WsmsgException closeCause;
 
   // ---- everything below is touched on ctx only ----
   private WebSocket ws;
@@ -151,12 +185,25 @@ public final class WsmsgClient {
   private int attempt;
   private int nextUrl;
   private long reconnectTimer = -1;
+  /** The token of the connection attempt in progress (see {@link #refused}). */
+  private String triedToken;
+  /** The token last refused with 401/403, and how many attempts in a row refused it. */
+  private String refusedToken;
+  private int refusals;
   private long housekeepingTimer = -1;
   private long lastReceived;
   private long lastPing;
   private boolean paused;
   /** Deliveries received on the current connection and not yet acked. */
   private int inHand;
+  /**
+   * Deliveries of the current connection that no handler matched yet, in arrival order: held
+   * unacknowledged until a matching handler is registered. At most the window (the server
+   * sends no more unacknowledged); see {@link #hold}.
+   */
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** True while {@link #releaseHeld} runs: a handler subscribing inline does not re-enter it. */
+  private boolean releasing;
   private final Promise<WsmsgClient> connected = Promise.promise();
   private final List<LocalSub> subs = new ArrayList<>();
   /** Channel patterns to unsubscribe once a connection is open again. */
@@ -195,6 +242,7 @@ public final class WsmsgClient {
     // the generated endpoint is this client's alone: the server removes it once the client is gone
     this.ephemeral = options.endpoint() == null || options.ephemeral();
     this.order = options.order();
+    this.paused = options.paused();
     this.ctx = vertx.getOrCreateContext();
     int closingSeconds = 1;
     this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -263,6 +311,7 @@ public final class WsmsgClient {
         attached(ar.result(), u);
       } else {
         LOG.fine(() -> "connecting to " + u.text() + " failed: " + ar.cause().getMessage());
+        notifyConnectFailure(ar.cause());
         firstConnect(tried + 1, ar.cause());
       }
     });
@@ -298,12 +347,15 @@ public final class WsmsgClient {
     long timeoutMs = options.connectTimeout().toMillis();
     return token().recover(e -> Future.failedFuture(new WsmsgException(WsmsgException.CONNECT_FAILED,
         "the token supplier failed: " + e.getMessage(), e))).compose(tok -> {
+          triedToken = tok;
           WebSocketConnectOptions o = new WebSocketConnectOptions()
               .setHost(u.host())
               .setPort(u.port())
               .setSsl(u.ssl())
               .setURI(u.root() + encodeSegment(endpoint) + "?window=" + options.window() + "&order="
-                  + order.wireName() + (ephemeral ? "&ephemeral=1" : ""))
+                  + order.wireName() + (ephemeral ? "&ephemeral=1" : "")
+                  // paused from the first moment: no delivery slips in before the pause command
+                  + (paused ? "&paused=1" : ""))
               .setConnectTimeout(timeoutMs);
           if (tok != null) o.putHeader("Authorization", "Bearer " + tok);
           Promise<WebSocket> p = Promise.promise();
@@ -324,8 +376,10 @@ public final class WsmsgClient {
   private static WsmsgException connectError(GatewayUrl u, Throwable t) {
     if (t instanceof UpgradeRejectedException r) {
       String body = r.getBody() == null ? "" : r.getBody().toString(StandardCharsets.UTF_8).trim();
-      return new WsmsgException(WsmsgException.CONNECT_FAILED, u.text() + " refused the connection with HTTP "
-          + r.getStatus() + (body.isEmpty() ? "" : ": " + body), null, r.getStatus(), r);
+      int status = r.getStatus();
+      return new WsmsgException(status == 401 || status == 403 ? WsmsgException.UNAUTHORIZED
+          : WsmsgException.CONNECT_FAILED, u.text() + " refused the connection with HTTP " + status
+          + (body.isEmpty() ? "" : ": " + body), null, status, r);
     }
     return new WsmsgException(WsmsgException.CONNECT_FAILED, "could not connect to " + u.text() + ": "
         + (t.getMessage() != null ? t.getMessage() : t.toString()), null, 0, t);
@@ -348,6 +402,9 @@ public final class WsmsgClient {
   }
 
   private void attached(WebSocket w, GatewayUrl u) {
+    refusals = 0;
+    refusedToken = null;
+    triedToken = null;
     generation++;
     int gen = generation;
     ws = w;
@@ -389,6 +446,7 @@ public final class WsmsgClient {
     if (gen != generation || ws == null) return;
     WebSocket w = ws;
     ws = null;
+    dropHeld();
     WsmsgException e = new WsmsgException(WsmsgException.CONNECTION_LOST, "the connection was lost: " + why);
     for (Promise<Void> p : new ArrayList<>(commands.values())) p.tryFail(e);
     commands.clear();
@@ -433,14 +491,59 @@ public final class WsmsgClient {
         attached(ar.result(), u);
       } else {
         LOG.fine(() -> "reconnecting to " + u.text() + " failed (attempt " + n + "): " + ar.cause().getMessage());
-        scheduleReconnect();
+        if (refused(ar.cause())) {
+          WsmsgException e = (WsmsgException) ar.cause();
+          // said by the onConnectFailure listeners when there are some (as errors and onError)
+          LOG.log(connectFailureListeners.isEmpty() ? Level.WARNING : Level.FINE, () -> "endpoint " + endpoint
+              + ": " + e.getMessage() + "; the token will not change, so the client stops reconnecting and closes");
+          shutdown(e);
+        } else {
+          scheduleReconnect();
+        }
+        notifyConnectFailure(ar.cause());
       }
     });
+  }
+
+  /**
+   * True when reconnecting should stop: the upgrade was refused with 401/403 for the same
+   * token by every gateway URL in a row. A fixed token cannot change, so trying it again only
+   * knocks on the door for ever (and fills the server's log). A token supplier is asked once
+   * more: it stops only when it hands out the refused token again and that is refused too (as
+   * NATS clients give up on the same authorization error twice in a row). Any other kind of
+   * failure in between starts the count again.
+   */
+  private boolean refused(Throwable t) {
+    if (!(t instanceof WsmsgException e) || !WsmsgException.UNAUTHORIZED.equals(e.code())) {
+      refusals = 0;
+      refusedToken = null;
+      return false;
+    }
+    if (refusals > 0 && Objects.equals(refusedToken, triedToken)) {
+      refusals++;
+    } else {
+      refusedToken = triedToken;
+      refusals = 1;
+    }
+    return refusals >= urls.size() + (options.suppliesTokens() ? 1 : 0);
+  }
+
+  private void notifyConnectFailure(Throwable t) {
+    WsmsgException e = t instanceof WsmsgException w ? w
+        : new WsmsgException(WsmsgException.CONNECT_FAILED, String.valueOf(t.getMessage()), t);
+    for (Consumer<WsmsgException> l : connectFailureListeners) {
+      try {
+        l.accept(e);
+      } catch (RuntimeException x) {
+        LOG.log(Level.WARNING, "a connect failure listener failed", x);
+      }
+    }
   }
 
   private void housekeep() {
     long now = System.currentTimeMillis();
     finished.values().removeIf(t -> t < now);
+    if (!held.isEmpty()) warnHeld(now);
     WebSocket w = ws;
     if (w == null) return;
     long ping = options.pingInterval().toMillis();
@@ -509,20 +612,119 @@ public final class WsmsgClient {
     }
     Message m = Message.of(f);
     if (system) notifySystem(m);
-    dispatch(m, gen);
+    dispatch(m, gen, system);
   }
 
-  private void dispatch(Message m, int gen) {
+  private void dispatch(Message m, int gen, boolean system) {
+    List<LocalSub> matching = matching(m);
+    if (matching != null) {
+      run(m, matching, gen);
+    } else if (system) {
+      // an event or a forwarded command: it went to the system listeners, nobody works on it
+      ack(m.uidBytes(), gen);
+    } else {
+      hold(m, gen);
+    }
+  }
+
+  /** The handlers whose patterns match, or null; collected first: a handler may subscribe or unsubscribe inline. */
+  private List<LocalSub> matching(Message m) {
     List<LocalSub> matching = null;
-    for (LocalSub s : subs) { // collected first: a handler may subscribe or unsubscribe inline
+    for (LocalSub s : subs) {
       if (!s.matches(m.channel(), m.subject())) continue;
       if (matching == null) matching = new ArrayList<>(1);
       matching.add(s);
     }
-    if (matching == null) {
-      ack(m.uidBytes(), gen);
-      return;
+    return matching;
+  }
+
+  /**
+   * No handler matches this delivery (yet): typically a node attaching to an endpoint that
+   * holds messages is sent the first ones before its code registered its handlers. Acking it
+   * would lose it, so it is kept unacknowledged, occupying its window slot, until a matching
+   * handler is registered ({@link #releaseHeld}) or the connection ends (then the server's
+   * rules for the unacknowledged deliveries of a node that left apply).
+   */
+  private void hold(Message m, int gen) {
+    if (gen != generation) return;
+    if (held.size() >= options.window()) {
+      // the server only sends more than the window when the oldest ones passed its ack
+      // timeout: it counted them lost and freed their slots, so they are given up here too
+      Held old = held.pollFirst();
+      inHand--;
+      LOG.warning("endpoint " + endpoint + ": gave up " + old.m + ", held " + (System.currentTimeMillis() - old.since)
+          + " ms without a matching handler; the server counted it lost when its ack timeout passed");
     }
+    held.addLast(new Held(m, gen, System.currentTimeMillis()));
+    LOG.fine(() -> "endpoint " + endpoint + ": holding " + m + " until a handler matches it");
+  }
+
+  /** Hands held deliveries that a handler now matches to it, in arrival order. */
+  private void releaseHeld() {
+    if (releasing || held.isEmpty()) return;
+    releasing = true;
+    try {
+      while (true) {
+        Held next = null;
+        List<LocalSub> matching = null;
+        for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+          Held h = it.next();
+          matching = matching(h.m);
+          if (matching != null) {
+            it.remove();
+            next = h;
+            break;
+          }
+        }
+        if (next == null) return;
+        run(next.m, matching, next.gen); // may subscribe, unsubscribe or close: search again
+      }
+    } finally {
+      releasing = false;
+    }
+  }
+
+  /** Forgets what the lost or closed connection held; it was not acked, the server settles it. */
+  private void dropHeld() {
+    for (Held h : held) seen.remove(Uid.of(h.m.uidBytes())); // a requeued copy must be handled when it comes back
+    if (!held.isEmpty()) {
+      LOG.fine(() -> "endpoint " + endpoint + ": " + held.size() + " held deliveries left unacknowledged with their connection");
+    }
+    held.clear();
+  }
+
+  /** Logs, once each, the deliveries held for a while without a matching handler: not silent. */
+  private void warnHeld(long now) {
+    Held first = null;
+    int n = 0;
+    for (Held h : held) {
+      if (h.warned || now - h.since < UNHANDLED_WARNING_MS) continue;
+      h.warned = true;
+      if (first == null) first = h;
+      n++;
+    }
+    if (first == null) return;
+    LOG.warning("endpoint " + endpoint + ": " + (n == 1 ? "a delivery has" : n + " deliveries have") + " waited over "
+        + UNHANDLED_WARNING_MS / 1000 + " s for a handler (" + (n == 1 ? "" : "first: ") + first.m
+        + "); it stays unacknowledged, holding a window slot, until subscribe() or reply() registers a handler"
+        + " that matches it; when the connection ends first, or the server's delivery.ackTimeoutSeconds passes,"
+        + " the server's rules for unacknowledged deliveries apply");
+  }
+
+  private static final class Held {
+    final Message m;
+    final int gen;
+    final long since;
+    boolean warned;
+
+    Held(Message m, int gen, long since) {
+      this.m = m;
+      this.gen = gen;
+      this.since = since;
+    }
+  }
+
+  private void run(Message m, List<LocalSub> matching, int gen) {
     List<Future<?>> running = new ArrayList<>(matching.size());
     for (LocalSub s : matching) running.add(invoke(s, m));
     Future<?> all = running.size() == 1 ? running.get(0) : Future.join(running);
@@ -728,7 +930,9 @@ public final class WsmsgClient {
     long waitMs = paused || inHand >= options.window() ? Math.min(confirmMs, WINDOW_FULL_GRACE_MS) : confirmMs;
     try {
       byte[] frame = encode(c, SYSTEM, subject, c, args == null ? List.of() : args);
-      send(w, s, SYSTEM, "subscribe.message", null, List.of(endpoint, c, confirmMs / 1000.0 + 10));
+      // A paused node cannot get the echo: asked for, it would only wait in the endpoint's
+      // queue (a shared one's other nodes would be handed it), so it is not asked for.
+      if (!paused) send(w, s, SYSTEM, "subscribe.message", null, List.of(endpoint, c, confirmMs / 1000.0 + 10));
       commands.put(cu, p);
       aliases.put(su, cu);
       w.writeBinaryMessage(Buffer.buffer(frame)).onFailure(e -> {
@@ -876,6 +1080,7 @@ public final class WsmsgClient {
       if (established) s.ready.complete(s);
       else if (ws != null) sendSubscribe(s.ch, s.sub);
       // else: sent when a connection is open again
+      releaseHeld(); // deliveries that arrived before this handler was registered
       return s.ready.future();
     });
   }
@@ -1264,6 +1469,29 @@ public final class WsmsgClient {
     return this;
   }
 
+  /**
+   * Called on the client's event loop for every connection attempt that fails, with the
+   * reason: each URL tried by {@code connect}, and each reconnection attempt (the client keeps
+   * trying, with backoff, except after the refusals described in the class notes: that last
+   * one is reported after the state became {@code CLOSED}). Code {@code connect_failed}, or
+   * {@code unauthorized} for an upgrade refused with HTTP 401/403 ({@link WsmsgException#httpStatus()}).
+   * Without a listener, the refusal that closes the client is logged (WARNING).
+   */
+  public WsmsgClient onConnectFailure(Consumer<WsmsgException> listener) {
+    connectFailureListeners.add(Objects.requireNonNull(listener));
+    return this;
+  }
+
+  /**
+   * Why the client closed by itself: the refusal that ended reconnection (code
+   * {@code unauthorized}), the lost connection when reconnection is off
+   * ({@code connection_lost}), or the failure of the first connect. Null while the client is
+   * open, and after {@link #close()}.
+   */
+  public WsmsgException closeCause() {
+    return closeCause;
+  }
+
   public ConnectionState state() {
     return state;
   }
@@ -1303,6 +1531,9 @@ public final class WsmsgClient {
   private void shutdown(WsmsgException e) {
     if (closeFuture != null) return;
     closing = true;
+    if (!WsmsgException.CLOSED.equals(e.code())) closeCause = e; // before CLOSED is reported
+    triedToken = null;
+    refusedToken = null;
     if (reconnectTimer >= 0) vertx.cancelTimer(reconnectTimer);
     if (housekeepingTimer >= 0) vertx.cancelTimer(housekeepingTimer);
     setState(ConnectionState.CLOSED); // before failing futures: their callbacks see the final state
@@ -1311,6 +1542,7 @@ public final class WsmsgClient {
     for (PendingRequest r : new ArrayList<>(requests.values())) r.fail(e);
     for (LocalSub s : subs) s.ready.tryFail(e);
     connected.tryFail(e);
+    dropHeld();
     WebSocket w = ws;
     ws = null;
     Future<Void> f = w == null || w.isClosed() ? Future.succeededFuture()
@@ -1353,5 +1585,10 @@ public final class WsmsgClient {
   // for tests and tools
   int subscriptionCount() {
     return subs.size();
+  }
+
+  /** Deliveries held for a handler (see {@link #hold}); read from any thread, for tests. */
+  int heldCount() {
+    return onContext(() -> Future.succeededFuture(held.size())).toCompletionStage().toCompletableFuture().join();
   }
 }

@@ -17,8 +17,18 @@ public class WsmsgException extends RuntimeException {
   public static final String CONNECTION_LOST = "connection_lost";
   /** The client was closed. */
   public static final String CLOSED = "closed";
-  /** No gateway accepted the connection (see {@link #httpStatus()} for a refused upgrade). */
+  /**
+   * No gateway accepted the connection: unreachable, no handshake in time, or an upgrade
+   * refused for another reason than the token ({@link #httpStatus()} 400, 429, 503...).
+   */
   public static final String CONNECT_FAILED = "connect_failed";
+  /**
+   * The gateway refused the upgrade with HTTP 401 (the token is missing, expired, or not
+   * signed with the server's secret, e.g. after a restart with a new secret) or 403 (the
+   * token does not allow the endpoint); {@link #httpStatus()} says which, the message holds
+   * the server's reason. On reconnection it ends the client: see {@link WsmsgClient}.
+   */
+  public static final String UNAUTHORIZED = "unauthorized";
   /** A replier answered on {@code <x>.exception}: see {@link RemoteException}. */
   public static final String REMOTE = "remote";
   /** A value that cannot be sent (not mappable to msgpack, names too long, ...). */
@@ -66,7 +76,8 @@ public class WsmsgException extends RuntimeException {
   /** True when the server refused something with an {@code error} message. */
   public boolean isServerError() {
     return !code.equals(TIMEOUT) && !code.equals(NOT_CONNECTED) && !code.equals(CONNECTION_LOST)
-        && !code.equals(CLOSED) && !code.equals(CONNECT_FAILED) && !code.equals(REMOTE) && !code.equals(INVALID);
+        && !code.equals(CLOSED) && !code.equals(CONNECT_FAILED) && !code.equals(UNAUTHORIZED) && !code.equals(REMOTE)
+        && !code.equals(INVALID);
   }
 
   @Override

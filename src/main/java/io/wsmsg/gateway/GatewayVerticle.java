@@ -232,17 +232,11 @@ public final class GatewayVerticle extends AbstractVerticle {
         return;
       }
     }
-    boolean ephemeral = false;
-    String eph = req.getParam("ephemeral");
-    if (eph != null) {
-      if (eph.equals("1") || eph.equals("true")) {
-        ephemeral = true;
-      } else if (!eph.equals("0") && !eph.equals("false")) {
-        counters.refused(Counters.Refusal.BAD_REQUEST);
-        refuse(req, 400, "ephemeral must be 1 or 0, not \"" + printable(eph) + "\"");
-        return;
-      }
-    }
+    Boolean ephemeral = flag(req, "ephemeral");
+    // paused=1: the node starts paused (as if its first frame were pause) and gets no delivery
+    // until it sends resume; a node that only publishes on a shared endpoint takes none of it
+    Boolean paused = ephemeral == null ? null : flag(req, "paused");
+    if (ephemeral == null || paused == null) return;
     if (stopping) {
       counters.refused(Counters.Refusal.STOPPING);
       refuse(req, conn, 503, endpointName, "the server is stopping");
@@ -250,12 +244,13 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     String token = bearer(req);
     boolean finalEphemeral = ephemeral;
+    boolean finalPaused = paused;
     int finalWindow = window;
     WireOrder finalOrder = order;
     req.pause();
     verify(token).onComplete(ar -> {
       try {
-        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral);
+        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral, finalPaused);
       } catch (RuntimeException e) {
         // never leave a paused request unanswered, whatever went wrong
         log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
@@ -265,7 +260,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void upgradeChecked(HttpServerRequest req, Admission.Conn conn, io.vertx.core.AsyncResult<Identity> ar,
-      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral) {
+      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral, boolean paused) {
     {
       if (ar.failed()) {
         String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
@@ -300,9 +295,22 @@ public final class GatewayVerticle extends AbstractVerticle {
       req.resume();
       if (conn != null && conn.released) return; // closed (or timed out) while its token was checked
       req.toWebSocket().onComplete(ws -> {
-        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral);
+        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral, paused);
       });
     }
+  }
+
+  /**
+   * A yes/no connect parameter: 1/true or 0/false, false when absent; anything else is
+   * refused with 400 and null is returned.
+   */
+  private Boolean flag(HttpServerRequest req, String name) {
+    String v = req.getParam(name);
+    if (v == null || v.equals("0") || v.equals("false")) return false;
+    if (v.equals("1") || v.equals("true")) return true;
+    counters.refused(Counters.Refusal.BAD_REQUEST);
+    refuse(req, 400, name + " must be 1 or 0, not \"" + printable(v) + "\"");
+    return null;
   }
 
   /** Text that is safe in a header and a log line: no control characters, bounded length. */
@@ -347,7 +355,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   }
 
   private void attach(ServerWebSocket ws, Admission.Conn conn, String endpointName, Identity id, int window,
-      WireOrder order, boolean ephemeral) {
+      WireOrder order, boolean ephemeral, boolean paused) {
     if (conn != null && conn.released) {
       ws.close((short) 1008, "handshake timeout"); // the deadline passed just as the upgrade completed
       return;
@@ -356,6 +364,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     Session s = new Session(this, ws, endpointName, id, window, order);
     s.admitted = conn;
     s.ephemeral = ephemeral;
+    s.paused = paused; // before the owner learns of the node (link.attach) and before any kick
     sessions.add(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);

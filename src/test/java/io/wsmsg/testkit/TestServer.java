@@ -98,6 +98,11 @@ public final class TestServer implements AutoCloseable {
     return server.port();
   }
 
+  /** Messages waiting in the endpoint's queue on this server's gateway (0 for an unknown endpoint). */
+  public int queueDepth(String endpoint) {
+    return TestNode.await(server.gateway().queueDepths()).getOrDefault(endpoint, 0);
+  }
+
   /** An HS256 token with the given {@code wsmsg} claim (null = none) valid for an hour. */
   public String token(JsonObject claim) {
     return token("test", claim);

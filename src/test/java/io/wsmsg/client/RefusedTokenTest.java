@@ -33,6 +33,9 @@ class RefusedTokenTest extends ClientTestBase {
     c.onConnectFailure(failures::add);
     c.onStateChange(states::add);
     Future<Message> pending = c.request("nobody", "x.request", 1, Duration.ofSeconds(60));
+    // the request is in flight only once the server confirmed its subscribe.message: a command
+    // still unconfirmed when the connection drops fails with connection_lost instead
+    await(c.sync());
     int port = server.port();
     server.close();
     waitUntil("reconnecting", () -> c.state() == ConnectionState.RECONNECTING);

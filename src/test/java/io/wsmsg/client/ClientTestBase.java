@@ -93,11 +93,7 @@ abstract class ClientTestBase {
   }
 
   static void waitUntil(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting until " + what);
-      sleep(10);
-    }
+    io.wsmsg.testkit.Await.until(what, condition, java.time.Duration.ofMillis(WAIT_MS));
   }
 
   static void sleep(long ms) {

@@ -93,7 +93,9 @@ class ClusterConvergenceTest {
       PeerWire.Writer w = new PeerWire.Writer(PeerWire.CLAIMS, 128);
       w.i32(1).str("split").str(j.id()).i64(1);
       o.vertx.eventBus().send(PeerWire.gatewayAddress(x.id()), w.buffer());
-      TestCluster.sleep(500);
+      // X holds the losing belief until something corrects it (the worker's attach below):
+      // wait until it does hold it, else the test would pass without exercising anything
+      Await.until("X to believe J owns split", () -> x.server.gateway().ownerOf("split"), j.id()::equals);
       try (TestNode worker = x.node("split"); TestNode pub = o.node("pub")) {
         worker.sync("split");
         pub.publish("sp", "hello", 1);
@@ -134,6 +136,8 @@ class ClusterConvergenceTest {
         TestNode responder = c.member(1).node("late-responder")) {
       requester.sync("late-requester");
       responder.sync("late-responder");
+      // member 1 sends the reply to the requester's owner as its claim table names it
+      c.awaitOwner("late-requester", c.member(0).id());
       byte[] requestUid = io.wsmsg.protocol.Ulids.next();
       // the reply is routed at member 1 before member 1 has heard of the message subscription
       responder.publish("late.reply", "answer", 42, requestUid);

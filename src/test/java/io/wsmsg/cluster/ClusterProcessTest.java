@@ -128,7 +128,8 @@ class ClusterProcessTest {
       first.command("subscribe.channel", "jobs", "work", "*");
       first.sync("jobs");
     }
-    String victim = status(mgmt[1]).getJsonObject("cluster").getString("member");
+    String victim = Await.until("gateway 1's status", () -> status(mgmt[1]), st -> st != null)
+        .getJsonObject("cluster").getString("member");
     // the subscription must have reached gateway 0 before gateway 1 dies, for it to survive
     Await.until("gateway 0 to know the subscription made at gateway 1", () -> subscriptions(mgmt[0]),
         count -> count > known);
@@ -140,8 +141,11 @@ class ClusterProcessTest {
     awaitMembers(mgmt[0], n - 1, processes.get(0), logs[0]);
     awaitMembers(mgmt[2], n - 1, processes.get(2), logs[2]);
 
-    Await.until("jobs re-owned by a survivor, not " + victim, () -> owner(status(mgmt[0]), "jobs"),
+    // the takeover follows the membership change, at each survivor on its own: the worker
+    // attaches at gateway 2 and the boss publishes at gateway 0, so both must name the new owner
+    String heir = Await.until("jobs re-owned by a survivor, not " + victim, () -> owner(status(mgmt[0]), "jobs"),
         o -> o != null && !o.equals(victim));
+    Await.until("gateway 2 to agree that " + heir + " owns jobs", () -> owner(status(mgmt[2]), "jobs"), heir::equals);
 
     try (TestNode worker = TestNode.connect(clientVertx, ws[2], "jobs", token, WireOrder.SEED);
         TestNode boss = TestNode.connect(clientVertx, ws[0], "boss", token, WireOrder.SEED)) {

@@ -59,6 +59,11 @@ class MemberFailureTest {
       leaver.stopGracefully();
       c.awaitMembers(2);
 
+      // the handover is asynchronous to the membership change: wait until both survivors name
+      // one of them as the owner and the owner holds all 50, then read them through member 0
+      Set<String> survivors = Set.of(c.member(0).id(), c.member(2).id());
+      String heir = c.awaitAgreedOwner("offline", survivors::contains);
+      awaitDepth(c.memberWithId(heir), "offline", 50);
       TestCluster.Member survivor = c.member(0);
       try (TestNode node = survivor.node("offline")) {
         List<String> subjects = new ArrayList<>();
@@ -194,6 +199,10 @@ class MemberFailureTest {
         TestNode sub = c.member(0).node("early")) {
       sub.command("subscribe.channel", "early", "late.news", "*");
       sub.sync("early");
+      // both members hold the subscription and the claim (replicated asynchronously), so the
+      // newcomer copies them whichever member it copies from
+      c.awaitRouted("late.news", "x", "early");
+      c.awaitOwner("early", c.member(0).id());
       TestCluster.Member late = c.join(2, null);
       c.awaitMembers(3);
       assertThat(late.server.registry().route("late.news", "x", null, System.currentTimeMillis()))

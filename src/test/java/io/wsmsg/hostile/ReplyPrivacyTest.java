@@ -81,24 +81,9 @@ class ReplyPrivacyTest {
     return "system".equals(f.channel()) && !io.wsmsg.protocol.SystemEvents.isEvent(f.subject());
   }
 
-  private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   private void waitForSubscription(String endpoint) {
-    long deadline = System.currentTimeMillis() + TestNode.WAIT_MS;
-    while (server.server.registry().subscriptions().of(endpoint).isEmpty()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("no subscription of " + endpoint);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    io.wsmsg.testkit.Await.until("a subscription of " + endpoint,
+        () -> !server.server.registry().subscriptions().of(endpoint).isEmpty());
   }
 
   @Test
@@ -162,11 +147,8 @@ class ReplyPrivacyTest {
       waitForSubscription("svc");
       mallory.command("subscribe.channel", "mallory", "system", "*");
       mallory.command("subscribe.channel", "mallory", "public.*");
-      long deadline = System.currentTimeMillis() + TestNode.WAIT_MS;
-      while (server.server.registry().subscriptions().of("mallory").size() < 2) {
-        assertThat(System.currentTimeMillis()).as("mallory's subscriptions").isLessThan(deadline);
-        pause(10);
-      }
+      io.wsmsg.testkit.Await.until("mallory's 2 subscriptions",
+          () -> server.server.registry().subscriptions().of("mallory").size(), n -> n >= 2);
 
       WsmsgClient alice = TestNode.await(WsmsgClient.connect(clientVertx, new ClientOptions()
           .url("ws://127.0.0.1:" + server.port() + "/").token(token("alice", null))
@@ -181,12 +163,9 @@ class ReplyPrivacyTest {
           guess = guess.increment();
           mallory.command("subscribe.message", "mallory", guess.toBytes(), 30);
         }
-        long until = System.currentTimeMillis() + TestNode.WAIT_MS;
-        while (server.server.registry().messageSubscriptions().copy().values().stream()
-            .filter(m -> m.containsKey("mallory")).count() < 32) {
-          assertThat(System.currentTimeMillis()).as("mallory's guesses applied").isLessThan(until);
-          pause(10);
-        }
+        io.wsmsg.testkit.Await.until("mallory's 32 guesses applied",
+            () -> server.server.registry().messageSubscriptions().copy().values().stream()
+                .filter(m -> m.containsKey("mallory")).count(), n -> n >= 32);
         Future<Message> reply = alice.request("rpc", "add.request", List.of(2, 3), Duration.ofSeconds(30));
         Frame req = responder.nextMessage();
         responder.publish("rpc", "add.reply", 5L, req.uid());

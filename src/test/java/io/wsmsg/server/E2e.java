@@ -5,8 +5,10 @@ import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.registry.Subscription;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -27,30 +29,11 @@ final class E2e {
 
   /** Waits until {@code condition} holds, polling; fails after {@link #LONG_MS}. */
   static void until(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + LONG_MS;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    Await.until(what, condition, Duration.ofMillis(LONG_MS));
   }
 
   static <T> void until(String what, Supplier<T> value, Predicate<T> condition) {
-    long deadline = System.currentTimeMillis() + LONG_MS;
-    T last;
-    while (!condition.test(last = value.get())) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + " (last value: " + last + ")");
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    Await.until(what, value, condition, Duration.ofMillis(LONG_MS));
   }
 
   static long drops(TestServer ts, Counters.Drop why) {

@@ -149,6 +149,12 @@ public final class TestCluster implements AutoCloseable {
     return members.get(i);
   }
 
+  /** The member with this cluster id (an owner named by {@link #awaitAgreedOwner}, say). */
+  public Member memberWithId(String id) {
+    return members.stream().filter(m -> m.id().equals(id)).findFirst()
+        .orElseThrow(() -> new AssertionError("no member with id " + id));
+  }
+
   /** An HS256 admin token all members accept. */
   public String adminToken() {
     return new TokenSigner(clientVertx, TestServer.SECRET).sign("test", io.wsmsg.auth.Permissions.ALL.toJson(), 3600);

@@ -173,6 +173,21 @@ final class BenchEnv implements AutoCloseable {
     return lanes.get(r + Math.floorMod(nextLane.getAndIncrement(), lanes.size() - r));
   }
 
+  /**
+   * Returns once every lane has finished what it was running: producers and pingers run on
+   * lanes, so after their stop flag is set and this returns, nothing more is sent or counted
+   * as sent, and the final counts can be read.
+   */
+  void quiesce(long millis) throws Exception {
+    List<Future<Void>> idle = new ArrayList<>();
+    for (Context lane : lanes) {
+      Promise<Void> p = Promise.promise();
+      lane.runOnContext(v -> p.complete());
+      idle.add(p.future());
+    }
+    await(Future.all(idle), millis);
+  }
+
   /** Keeps up to {@code producers} lanes (always leaving one) for {@link #producerLane()}. */
   void reserveProducerLanes(int producers) {
     reserved = Math.max(0, Math.min(producers, lanes.size() - 1));

@@ -157,6 +157,7 @@ public final class BenchRunner {
     }
     long measuredNanos = Math.max(0, lastT - warmEnd);
     sc.stopProducing();
+    env.quiesce(30_000); // a send under way when the flag was set is counted before the totals are read
     long drainStart = System.nanoTime();
     long drainEnd = drainStart + s.drainMillis * 1_000_000;
     while (!sc.settled() && System.nanoTime() < drainEnd) Thread.sleep(10);

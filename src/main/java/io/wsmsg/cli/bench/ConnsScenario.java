@@ -164,8 +164,8 @@ final class ConnsScenario extends Scenario {
     handles.add(node::close);
     node.pinger = () -> {
       if (!pinging || node.closed) return;
+      stats.sent.increment(); // before the write, as Producer does: never a receipt before its send
       node.send(t.make(node.uids, 0));
-      stats.sent.increment();
     };
   }
 

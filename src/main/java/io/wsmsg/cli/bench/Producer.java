@@ -99,9 +99,12 @@ abstract class Producer {
         stopped = true;
         return;
       }
-      sendOne();
+      // counted before it is written: a subscriber on another lane may receive and count it
+      // before this thread runs its next line, and a receipt must never be counted before
+      // its send (the summary would show a negative loss)
       sent++;
       stats.sent.increment();
+      sendOne();
     }
   }
 }

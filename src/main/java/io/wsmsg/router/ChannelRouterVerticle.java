@@ -60,7 +60,7 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
       else enqueue(m.body());
     });
     // Frames submitted while this verticle was being deployed were parked on the handle.
-    List<Frame> parked = handle.open();
+    List<Frame> parked = handle.open(this);
     for (Frame f : parked) enqueue(f);
     if (idleMillis > 0 && !system) {
       vertx.setPeriodic(Math.max(100, Math.min(5000, idleMillis / 2)), id -> retireIfIdle(id));
@@ -176,5 +176,12 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   /** Messages waiting in this channel's queue (for status and tests). */
   int depth() {
     return queue.size();
+  }
+
+  /** The depth of this channel's queue, read on this router's own event loop (any thread may ask). */
+  io.vertx.core.Future<Integer> depthOnLoop() {
+    io.vertx.core.Promise<Integer> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> p.complete(queue.size()));
+    return p.future();
   }
 }

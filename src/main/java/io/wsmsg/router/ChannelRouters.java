@@ -102,6 +102,23 @@ public final class ChannelRouters {
     return n;
   }
 
+  /**
+   * Messages waiting in each channel's queue on this node, for the channels that have a router
+   * here (an idle channel's router has retired and holds nothing). Each router is asked on its
+   * own event loop; frames parked while a router deploys count as waiting. Any thread.
+   */
+  public io.vertx.core.Future<Map<String, Integer>> depths() {
+    Map<String, io.vertx.core.Future<Integer>> asks = new java.util.TreeMap<>();
+    handles.forEach((channel, h) -> asks.put(channel, h.depth()));
+    return io.vertx.core.Future.join(new ArrayList<>(asks.values())).transform(ar -> {
+      Map<String, Integer> out = new java.util.TreeMap<>();
+      asks.forEach((channel, f) -> {
+        if (f.succeeded()) out.put(channel, f.result());
+      });
+      return io.vertx.core.Future.succeededFuture(out);
+    });
+  }
+
   public Map<String, Handle> handles() {
     return java.util.Collections.unmodifiableMap(handles);
   }
@@ -115,6 +132,8 @@ public final class ChannelRouters {
     private final String address;
     private volatile int state = PARKING;
     private List<Frame> parked = new ArrayList<>();
+    /** The router, once started (see {@link #open}). */
+    private volatile ChannelRouterVerticle router;
 
     Handle(String channel, String address) {
       this.channel = channel;
@@ -142,8 +161,18 @@ public final class ChannelRouters {
       return true;
     }
 
+    /** The router's queue depth, asked on its loop; the parked frames while it deploys. */
+    io.vertx.core.Future<Integer> depth() {
+      ChannelRouterVerticle r = router;
+      if (r != null) return r.depthOnLoop();
+      synchronized (this) {
+        return io.vertx.core.Future.succeededFuture(parked == null ? 0 : parked.size());
+      }
+    }
+
     /** Called by the router once its consumer is registered: takes the parked frames. */
-    synchronized List<Frame> open() {
+    synchronized List<Frame> open(ChannelRouterVerticle by) {
+      router = by;
       List<Frame> p = parked;
       parked = null;
       state = OPEN;

@@ -139,7 +139,8 @@ public final class WsmsgServer {
         .compose(id -> {
           deployments.add(id);
           if (!config.managementEnabled) return Future.succeededFuture();
-          management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId);
+          management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId,
+              auth);
           return vertx.deployVerticle(management).map(mid -> {
             deployments.add(mid);
             return null;

@@ -21,10 +21,15 @@ import picocli.CommandLine.Command;
         ReqCommand.class,
         ReplyCommand.class,
         BenchCommand.class,
+        StatusCommand.class,
+        EndpointsCommand.class,
+        ChannelsCommand.class,
         CommandLine.HelpCommand.class,
     },
     footer = {"", "Client commands (pub, sub, req, reply) connect to --url (default ws://127.0.0.1:8765/) with"
         + " --token or WSMSG_TOKEN.",
+        "status, endpoints and channels ask the management port (--management-url, default http://127.0.0.1:8766)"
+            + " with an admin token.",
         "Exit codes: 0 done, 1 refused by the server or other error, 2 usage error, 3 cannot connect"
             + " (HTTP 401/403 included), 4 timeout, 5 the replier failed."})
 public final class Main implements Runnable {

@@ -352,7 +352,7 @@ public final class ManagementVerticle extends AbstractVerticle {
       }
       List<JsonObject> views = ar.result();
       JsonObject head = head(views);
-      Set<String> missing = head.getJsonObject("membersMissing").fieldNames();
+      List<Object> answered = head.getJsonArray("membersAnswered").getList();
       Map<String, JsonObject> rows = new TreeMap<>();
       registry.endpoints().forEach((name, size) -> {
         if (q.wants(name)) rows.put(name, endpointRow(name, gateway.ownerOf(name)));
@@ -378,8 +378,9 @@ public final class ManagementVerticle extends AbstractVerticle {
       }
       for (JsonObject row : rows.values()) {
         String owner = row.getString("owner");
-        if (owner != null && missing.contains(owner) && row.getInteger("queued") == 0) {
-          // the owner did not answer: its figures are unknown, not zero; count the nodes seen elsewhere
+        if (owner != null && !answered.contains(owner)) {
+          // the owner did not answer (or was not asked: scope=member): its figures are unknown,
+          // not zero; the nodes are those seen on the members that answered
           row.putNull("queued").putNull("bytes").putNull("inFlight").putNull("dropped").putNull("localNodes")
               .put("remoteNodes", elsewhere.getOrDefault(row.getString("name"), 0))
               .put("nodes", elsewhere.getOrDefault(row.getString("name"), 0));

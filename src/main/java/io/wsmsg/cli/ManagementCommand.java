@@ -128,8 +128,8 @@ abstract class ManagementCommand implements Callable<Integer> {
               + " management port of a wsmsg server?");
         }
       }
-      case 401 -> throw new CliFailure(Exit.CONNECT, "refused (HTTP 401): " + reason
-          + (hasToken ? "" : "; give an admin token with --token or WSMSG_TOKEN"));
+      case 401 -> throw new CliFailure(Exit.CONNECT, "refused (HTTP 401): "
+          + (hasToken ? reason : "no token; give an admin token with --token or WSMSG_TOKEN"));
       case 403 -> throw new CliFailure(Exit.REFUSED, "refused (HTTP 403): " + reason
           + "; this needs a token with admin: true (wsmsg token --admin)");
       case 404 -> throw new CliFailure(Exit.REFUSED, base(uri) + " has no " + path() + ": is it the management port"

@@ -36,10 +36,12 @@ public final class StatusCommand extends ManagementCommand {
       t.row("cluster", "standalone");
     }
     t.row("connections", d.getValue("connections"));
-    t.row("endpoints", d.getValue("endpoints") + " (" + d.getValue("ownedEndpoints") + " queues here), "
-        + d.getValue("endpointQueueDepth") + " queued, " + d.getValue("inFlight") + " in flight");
-    t.row("channels", d.getValue("channels") + " (" + d.getValue("routers") + " routers deployed), "
-        + d.getValue("channelQueueDepth") + " queued");
+    boolean clustered = "clustered".equals(cluster.getString("mode"));
+    t.row("endpoints", d.getValue("endpoints") + ", " + d.getValue("endpointQueueDepth") + " queued, "
+        + d.getValue("inFlight") + " in flight" + (clustered ? " (the " + d.getValue("ownedEndpoints")
+        + " whose queue is on this member)" : ""));
+    t.row("channels", d.getValue("channels") + ", " + d.getValue("channelQueueDepth") + " queued, "
+        + d.getValue("routers") + " with a router deployed");
     t.row("subscriptions", d.getValue("subscriptions") + ", message subscriptions " + d.getValue("messageSubscriptions"));
     JsonObject dropped = msgs.getJsonObject("dropped", new JsonObject());
     long total = 0;

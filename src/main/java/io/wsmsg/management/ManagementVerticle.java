@@ -203,9 +203,10 @@ public final class ManagementVerticle extends AbstractVerticle {
     String token = bearer(rc.request().getHeader(HttpHeaders.AUTHORIZATION));
     authenticator.authenticateOn(verifiers, token).onComplete(ar -> {
       if (ar.failed()) {
-        String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
+        String why = token == null ? "no token: send an admin token as Authorization: Bearer <token>"
+            : ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
         rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"wsmsg management\"");
-        json(rc, 401, new JsonObject().put("error", why + "; send an admin token as Authorization: Bearer <token>"));
+        json(rc, 401, new JsonObject().put("error", why));
       } else if (!ar.result().permissions().admin()) {
         json(rc, 403, new JsonObject().put("error", authenticator.required()
             ? "the token of " + ar.result().subject() + " is not an admin token"

@@ -120,8 +120,9 @@ class IntrospectionCommandTest extends CliServerTestBase {
       assertThat(status.getJsonObject("messages").getJsonObject("dropped").getLong("endpoint_full")).isGreaterThanOrEqualTo(2);
       Result statusTable = Cli.run(admin("status", CliServerTestBase.admin));
       assertThat(statusTable.code()).as(statusTable.toString()).isZero();
-      assertThat(statusTable.out()).contains("cluster        standalone").containsPattern("connections +\\d+")
-          .containsPattern("endpoints +\\d+ \\(\\d+ queues here\\), \\d+ queued, \\d+ in flight")
+      assertThat(statusTable.out()).containsPattern("cluster +standalone").containsPattern("connections +\\d+")
+          .containsPattern("endpoints +\\d+, \\d+ queued, \\d+ in flight\\R")
+          .containsPattern("channels +\\d+, \\d+ queued, \\d+ with a router deployed")
           .containsPattern("dropped \\d+ \\(.*endpoint_full \\d+");
     }
   }

@@ -7,14 +7,13 @@ import picocli.CommandLine.Command;
 
 /** {@code wsmsg channels}: every channel with its queue, priority, bound, subscriptions and router. */
 @Command(name = "channels", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"List channels, most queued first: messages waiting in the channel queue, priority, size bound,"
-        + " subscriptions matching the channel (and the endpoints holding them), and whether a router is deployed"
-        + " or the channel is idle.",
+    description = {"List channels, most queued first: queued, priority, size, subscriptions, router.",
+        "Per channel: messages waiting in the channel queue, priority, size bound, subscriptions matching the"
+            + " channel (and the endpoints holding them), and whether a router is deployed or the channel is idle.",
         "Asks the management port (GET /v1/channels) with an admin token. In a cluster a channel is routed on"
             + " the member where a message is published: QUEUED is the sum over the members."},
     exitCodeListHeading = Exit.HEADING,
-    exitCodeList = {"0:done", Exit.C1 + " (HTTP 403: the token is not admin)", Exit.C2,
-        "3:cannot connect to the management port, or refused with HTTP 401", "4:no answer within --timeout"})
+    exitCodeList = {Exit.M0, Exit.M1, Exit.C2, Exit.M3, Exit.M4})
 public final class ChannelsCommand extends ListingCommand {
   @Override
   String path() {

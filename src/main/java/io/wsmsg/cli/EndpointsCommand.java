@@ -7,13 +7,13 @@ import picocli.CommandLine.Command;
 
 /** {@code wsmsg endpoints}: every endpoint with its queue, nodes, deliveries in flight and drops. */
 @Command(name = "endpoints", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"List endpoints, most queued first: queued messages, nodes attached, deliveries in flight"
-        + " (delivered, not acknowledged), messages dropped, subscriptions, and the owning member in a cluster.",
+    description = {"List endpoints, most queued first: queued, in flight, nodes, drops, owner.",
+        "Per endpoint: messages queued, deliveries in flight (delivered, not acknowledged), nodes attached,"
+            + " messages dropped, subscriptions, size bound, and in a cluster the member owning the queue.",
         "Asks the management port (GET /v1/endpoints) with an admin token. In a cluster, the member asked"
             + " gathers every member's figures; a member that does not answer shows ? for the queues it owns."},
     exitCodeListHeading = Exit.HEADING,
-    exitCodeList = {"0:done", Exit.C1 + " (HTTP 403: the token is not admin)", Exit.C2,
-        "3:cannot connect to the management port, or refused with HTTP 401", "4:no answer within --timeout"})
+    exitCodeList = {Exit.M0, Exit.M1, Exit.C2, Exit.M3, Exit.M4})
 public final class EndpointsCommand extends ListingCommand {
   @Override
   String path() {

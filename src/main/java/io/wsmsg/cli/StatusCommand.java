@@ -7,12 +7,12 @@ import picocli.CommandLine.Command;
 
 /** {@code wsmsg status}: the node in a few lines. */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Show the server in a few lines: uptime, cluster members, connections, endpoints and channels with"
-        + " their queued messages, subscriptions, traffic, drops by reason and message memory.",
+    description = {"Show the server in a few lines: queues, connections, traffic, drops, memory.",
+        "Uptime, cluster members, connections, endpoints and channels with their queued messages,"
+            + " subscriptions, traffic, drops by reason and message memory.",
         "Asks the management port (GET /v1/status) with an admin token; the figures are the member's own."},
     exitCodeListHeading = Exit.HEADING,
-    exitCodeList = {"0:done", Exit.C1 + " (HTTP 403: the token is not admin)", Exit.C2,
-        "3:cannot connect to the management port, or refused with HTTP 401", "4:no answer within --timeout"})
+    exitCodeList = {Exit.M0, Exit.M1, Exit.C2, Exit.M3, Exit.M4})
 public final class StatusCommand extends ManagementCommand {
   @Override
   String path() {

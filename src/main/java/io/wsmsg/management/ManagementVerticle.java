@@ -284,7 +284,7 @@ public final class ManagementVerticle extends AbstractVerticle {
                   .put("error", String.valueOf(e.getMessage())))));
         }
       }
-      return Future.join(asks).map(v -> {
+      return back(Future.join(asks)).map(v -> {
         List<JsonObject> out = new ArrayList<>();
         for (Future<JsonObject> f : asks) {
           out.add(f.succeeded() ? f.result() : new JsonObject().put("member", self).put("error", String.valueOf(f.cause())));
@@ -293,6 +293,16 @@ public final class ManagementVerticle extends AbstractVerticle {
         return out;
       });
     });
+  }
+
+  /**
+   * {@code f}, completed on this verticle's event loop: the answers of the gateway and the
+   * routers arrive on their loops, and the response is built and written here.
+   */
+  private <T> Future<T> back(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+    return p.future();
   }
 
   /** Members that answered, and those that did not (with why), for the document's head. */
@@ -309,7 +319,7 @@ public final class ManagementVerticle extends AbstractVerticle {
   }
 
   private void v1Status(RoutingContext rc, Identity who) {
-    gateway.clusterStatus().onComplete(cl -> gateway.memberView().onComplete(ar -> {
+    gateway.clusterStatus().onComplete(cl -> back(gateway.memberView()).onComplete(ar -> {
       if (ar.failed()) {
         json(rc, 500, new JsonObject().put("error", "the gateway did not answer: " + ar.cause().getMessage()));
         return;

@@ -23,7 +23,7 @@ class UsageErrorTest {
 
   @Test
   void aMistypedOptionGetsASuggestion() {
-    Result r = Cli.run("sub", "--endpont", "x", "orders");
+    Result r = Cli.run("sub", "--endpont", "x");
     assertShort(r);
     assertThat(r.err()).startsWith("wsmsg sub: ").contains("--endpont").contains("did you mean --endpoint?")
         .contains("see 'wsmsg sub --help'");

@@ -365,8 +365,9 @@ public final class ManagementVerticle extends AbstractVerticle {
       JsonObject head = head(views);
       List<Object> answered = head.getJsonArray("membersAnswered").getList();
       Map<String, JsonObject> rows = new TreeMap<>();
+      io.wsmsg.registry.SubscriptionTable subs = registry.subscriptions(); // one table for every row
       registry.endpoints().forEach((name, size) -> {
-        if (q.wants(name)) rows.put(name, endpointRow(name, gateway.ownerOf(name)));
+        if (q.wants(name)) rows.put(name, endpointRow(name, gateway.ownerOf(name), subs));
       });
       Map<String, Integer> elsewhere = new HashMap<>();
       for (JsonObject v : views) {
@@ -378,7 +379,7 @@ public final class ManagementVerticle extends AbstractVerticle {
           if (e.getBoolean("owned")) {
             int local = e.getInteger("localNodes");
             int remote = e.getInteger("remoteNodes");
-            rows.computeIfAbsent(name, n -> endpointRow(n, null)).put("owner", v.getString("member"))
+            rows.computeIfAbsent(name, n -> endpointRow(n, null, subs)).put("owner", v.getString("member"))
                 .put("queued", e.getInteger("queued")).put("bytes", e.getLong("bytes"))
                 .put("inFlight", e.getInteger("inFlight")).put("dropped", e.getLong("dropped"))
                 .put("nodes", local + remote).put("localNodes", local).put("remoteNodes", remote);
@@ -405,11 +406,11 @@ public final class ManagementVerticle extends AbstractVerticle {
     });
   }
 
-  private JsonObject endpointRow(String name, String owner) {
+  private JsonObject endpointRow(String name, String owner, io.wsmsg.registry.SubscriptionTable subs) {
     return new JsonObject().put("name", name).put("owner", owner).put("queued", 0).put("bytes", 0L)
         .put("size", registry.endpointSize(name)).put("inFlight", 0).put("dropped", 0L)
         .put("nodes", 0).put("localNodes", 0).put("remoteNodes", 0)
-        .put("subscriptions", registry.subscriptions().of(name).size())
+        .put("subscriptions", subs.of(name).size())
         .put("ephemeral", registry.isEphemeral(name));
   }
 

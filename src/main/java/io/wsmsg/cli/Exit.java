@@ -31,4 +31,10 @@ final class Exit {
       + " or the connection was lost (sub, reply: or the token was refused on reconnecting)";
   static final String C4 = "4:timeout: no reply (req), or no answer from the server in time";
   static final String C5 = "5:remote exception: the replier failed and sent its error text (req)";
+
+  // the introspection commands (status, endpoints, channels): one HTTP request to the management port
+  static final String M0 = "0:done";
+  static final String M1 = C1 + " (HTTP 403: the token is not admin)";
+  static final String M3 = "3:cannot connect to the management port, or refused with HTTP 401";
+  static final String M4 = "4:no answer within --timeout";
 }

@@ -36,6 +36,11 @@ public final class PeerWire {
   public static final byte PING = 11;
   /** An owner gave an endpoint up (it was removed): forget its claim, if still that one. */
   public static final byte RELEASE = 12;
+  /**
+   * Management: what this member knows about its endpoints and channel queues, answered with
+   * the JSON of GatewayVerticle.memberView (an admin request, not traffic).
+   */
+  public static final byte VIEW = 13;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

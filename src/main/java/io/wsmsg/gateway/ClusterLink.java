@@ -601,6 +601,10 @@ final class ClusterLink {
           onRelease(ep, new Claim(r.str(), r.i64()));
         }
         case PeerWire.HANDOFF -> onHandoff(r, msg);
+        case PeerWire.VIEW -> gw.memberView().onComplete(ar -> {
+          if (ar.succeeded()) msg.reply(ar.result().toBuffer());
+          else msg.fail(500, String.valueOf(ar.cause().getMessage()));
+        });
         case PeerWire.STOP_ALL -> {
           // the stop command's uid, so this member's stopping notices reference it too
           Buffer body = msg.body();

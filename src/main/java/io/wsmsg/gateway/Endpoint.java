@@ -18,6 +18,8 @@ final class Endpoint {
   private final long ttlMillis;
   private final Counters counters;
   private int next;
+  /** Deliveries lost after they left the queue (ack timeout, node gone without requeueing), for status. */
+  long lostInFlight;
   /** Told when the last node leaves (endpoint lifecycle); may be null. */
   java.util.function.Consumer<Endpoint> onLastNodeLeft;
 
@@ -27,6 +29,11 @@ final class Endpoint {
     this.requeueUnacked = requeueUnacked;
     this.ttlMillis = ttlMillis;
     this.counters = counters;
+  }
+
+  /** Messages of this endpoint dropped on this member since it took the endpoint: in its queue or in flight. */
+  long dropped() {
+    return queue.dropped() + lostInFlight;
   }
 
   void attach(Consumer s) {
@@ -49,6 +56,7 @@ final class Endpoint {
         if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
       } else {
         counters.drop(Counters.Drop.DISCONNECTED, inFlight.size());
+        lostInFlight += inFlight.size();
       }
       inFlight.clear();
     }

@@ -19,6 +19,8 @@ public final class EndpointQueue {
   private long bytes;
   /** The node's message memory: every frame queued here is held in it. */
   private final MemoryBudget budget;
+  /** Messages this queue dropped (full, memory, TTL) since it was made: for status, not the hot path's concern. */
+  private long dropped;
 
   public EndpointQueue() {
     this(MemoryBudget.unlimited());
@@ -51,6 +53,11 @@ public final class EndpointQueue {
     return size;
   }
 
+  /** Messages dropped from this queue since it was made: over its bound, for memory, or past the TTL. */
+  public long dropped() {
+    return dropped;
+  }
+
   public boolean isEmpty() {
     return size == 0;
   }
@@ -79,6 +86,7 @@ public final class EndpointQueue {
   public void dropOldestOfLowest() {
     ArrayDeque<Queued> low = levels[lowest];
     removed(low.pollFirst());
+    dropped++;
     if (low.isEmpty()) recomputeBounds();
   }
 
@@ -107,6 +115,7 @@ public final class EndpointQueue {
       }
     }
     if (dropped > 0) recomputeBounds();
+    this.dropped += dropped;
     return dropped;
   }
 

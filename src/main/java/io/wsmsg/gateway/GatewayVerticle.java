@@ -118,8 +118,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     admission = new Admission(vertx, config, counters, log);
     // One thread per two cores at most: a burst of RS256/ES256 logins then takes at most half
     // of the machine, and the event loops keep serving connected nodes.
-    verifiers = vertx.createSharedWorkerExecutor("wsmsg-token-verify",
-        Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    verifiers = Authenticator.verifierPool(vertx);
     server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
     link.start().compose(v -> server.listen()).<Void>mapEmpty().onComplete(started);
   }
@@ -183,9 +182,7 @@ public final class GatewayVerticle extends AbstractVerticle {
    * Without a token check to make (auth mode none), no thread is involved.
    */
   private Future<Identity> verify(String token) {
-    if (!authenticator.required()) return authenticator.authenticate(token);
-    return verifiers.<Future<Identity>>executeBlocking(() -> authenticator.authenticate(token), false)
-        .compose(f -> f);
+    return authenticator.authenticateOn(verifiers, token);
   }
 
   private void onRequest(HttpServerRequest req) {
@@ -598,6 +595,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     int n = c.inFlight().expire(now, e -> io.wsmsg.protocol.Uid.of(e.queued.frame().uid()));
     if (n > 0) {
       counters.drop(Counters.Drop.ACK_TIMEOUT, n);
+      ep.lostInFlight += n;
       ep.dispatch();
     }
   }
@@ -770,6 +768,26 @@ public final class GatewayVerticle extends AbstractVerticle {
       }
       return out;
     });
+  }
+
+  /**
+   * This member's view of endpoints and channels (see {@link MemberView}): what {@code GET
+   * /v1/endpoints} and {@code /v1/channels} show, and what this member answers another
+   * member's VIEW with. Endpoints are read on this gateway's loop, channel queues on each
+   * router's own loop.
+   */
+  public Future<io.vertx.core.json.JsonObject> memberView() {
+    return onLoop(() -> MemberView.endpoints(this)).compose(eps -> routers.depths().map(ch -> {
+      io.vertx.core.json.JsonObject channels = new io.vertx.core.json.JsonObject();
+      ch.forEach(channels::put);
+      return new io.vertx.core.json.JsonObject().put("member", link.self).put("endpoints", eps)
+          .put("channels", channels);
+    }));
+  }
+
+  /** The nodes connected to this gateway (gateway loop only). */
+  java.util.Collection<Session> sessions() {
+    return sessions;
   }
 
   /** Queue depth of every endpoint this gateway owns, for status, snapshots and tests. */

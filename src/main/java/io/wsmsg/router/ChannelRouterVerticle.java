@@ -63,13 +63,13 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
       else enqueue(m.body());
     });
     // Frames submitted while this verticle was being deployed were parked on the handle.
-    List<Frame> parked = handle.open();
+    List<Frame> parked = handle.open(this);
     for (Frame f : parked) enqueue(f);
     if (idleMillis > 0 && !system) {
       vertx.setPeriodic(Math.max(100, Math.min(5000, idleMillis / 2)), id -> retireIfIdle(id));
     }
     // off the message path: the queue is read here, on its own loop, and only its size leaves
-    if (sampleDepth) vertx.setPeriodic(1000, id -> handle.depth = queue.size());
+    if (sampleDepth) vertx.setPeriodic(1000, id -> handle.sampledDepth = queue.size());
     started.complete();
   }
 
@@ -181,5 +181,12 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   /** Messages waiting in this channel's queue (for status and tests). */
   int depth() {
     return queue.size();
+  }
+
+  /** The depth of this channel's queue, read on this router's own event loop (any thread may ask). */
+  io.vertx.core.Future<Integer> depthOnLoop() {
+    io.vertx.core.Promise<Integer> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> p.complete(queue.size()));
+    return p.future();
   }
 }

@@ -120,8 +120,25 @@ public final class ChannelRouters {
    */
   public io.wsmsg.metrics.QueueDepths depths(int n) {
     io.wsmsg.metrics.QueueDepths.Builder b = io.wsmsg.metrics.QueueDepths.builder(n);
-    if (n > 0) handles.forEach((name, h) -> b.add(name, h.depth));
+    if (n > 0) handles.forEach((name, h) -> b.add(name, h.sampledDepth));
     return b.build(totalDepth());
+  }
+
+  /**
+   * Messages waiting in each channel's queue on this node, for the channels that have a router
+   * here (an idle channel's router has retired and holds nothing). Each router is asked on its
+   * own event loop; frames parked while a router deploys count as waiting. Any thread.
+   */
+  public io.vertx.core.Future<Map<String, Integer>> depths() {
+    Map<String, io.vertx.core.Future<Integer>> asks = new java.util.TreeMap<>();
+    handles.forEach((channel, h) -> asks.put(channel, h.depth()));
+    return io.vertx.core.Future.join(new ArrayList<>(asks.values())).transform(ar -> {
+      Map<String, Integer> out = new java.util.TreeMap<>();
+      asks.forEach((channel, f) -> {
+        if (f.succeeded()) out.put(channel, f.result());
+      });
+      return io.vertx.core.Future.succeededFuture(out);
+    });
   }
 
   public Map<String, Handle> handles() {
@@ -137,8 +154,10 @@ public final class ChannelRouters {
     private final String address;
     private volatile int state = PARKING;
     /** The router's queue depth, published by the router once a second when depths are sampled. */
-    volatile int depth;
+    volatile int sampledDepth;
     private List<Frame> parked = new ArrayList<>();
+    /** The router, once started (see {@link #open}). */
+    private volatile ChannelRouterVerticle router;
 
     Handle(String channel, String address) {
       this.channel = channel;
@@ -166,8 +185,18 @@ public final class ChannelRouters {
       return true;
     }
 
+    /** The router's queue depth, asked on its loop; the parked frames while it deploys. */
+    io.vertx.core.Future<Integer> depth() {
+      ChannelRouterVerticle r = router;
+      if (r != null) return r.depthOnLoop();
+      synchronized (this) {
+        return io.vertx.core.Future.succeededFuture(parked == null ? 0 : parked.size());
+      }
+    }
+
     /** Called by the router once its consumer is registered: takes the parked frames. */
-    synchronized List<Frame> open() {
+    synchronized List<Frame> open(ChannelRouterVerticle by) {
+      router = by;
       List<Frame> p = parked;
       parked = null;
       state = OPEN;

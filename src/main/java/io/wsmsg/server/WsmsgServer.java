@@ -163,7 +163,8 @@ public final class WsmsgServer {
         .compose(id -> {
           deployments.add(id);
           if (!config.managementEnabled) return Future.succeededFuture();
-          management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId);
+          management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId,
+              auth);
           return vertx.deployVerticle(management).recover(e -> bindFailure(e, config.managementHost,
               config.managementPort, "management.port", "--management-port or WSMSG_MANAGEMENT_PORT")).map(mid -> {
             deployments.add(mid);

@@ -39,7 +39,7 @@ final class Cli {
   }
 
   private static int execute(String[] args, StringWriter out, StringWriter err) {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     return cl.execute(args);

@@ -12,7 +12,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code wsmsg} command: {@code wsmsg server}, and the client tools. */
-@Command(name = "wsmsg", mixinStandardHelpOptions = true, version = "wsmsg 0.1.0",
+@Command(name = "wsmsg", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "WebSocket + msgpack messaging: server and tools.",
     subcommands = {
         ServerCommand.class,
@@ -34,6 +34,15 @@ import picocli.CommandLine.Command;
         "Exit codes: 0 done, 1 refused by the server or other error, 2 usage error, 3 cannot connect"
             + " (HTTP 401/403 included), 4 timeout, 5 the replier failed."})
 public final class Main implements Runnable {
+  /** The version the build wrote into the jar, as /metrics reports it (wsmsg_build_info). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      io.wsmsg.metrics.BuildInfo b = io.wsmsg.metrics.BuildInfo.current();
+      return new String[] {"wsmsg " + b.version() + " (Java " + b.java() + ", Vert.x " + b.vertx() + ")"};
+    }
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Held: JUL keeps loggers weakly, and a collected logger forgets its level. */

@@ -181,14 +181,15 @@ start() {
   done
   say ""
   if [ -n "${WSMSG_JWT_SECRET:-}" ]; then
-    say "An admin token (valid 24 h, signed with \$WSMSG_JWT_SECRET), set up for bin/wsmsg sub/pub/req/reply;"
+    say "An admin token (valid 24 h, signed with \$WSMSG_JWT_SECRET), set up for bin/wsmsg sub/pub/req/reply (and status/endpoints/channels);"
   else
-    say "An admin token (valid 24 h, signed with the shared secret in $RUN/secret), set up for bin/wsmsg sub/pub/req/reply;"
+    say "An admin token (valid 24 h, signed with the shared secret in $RUN/secret), set up for bin/wsmsg sub/pub/req/reply (and status/endpoints/channels);"
   fi
   say "other clients send it as  Authorization: Bearer <token>:"
   say ""
   say "  export WSMSG_TOKEN=$token"
   say "  export WSMSG_URL=$(IFS=,; echo "${urls[*]}")"
+  say "  export WSMSG_MANAGEMENT_URL=http://127.0.0.1:$(mgmt_port gateway1)"
   say ""
   if [ -n "${WSMSG_JWT_SECRET:-}" ]; then
     say "More tokens: bin/wsmsg token --sub NAME ... (it reads \$WSMSG_JWT_SECRET)"

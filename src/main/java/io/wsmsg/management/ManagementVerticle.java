@@ -328,11 +328,10 @@ public final class ManagementVerticle extends AbstractVerticle {
   }
 
   /**
-   * One row per endpoint: settings and subscriptions from the registry (every member holds all
-   * of it), queue figures from the member that owns the queue. Registry reads are of its
-   * published, thread-safe view (see {@link Registry}); everything else comes from the views.
+   * The start of a listing: its query, then the views it needs (this member's, or every
+   * member's); a bad query or a gateway that does not answer is answered here.
    */
-  private void v1Endpoints(RoutingContext rc, Identity who) {
+  private void listing(RoutingContext rc, java.util.function.BiConsumer<Query, List<JsonObject>> build) {
     Query q = query(rc);
     if (q == null) return;
     views(q.memberOnly()).onComplete(ar -> {
@@ -340,7 +339,17 @@ public final class ManagementVerticle extends AbstractVerticle {
         json(rc, 500, new JsonObject().put("error", "the gateway did not answer: " + ar.cause().getMessage()));
         return;
       }
-      List<JsonObject> views = ar.result();
+      build.accept(q, ar.result());
+    });
+  }
+
+  /**
+   * One row per endpoint: settings and subscriptions from the registry (every member holds all
+   * of it), queue figures from the member that owns the queue. Registry reads are of its
+   * published, thread-safe view (see {@link Registry}); everything else comes from the views.
+   */
+  private void v1Endpoints(RoutingContext rc, Identity who) {
+    listing(rc, (q, views) -> {
       JsonObject head = head(views);
       List<Object> answered = head.getJsonArray("membersAnswered").getList();
       Map<String, JsonObject> rows = new TreeMap<>();
@@ -399,14 +408,7 @@ public final class ManagementVerticle extends AbstractVerticle {
    * (a channel is routed on the member where a message is published, so its queue is the sum).
    */
   private void v1Channels(RoutingContext rc, Identity who) {
-    Query q = query(rc);
-    if (q == null) return;
-    views(q.memberOnly()).onComplete(ar -> {
-      if (ar.failed()) {
-        json(rc, 500, new JsonObject().put("error", "the gateway did not answer: " + ar.cause().getMessage()));
-        return;
-      }
-      List<JsonObject> views = ar.result();
+    listing(rc, (q, views) -> {
       JsonObject head = head(views);
       Set<String> names = new java.util.TreeSet<>();
       registry.channels().keySet().forEach(n -> {

@@ -199,7 +199,17 @@ public final class RegistryVerticle extends AbstractVerticle {
     Buffer msg = Buffer.buffer(encoded.length + 1).appendByte(PeerWire.REPLICATE).appendBytes(encoded);
     List<Future<Void>> acks = new ArrayList<>(others.size());
     for (String m : others) {
-      acks.add(Peers.request(vertx, membership, m, PeerWire.registryAddress(m), msg, 1000, 5, 100).mapEmpty());
+      // a member whose registry handler is not yet known here (NO_HANDLERS, right after it
+      // joined; on a loaded machine the event bus took over half a second to learn it) is
+      // asked again for up to 5 s: given up after 0.5 s, it never had the change
+      acks.add(Peers.request(vertx, membership, m, PeerWire.registryAddress(m), msg, 1000, 50, 100)
+          .<Void>mapEmpty()
+          .onFailure(e -> {
+            if (membership.members().contains(m)) {
+              LOG.warning("member " + m + " did not confirm a registry change (" + e.getMessage()
+                  + "); it may route without it until the next change of the same subscription");
+            }
+          }));
     }
     return Future.join(acks).<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }

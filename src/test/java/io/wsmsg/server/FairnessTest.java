@@ -73,10 +73,13 @@ class FairnessTest {
       for (Thread t : readers) t.join();
       for (TestNode w : workers) assertNothing(w);
 
+      // round-robin over the nodes that are ready: a test reader thread paused on a busy machine
+      // misses its turns (94/111/95 seen once with one core kept busy), so the bound is 20 %,
+      // still far from what a node favoured or starved by the server would get
       int expected = MESSAGES / NODES;
       for (AtomicInteger n : counts) {
         assertThat(n.get()).as("share of one node, all counts " + counts)
-            .isBetween(expected - expected / 10, expected + expected / 10);
+            .isBetween(expected - expected / 5, expected + expected / 5);
       }
       assertThat(seen).hasSize(MESSAGES);
       workers.forEach(TestNode::close);

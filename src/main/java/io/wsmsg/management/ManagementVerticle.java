@@ -105,7 +105,10 @@ public final class ManagementVerticle extends AbstractVerticle {
 
   /** The Prometheus text, made on a worker thread: a scrape never holds up an event loop. */
   private void metrics(RoutingContext rc) {
-    vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+    // the routers are asked only when the deepest channels are listed, each on its own loop
+    Future<java.util.Map<String, Integer>> channels = metrics.listsDeepest()
+        ? routers.depths() : Future.succeededFuture(java.util.Map.of());
+    channels.compose(ch -> vertx.executeBlocking(() -> metrics.scrape(ch), false)).onComplete(ar -> {
       if (ar.failed()) {
         rc.response().setStatusCode(500).end("metrics could not be gathered: " + ar.cause() + "\n");
         return;

@@ -96,14 +96,25 @@ public final class MetricsExport implements AutoCloseable {
   }
 
   /**
-   * The Prometheus text. The deepest queues are listed afresh each time from the latest
-   * pictures, so a queue that emptied or fell out of the top N leaves the output. Costs a
-   * walk over the channel routers' handles; call it off the message path (a worker thread).
+   * Whether {@link #scrape} lists the deepest queues: only then does the caller need to ask the
+   * channel routers for their depths first.
    */
-  public String scrape() {
+  public boolean listsDeepest() {
+    return topN > 0;
+  }
+
+  /**
+   * The Prometheus text. The deepest queues are listed afresh each time, from the gateway's
+   * latest picture and {@code channelDepths} (what {@link ChannelRouters#depths()} answered
+   * for this scrape), so a queue that emptied or fell out of the top N leaves the output. Call
+   * it off the message path (a worker thread).
+   */
+  public String scrape(java.util.Map<String, Integer> channelDepths) {
     if (topN > 0) {
       deepestEndpoints.register(rows(counters.endpointDepths, "endpoint"), true);
-      deepestChannels.register(rows(routers.depths(topN), "channel"), true);
+      QueueDepths.Builder channels = QueueDepths.builder(topN);
+      channelDepths.forEach(channels::add);
+      deepestChannels.register(rows(channels.build(routers.totalDepth()), "channel"), true);
     }
     return registry.scrape();
   }

@@ -36,15 +36,12 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
 
   /** Retire after this long without a message (0 = never; system never retires). */
   private final long idleMillis;
-  /** Publish this queue's depth on the handle once a second (for the metrics' deepest channels). */
-  private final boolean sampleDepth;
   private long lastActive = System.currentTimeMillis();
   private boolean retired;
 
   ChannelRouterVerticle(String channel, ChannelRouters.Handle handle, Registry registry, PriorityGate gate,
-      Counters counters, Outbound outbound, MemoryBudget budget, long idleMillis, boolean sampleDepth) {
+      Counters counters, Outbound outbound, MemoryBudget budget, long idleMillis) {
     this.idleMillis = idleMillis;
-    this.sampleDepth = sampleDepth;
     this.outbound = outbound;
     this.budget = budget;
     this.channel = channel;
@@ -68,8 +65,6 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
     if (idleMillis > 0 && !system) {
       vertx.setPeriodic(Math.max(100, Math.min(5000, idleMillis / 2)), id -> retireIfIdle(id));
     }
-    // off the message path: the queue is read here, on its own loop, and only its size leaves
-    if (sampleDepth) vertx.setPeriodic(1000, id -> handle.sampledDepth = queue.size());
     started.complete();
   }
 

@@ -75,23 +75,13 @@ public final class ChannelRouters {
 
   private volatile long idleMillis;
 
-  /**
-   * Whether each router publishes its queue depth on its handle once a second (metrics.topN
-   * above 0); set before the first publish.
-   */
-  public void sampleDepths(boolean on) {
-    this.sampleDepths = on;
-  }
-
-  private volatile boolean sampleDepths;
   private final java.util.concurrent.atomic.AtomicLong generations = new java.util.concurrent.atomic.AtomicLong();
 
   private Handle deploy(String channel) {
     // an address per router: while a retired router hands over (1 s), the event bus would
     // otherwise alternate one channel's frames between the old and the new router and reorder them
     Handle h = new Handle(channel, "wsmsg.channel." + channel + "#" + generations.incrementAndGet());
-    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis,
-            sampleDepths))
+    vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));
     return h;
@@ -111,17 +101,6 @@ public final class ChannelRouters {
     int n = 0;
     for (int p = 0; p <= 100; p++) n += gate.pending(p);
     return n;
-  }
-
-  /**
-   * The channel queue depths: the total (from the priority gate, exact) and the {@code n}
-   * deepest channels as their routers last published them (at most a second old). Reads
-   * nothing a router is changing: each publishes its depth on its handle from its own loop.
-   */
-  public io.wsmsg.metrics.QueueDepths depths(int n) {
-    io.wsmsg.metrics.QueueDepths.Builder b = io.wsmsg.metrics.QueueDepths.builder(n);
-    if (n > 0) handles.forEach((name, h) -> b.add(name, h.sampledDepth));
-    return b.build(totalDepth());
   }
 
   /**
@@ -153,8 +132,6 @@ public final class ChannelRouters {
     private final String channel;
     private final String address;
     private volatile int state = PARKING;
-    /** The router's queue depth, published by the router once a second when depths are sampled. */
-    volatile int sampledDepth;
     private List<Frame> parked = new ArrayList<>();
     /** The router, once started (see {@link #open}). */
     private volatile ChannelRouterVerticle router;

@@ -78,7 +78,6 @@ public final class WsmsgServer {
     this.registry = new Registry(config);
     this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(messageMemory(config)));
     routers.idleMillis(config.channelIdleMillis);
-    routers.sampleDepths(config.managementEnabled && config.metricsTopN > 0);
     this.membership = Membership.of(vertx, nodeId);
     if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
   }

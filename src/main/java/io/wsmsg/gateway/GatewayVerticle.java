@@ -188,21 +188,20 @@ public final class GatewayVerticle extends AbstractVerticle {
   private void onRequest(HttpServerRequest req) {
     Admission.Conn conn = admission.of(req.connection());
     if (conn != null && conn.refused()) {
-      refuse(req, conn.refusedStatus, conn.refusedWhy);
+      answer(req, conn.refusedStatus, conn.refusedWhy); // counted by Admission
       return;
     }
     String upgrade = req.getHeader(HttpHeaders.UPGRADE);
     if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
-      counters.refused(Counters.Refusal.BAD_REQUEST);
-      refuse(req, 426, "this is the wsmsg WebSocket port: connect with ws://host:port" + config.root + "<endpoint>");
+      refuse(req, Counters.Refusal.BAD_REQUEST, 426,
+          "this is the wsmsg WebSocket port: connect with ws://host:port" + config.root + "<endpoint>");
       return;
     }
     String endpointName;
     try {
       endpointName = EndpointPath.parse(req.path(), config.root);
     } catch (IllegalArgumentException e) {
-      counters.refused(Counters.Refusal.BAD_REQUEST);
-      refuse(req, 400, e.getMessage());
+      refuse(req, Counters.Refusal.BAD_REQUEST, 400, e.getMessage());
       return;
     }
     int window = config.window;
@@ -214,8 +213,8 @@ public final class GatewayVerticle extends AbstractVerticle {
         window = -1;
       }
       if (window < 1 || window > config.maxWindow) {
-        counters.refused(Counters.Refusal.BAD_REQUEST);
-        refuse(req, 400, "window must be an integer from 1 to " + config.maxWindow + ", not \"" + w + "\"");
+        refuse(req, Counters.Refusal.BAD_REQUEST, 400,
+            "window must be an integer from 1 to " + config.maxWindow + ", not \"" + w + "\"");
         return;
       }
     }
@@ -224,8 +223,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     if (o != null) {
       order = WireOrder.parse(o);
       if (order == null) {
-        counters.refused(Counters.Refusal.BAD_REQUEST);
-        refuse(req, 400, "order must be seed or legacy, not \"" + o + "\"");
+        refuse(req, Counters.Refusal.BAD_REQUEST, 400, "order must be seed or legacy, not \"" + o + "\"");
         return;
       }
     }
@@ -235,8 +233,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     Boolean paused = ephemeral == null ? null : flag(req, "paused");
     if (ephemeral == null || paused == null) return;
     if (stopping) {
-      counters.refused(Counters.Refusal.STOPPING);
-      refuse(req, conn, 503, endpointName, "the server is stopping");
+      refuse(req, Counters.Refusal.STOPPING, conn, 503, endpointName, "the server is stopping");
       return;
     }
     String token = bearer(req);
@@ -251,7 +248,7 @@ public final class GatewayVerticle extends AbstractVerticle {
       } catch (RuntimeException e) {
         // never leave a paused request unanswered, whatever went wrong
         log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
-        if (!req.response().ended()) refuse(req, 400, "the request could not be handled");
+        if (!req.response().ended()) answer(req, 400, "the request could not be handled");
       }
     });
   }
@@ -264,19 +261,18 @@ public final class GatewayVerticle extends AbstractVerticle {
         why = printable(why);
         req.response().putHeader("WWW-Authenticate",
             "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'').replace('\\', '/') + "\"");
-        counters.refused(Counters.Refusal.UNAUTHORIZED);
-        refuse(req, conn, 401, endpointName, why);
+        refuse(req, Counters.Refusal.UNAUTHORIZED, conn, 401, endpointName, why);
         return;
       }
       Identity id = ar.result();
       if (!id.permissions().mayAttach(endpointName)) {
-        counters.refused(Counters.Refusal.FORBIDDEN);
-        refuse(req, conn, 403, endpointName, "your token does not allow endpoint " + endpointName);
+        refuse(req, Counters.Refusal.FORBIDDEN, conn, 403, endpointName,
+            "your token does not allow endpoint " + endpointName);
         return;
       }
       if (!registry.hasEndpoint(endpointName) && registry.endpointCount() >= config.maxEndpoints) {
-        counters.refused(Counters.Refusal.MAX_ENDPOINTS);
-        refuse(req, conn, 503, endpointName, "the server holds its maximum of " + config.maxEndpoints
+        refuse(req, Counters.Refusal.MAX_ENDPOINTS, conn, 503, endpointName,
+            "the server holds its maximum of " + config.maxEndpoints
             + " endpoints (limits.maxEndpoints)");
         return;
       }
@@ -284,8 +280,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         String no = registry.quotaRefusal(id.subject(), id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS,
             "endpoint " + endpointName);
         if (no != null) {
-          counters.refused(Counters.Refusal.ENDPOINT_QUOTA);
-          refuse(req, conn, 429, endpointName, printable(no));
+          refuse(req, Counters.Refusal.ENDPOINT_QUOTA, conn, 429, endpointName, printable(no));
           return;
         }
       }
@@ -305,8 +300,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     String v = req.getParam(name);
     if (v == null || v.equals("0") || v.equals("false")) return false;
     if (v.equals("1") || v.equals("true")) return true;
-    counters.refused(Counters.Refusal.BAD_REQUEST);
-    refuse(req, 400, name + " must be 1 or 0, not \"" + printable(v) + "\"");
+    refuse(req, Counters.Refusal.BAD_REQUEST, 400, name + " must be 1 or 0, not \"" + printable(v) + "\"");
     return null;
   }
 
@@ -336,16 +330,24 @@ public final class GatewayVerticle extends AbstractVerticle {
    * status per 10 s at most, with the reason, the client's address and the endpoint; never the
    * token (a refusal's reason names none).
    */
-  private void refuse(HttpServerRequest req, Admission.Conn conn, int status, String endpoint, String why) {
+  private void refuse(HttpServerRequest req, Counters.Refusal reason, Admission.Conn conn, int status, String endpoint,
+      String why) {
+    counters.refused(reason);
     String from = conn != null ? conn.ip
         : req.remoteAddress() == null ? "?" : String.valueOf(req.remoteAddress().hostAddress());
     refusedLogs.computeIfAbsent(status, k -> new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000))
         .log("refused a connection from " + from + " to endpoint " + endpoint + ": HTTP " + status + ", " + why);
-    refuse(req, status, why);
+    answer(req, status, why);
+  }
+
+  /** Counts the refusal by its reason, then answers. */
+  private void refuse(HttpServerRequest req, Counters.Refusal reason, int status, String why) {
+    counters.refused(reason);
+    answer(req, status, why);
   }
 
   /** Answers and closes the connection: a refused client frees its slot at once. */
-  private void refuse(HttpServerRequest req, int status, String why) {
+  private void answer(HttpServerRequest req, int status, String why) {
     req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .putHeader(HttpHeaders.CONNECTION, "close")
         .end(why + "\n");

@@ -4,24 +4,25 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** One line per interval at most, saying how many were left out: refusals must not flood the log. */
-final class RateLimitedLog {
+public final class RateLimitedLog {
   private final Logger log;
   private final Level level;
   private final long intervalMillis;
   private long last;
   private int skipped;
 
-  RateLimitedLog(Logger log, long intervalMillis) {
+  public RateLimitedLog(Logger log, long intervalMillis) {
     this(log, Level.WARNING, intervalMillis);
   }
 
-  RateLimitedLog(Logger log, Level level, long intervalMillis) {
+  public RateLimitedLog(Logger log, Level level, long intervalMillis) {
     this.log = log;
     this.level = level;
     this.intervalMillis = intervalMillis;
   }
 
-  void log(String line) {
+  /** Synchronized: refusals are logged from event loops and from Hazelcast's threads alike. */
+  public synchronized void log(String line) {
     long now = System.currentTimeMillis();
     if (last != 0 && now - last < intervalMillis) {
       skipped++;

@@ -120,6 +120,36 @@ public final class Counters {
         .register(registry);
   }
 
+  // ---- peer messages refused (bounds helper) ----
+  private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> peerRejected =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Counts a peer message refused before it was applied. Exported as
+   * {@code wsmsg_peer_rejected_total{type,reason}}; a series appears with its first refusal
+   * (types times reasons would be some 200 lines of zeros).
+   */
+  public void peerRejected(String type, String reason) {
+    peerRejected.computeIfAbsent(type + "|" + reason, k -> {
+      LongAdder a = new LongAdder();
+      io.micrometer.core.instrument.FunctionCounter.builder("wsmsg.peer.rejected", a, LongAdder::sum)
+          .tags("type", type, "reason", reason)
+          .description("messages from other cluster members refused before being applied, by type and reason")
+          .register(registry);
+      return a;
+    }).increment();
+  }
+
+  /** How many peer messages of {@code type} were refused for {@code reason} (null: any). */
+  public long peerRejectedCount(String type, String reason) {
+    long n = 0;
+    for (var e : peerRejected.entrySet()) {
+      String[] k = e.getKey().split("\\|", 2);
+      if ((type == null || type.equals(k[0])) && (reason == null || reason.equals(k[1]))) n += e.getValue().sum();
+    }
+    return n;
+  }
+
   public void drop(Drop reason) {
     dropped.get(reason).increment();
   }

@@ -54,6 +54,9 @@ public final class RegistryVerticle extends AbstractVerticle {
   /** Whether some subscription matches a channel, for {@link #matchedIn} only (tables are immutable). */
   private final java.util.Map<String, Boolean> matched = new java.util.HashMap<>();
   private SubscriptionTable matchedIn;
+  /** Where refused peer messages are counted (wsmsg_peer_rejected_total); none in unit setups. */
+  private io.wsmsg.metrics.Counters counters;
+  private final io.wsmsg.gateway.RateLimitedLog refusedLog = new io.wsmsg.gateway.RateLimitedLog(LOG, 10_000);
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
     this(registry, config, events, null);
@@ -81,6 +84,12 @@ public final class RegistryVerticle extends AbstractVerticle {
       java.util.function.BooleanSupplier stopping) {
     this.hasRouter = hasRouter;
     this.stopping = stopping;
+    return this;
+  }
+
+  /** Counts refused registry messages from peers in {@code counters}. */
+  public RegistryVerticle countRefusals(io.wsmsg.metrics.Counters counters) {
+    this.counters = counters;
     return this;
   }
 
@@ -134,7 +143,7 @@ public final class RegistryVerticle extends AbstractVerticle {
     Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
     return vertx.eventBus().<Buffer>request(PeerWire.registryAddress(from), ask, new DeliveryOptions().setSendTimeout(10_000))
         .map(reply -> {
-          applyDump(reply.body());
+          applyDump(reply.body(), from);
           LOG.info("copied the registry from member " + from + ": " + registry.subscriptions().size() + " subscriptions, "
               + registry.endpointCount() + " endpoints, " + registry.channelCount() + " channels");
           return (Void) null;
@@ -157,13 +166,27 @@ public final class RegistryVerticle extends AbstractVerticle {
     for (String m : membership.members()) {
       if (m.equals(membership.self())) continue;
       vertx.eventBus().<Buffer>request(PeerWire.registryAddress(m), ask, new DeliveryOptions().setSendTimeout(10_000))
-          .onSuccess(reply -> applyDump(reply.body()));
+          .onSuccess(reply -> applyDump(reply.body(), m));
     }
   }
 
-  /** Merges another member's whole registry (a DUMP answer) into this one. */
-  private void applyDump(Buffer dump) {
-    for (RegistryCommand c : RegistryCodec.decode(dump.getBytes(), 0, dump.length())) applyReplica(c);
+  /** Merges another member's whole registry (a DUMP answer) into this one: all of it, or nothing if any is refused. */
+  private void applyDump(Buffer dump, String from) {
+    List<RegistryCommand> cmds;
+    try {
+      cmds = RegistryCodec.decode(dump.getBytes(), 0, dump.length(), config);
+    } catch (io.wsmsg.cluster.PeerWireException e) {
+      refused("dump", e, from);
+      return;
+    }
+    for (RegistryCommand c : cmds) applyReplica(c);
+  }
+
+  /** Counts and logs (rate-limited) a refused registry message from a peer. */
+  private void refused(String type, io.wsmsg.cluster.PeerWireException e, String from) {
+    if (counters != null) counters.peerRejected(type, e.reason().label());
+    refusedLog.log("refused a registry message of type " + type + " (" + e.getMessage() + ")"
+        + (from == null ? "" : " from member " + from) + "; it was dropped, nothing of it applied");
   }
 
   /** Sends this member's whole registry to every other member (they merge it in). */
@@ -172,19 +195,48 @@ public final class RegistryVerticle extends AbstractVerticle {
     replicate(dump);
   }
 
+  /**
+   * A registry message from a peer: decoded whole and checked (see {@link RegistryCodec#decode})
+   * before any of it is applied; a refused one is counted, logged and answered with a failure.
+   */
   private void onPeer(Message<Buffer> msg) {
     Buffer b = msg.body();
-    byte type = b.getByte(0);
-    if (type == PeerWire.DUMP) {
-      msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
-    } else if (type == PeerWire.REPLICATE) {
-      try {
-        for (RegistryCommand c : RegistryCodec.decode(b.getBytes(), 1, b.length() - 1)) applyReplica(c);
-      } catch (RuntimeException e) {
-        LOG.warning("ignored a registry update from another member that could not be read: " + e.getMessage());
+    String typeName = b == null || b.length() == 0 ? "unknown" : b.getByte(0) == PeerWire.DUMP ? "dump"
+        : b.getByte(0) == PeerWire.REPLICATE ? "replicate" : "unknown";
+    List<RegistryCommand> cmds = null;
+    try {
+      if (b == null || b.length() == 0) {
+        throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.TRUNCATED, "an empty message");
       }
-      msg.reply(Buffer.buffer("ok"));
+      byte type = b.getByte(0);
+      if (type == PeerWire.DUMP) {
+        if (b.length() != 1) {
+          throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.TRAILING_BYTES,
+              (b.length() - 1) + " bytes after DUMP");
+        }
+      } else if (type == PeerWire.REPLICATE) {
+        cmds = RegistryCodec.decode(b.getBytes(), 1, b.length() - 1, config);
+      } else {
+        throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.UNKNOWN_TYPE,
+            "registry message type " + type);
+      }
+    } catch (io.wsmsg.cluster.PeerWireException e) {
+      refused(typeName, e, null);
+      if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
+      return;
     }
+    if (cmds == null) {
+      msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
+      return;
+    }
+    for (RegistryCommand c : cmds) {
+      try {
+        applyReplica(c);
+      } catch (RuntimeException e) {
+        LOG.warning("a registry update from another member failed: " + e);
+      }
+    }
+    msg.reply(Buffer.buffer("ok"));
   }
 
   /**

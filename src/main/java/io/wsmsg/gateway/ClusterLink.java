@@ -228,7 +228,21 @@ final class ClusterLink {
   }
 
   private void publishClaims(Map<String, Claim> cs) {
-    gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+    // in parts of at most limits.maxEndpoints claims: receivers refuse bigger CLAIMS messages
+    int part = Math.max(1, gw.config.maxEndpoints);
+    if (cs.size() <= part) {
+      gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+      return;
+    }
+    Map<String, Claim> chunk = new HashMap<>();
+    for (Map.Entry<String, Claim> e : cs.entrySet()) {
+      chunk.put(e.getKey(), e.getValue());
+      if (chunk.size() == part) {
+        gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
+        chunk = new HashMap<>();
+      }
+    }
+    if (!chunk.isEmpty()) gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
   }
 
   private static Buffer claimsMessage(Map<String, Claim> cs) {

@@ -179,7 +179,55 @@ public final class RegistryVerticle extends AbstractVerticle {
       refused("dump", e, from);
       return;
     }
+    io.wsmsg.cluster.PeerWireException growth = growthRefusal(cmds);
+    if (growth != null) {
+      refused("dump", growth, from);
+      return;
+    }
     for (RegistryCommand c : cmds) applyReplica(c);
+  }
+
+  /**
+   * Replicas skip the limits (they were checked where the command was made, and two members may
+   * each admit the last one at once), but not without end: commands that would take the
+   * registry beyond twice a limit are refused whole, so a peer cannot grow it one message at a
+   * time past what this member was configured to hold.
+   */
+  private io.wsmsg.cluster.PeerWireException growthRefusal(List<RegistryCommand> cmds) {
+    java.util.Set<String> newEndpoints = new java.util.HashSet<>();
+    java.util.Set<String> newChannels = new java.util.HashSet<>();
+    long newSubs = 0;
+    long newMessageSubs = 0;
+    for (RegistryCommand c : cmds) {
+      String ep = c instanceof SubscribeChannel x ? x.endpoint() : c instanceof SubscribeMessage x ? x.endpoint()
+          : c instanceof CreateEndpoint x ? x.endpoint() : c instanceof SizeEndpoint x ? x.endpoint()
+          : c instanceof EphemeralEndpoint x ? x.endpoint() : null;
+      if (ep != null && !registry.hasEndpoint(ep)) newEndpoints.add(ep);
+      String ch = c instanceof CreateChannel x ? x.channel() : c instanceof SizeChannel x ? x.channel()
+          : c instanceof PrioritizeChannel x ? x.channel() : null;
+      if (ch != null && !registry.hasChannel(ch)) newChannels.add(ch);
+      if (c instanceof SubscribeChannel x && !subscribed(x)) newSubs++; // a dump repeats what is known: not growth
+      if (c instanceof SubscribeMessage x && !registry.messageSubscriptions().has(x.uid(), x.endpoint())) newMessageSubs++;
+    }
+    String over = null;
+    if (registry.endpointCount() + (long) newEndpoints.size() > 2L * config.maxEndpoints) over = "limits.maxEndpoints";
+    else if (registry.channelCount() + (long) newChannels.size() > 2L * config.maxChannels) over = "limits.maxChannels";
+    else if (registry.subscriptions().size() + newSubs > 2L * config.maxSubscriptions) over = "limits.maxSubscriptions";
+    else if (registry.messageSubscriptions().size() + newMessageSubs > 2L * config.maxMessageSubscriptions) {
+      over = "limits.maxMessageSubscriptions";
+    }
+    if (over == null) return null;
+    return new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.OVER_LIMIT,
+        "the registry would grow beyond twice " + over);
+  }
+
+  private boolean subscribed(SubscribeChannel x) {
+    for (Subscription s : registry.subscriptions().of(x.endpoint())) {
+      if (s.channel().pattern().equals(x.channel().pattern()) && s.subject().pattern().equals(x.subject().pattern())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Counts and logs (rate-limited) a refused registry message from a peer. */
@@ -227,6 +275,12 @@ public final class RegistryVerticle extends AbstractVerticle {
     }
     if (cmds == null) {
       msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
+      return;
+    }
+    io.wsmsg.cluster.PeerWireException growth = growthRefusal(cmds);
+    if (growth != null) {
+      refused(typeName, growth, null);
+      if (msg.replyAddress() != null) msg.fail(400, "refused: " + growth.getMessage());
       return;
     }
     for (RegistryCommand c : cmds) {

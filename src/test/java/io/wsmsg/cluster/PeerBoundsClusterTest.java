@@ -31,7 +31,9 @@ class PeerBoundsClusterTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.start(2, null);
+    // small endpoint limit: the over-limit cases stay small messages
+    cluster = TestCluster.start(2, new io.vertx.core.json.JsonObject()
+        .put("limits", new io.vertx.core.json.JsonObject().put("maxEndpoints", 50)));
     m0 = cluster.member(0);
     m1 = cluster.member(1);
   }
@@ -102,6 +104,33 @@ class PeerBoundsClusterTest {
     // all or nothing: the valid command before the bad one was not applied either
     assertThat(m1.server.registry().hasChannel("zero.applied.first")).isFalse();
     assertThat(m1.server.registry().hasChannel("zero")).isFalse();
+  }
+
+  @Test
+  void replicasCannotGrowTheRegistryBeyondTwiceItsLimits() {
+    // one endpoint at a time would pass any per-message count: the registry's size is checked too
+    List<RegistryCommand> batch = new java.util.ArrayList<>();
+    List<RegistryCommand> removal = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      batch.add(new RegistryCommand.CreateEndpoint("grow" + i, null));
+      removal.add(new RegistryCommand.RemoveEndpoint("grow" + i, false, null));
+    }
+    List<RegistryCommand> more = new java.util.ArrayList<>();
+    for (int i = 40; i < 100; i++) more.add(new RegistryCommand.CreateEndpoint("grow" + i, null));
+    try {
+      TestNode.await(m0.vertx.eventBus().request(PeerWire.registryAddress(m1.id()), replicate(batch)), 10_000);
+      assertThat(m1.server.registry().hasEndpoint("grow39")).isTrue();
+      ReplyException e = refusedRequest(PeerWire.registryAddress(m1.id()), replicate(more));
+      assertThat(e.getMessage()).contains("over_limit");
+      assertThat(m1.server.registry().hasEndpoint("grow40")).isFalse(); // none of the refused message
+    } finally {
+      TestNode.await(m0.vertx.eventBus().request(PeerWire.registryAddress(m1.id()), replicate(removal)), 10_000);
+    }
+    assertThat(m1.server.registry().hasEndpoint("grow0")).isFalse();
+  }
+
+  private static Buffer replicate(List<RegistryCommand> cmds) {
+    return Buffer.buffer().appendByte(PeerWire.REPLICATE).appendBytes(RegistryCodec.encode(cmds));
   }
 
   @Test

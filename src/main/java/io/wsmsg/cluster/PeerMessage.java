@@ -96,7 +96,7 @@ public sealed interface PeerMessage {
     public byte type() { return PeerWire.RELEASE; }
   }
 
-  record View() implements PeerMessage {
+  record View(String requester) implements PeerMessage {
     public byte type() { return PeerWire.VIEW; }
   }
 
@@ -141,7 +141,7 @@ public sealed interface PeerMessage {
       case PeerWire.CLAIMS_PULL -> new ClaimsPull(member(r, "starter"));
       case PeerWire.PING -> new Ping();
       case PeerWire.RELEASE -> new Release(r.name("endpoint"), claim(r));
-      case PeerWire.VIEW -> new View();
+      case PeerWire.VIEW -> new View(member(r, "requester"));
       default -> throw new PeerWireException(Reason.UNKNOWN_TYPE, "type " + type);
     };
     r.end();

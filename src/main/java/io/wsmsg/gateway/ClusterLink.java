@@ -576,12 +576,12 @@ final class ClusterLink {
    * wsmsg_peer_rejected_total and logged, and a request among them is answered with a failure.
    */
   private void onPeer(Message<Buffer> msg) {
-    PeerMessage m;
+    PeerMessage m = null;
     try {
       m = PeerMessage.decode(msg.body(), gw.config);
       check(m);
     } catch (PeerWireException e) {
-      refused(PeerMessage.typeOf(msg.body()), e, null);
+      refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : claimedSender(m));
       if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
       return;
     }
@@ -623,6 +623,8 @@ final class ClusterLink {
       member(st.sender(), "sender");
     } else if (m instanceof PeerMessage.Release rl) {
       member(rl.claim().owner(), "owner");
+    } else if (m instanceof PeerMessage.View v) {
+      member(v.requester(), "requester"); // the view names endpoints: members only
     }
   }
 
@@ -632,11 +634,22 @@ final class ClusterLink {
     }
   }
 
+  /** The member a message says it comes from, when it names one (the event bus does not say). */
+  private static String claimedSender(PeerMessage m) {
+    if (m instanceof PeerMessage.Attach a) return a.member();
+    if (m instanceof PeerMessage.ToNode t) return t.owner();
+    if (m instanceof PeerMessage.ClaimsPull p) return p.starter();
+    if (m instanceof PeerMessage.StopAll st) return st.sender();
+    if (m instanceof PeerMessage.View v) return v.requester();
+    return null;
+  }
+
   /** Counts and logs (rate-limited) a refused peer message: type, reason, what was wrong and who. */
   private void refused(String type, PeerWireException e, String from) {
     gw.counters.peerRejected(type, e.reason().label());
     refusedLog.log("refused a peer message of type " + type + " (" + e.getMessage() + ")"
-        + (from == null ? "" : " from member " + from) + "; it was dropped, nothing of it applied");
+        + (from == null ? " (the sender is not named in it)" : " from " + from + " (as it says)")
+        + "; it was dropped, nothing of it applied");
   }
 
   private void apply(PeerMessage m, Message<Buffer> msg) {

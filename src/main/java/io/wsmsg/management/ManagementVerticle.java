@@ -258,7 +258,7 @@ public final class ManagementVerticle extends AbstractVerticle {
         for (Object m : members) {
           String member = String.valueOf(m);
           if (member.equals(self)) continue;
-          Buffer ask = new PeerWire.Writer(PeerWire.VIEW, 1).buffer();
+          Buffer ask = new PeerWire.Writer(PeerWire.VIEW, 64).str(self).buffer(); // members answer members only
           asks.add(vertx.eventBus().<Buffer>request(PeerWire.gatewayAddress(member), ask,
                   new DeliveryOptions().setSendTimeout(5000))
               .map(reply -> new JsonObject(reply.body()))

@@ -140,7 +140,7 @@ public final class RegistryVerticle extends AbstractVerticle {
     others.remove(membership.self());
     if (others.isEmpty()) return Future.succeededFuture();
     String from = others.get(0);
-    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 64).str(membership.self()).buffer();
     return vertx.eventBus().<Buffer>request(PeerWire.registryAddress(from), ask, new DeliveryOptions().setSendTimeout(10_000))
         .map(reply -> {
           applyDump(reply.body(), from);
@@ -162,7 +162,7 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   /** After a partition: copies what every other member holds (the other side of the split). */
   private void pullFromAll() {
-    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 64).str(membership.self()).buffer();
     for (String m : membership.members()) {
       if (m.equals(membership.self())) continue;
       vertx.eventBus().<Buffer>request(PeerWire.registryAddress(m), ask, new DeliveryOptions().setSendTimeout(10_000))
@@ -234,7 +234,8 @@ public final class RegistryVerticle extends AbstractVerticle {
   private void refused(String type, io.wsmsg.cluster.PeerWireException e, String from) {
     if (counters != null) counters.peerRejected(type, e.reason().label());
     refusedLog.log("refused a registry message of type " + type + " (" + e.getMessage() + ")"
-        + (from == null ? "" : " from member " + from) + "; it was dropped, nothing of it applied");
+        + (from == null ? " (the sender is not named in it)" : " from member " + from)
+        + "; it was dropped, nothing of it applied");
   }
 
   /** Sends this member's whole registry to every other member (they merge it in). */
@@ -258,9 +259,14 @@ public final class RegistryVerticle extends AbstractVerticle {
       }
       byte type = b.getByte(0);
       if (type == PeerWire.DUMP) {
-        if (b.length() != 1) {
-          throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.TRAILING_BYTES,
-              (b.length() - 1) + " bytes after DUMP");
+        // the whole registry goes to members only: the request names one
+        PeerWire.Reader r = new PeerWire.Reader(b);
+        r.type();
+        String requester = r.str("requester", 1, io.wsmsg.cluster.PeerMessage.MAX_MEMBER_BYTES);
+        r.end();
+        if (!membership.members().contains(requester)) {
+          throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.UNKNOWN_MEMBER,
+              "requester " + requester + " is not a member of the cluster");
         }
       } else if (type == PeerWire.REPLICATE) {
         cmds = RegistryCodec.decode(b.getBytes(), 1, b.length() - 1, config);

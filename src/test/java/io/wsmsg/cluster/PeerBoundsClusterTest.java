@@ -179,6 +179,15 @@ class PeerBoundsClusterTest {
         .bool(false).bool(false).buffer();
     ReplyException e = refusedRequest(PeerWire.gatewayAddress(m1.id()), attach);
     assertThat(e.getMessage()).contains("unknown_member");
+    // the whole registry and the member view (endpoint names) go to members only
+    ReplyException dump = refusedRequest(PeerWire.registryAddress(m1.id()),
+        new PeerWire.Writer(PeerWire.DUMP, 32).str("intruder").buffer());
+    assertThat(dump.getMessage()).contains("unknown_member");
+    ReplyException view = refusedRequest(PeerWire.gatewayAddress(m1.id()),
+        new PeerWire.Writer(PeerWire.VIEW, 32).str("intruder").buffer());
+    assertThat(view.getMessage()).contains("unknown_member");
+    awaitRejected(m1, "dump", "unknown_member", 1);
+    awaitRejected(m1, "view", "unknown_member", 1);
     TestCluster.sleep(500);
     assertThat(m0.server.stopped().isComplete()).isFalse();
     assertThat(m1.server.stopped().isComplete()).isFalse();

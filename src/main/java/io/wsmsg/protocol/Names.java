@@ -35,6 +35,9 @@ public final class Names {
 
   /** Strict UTF-8 (no replacement characters): null when {@code b} is not valid UTF-8. */
   public static String strictUtf8(byte[] b, int off, int len) {
+    boolean ascii = true; // names are mostly ASCII: no decoder for those (this is on the DELIVER path)
+    for (int i = off; i < off + len && ascii; i++) ascii = b[i] >= 0;
+    if (ascii) return new String(b, off, len, StandardCharsets.US_ASCII);
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)

@@ -240,7 +240,7 @@ public final class ManagementVerticle extends AbstractVerticle {
           }, why);
         } else if (!ar.result().permissions().admin()) {
           refuse(rc, 403, Counters.ManagementRefusal.NOT_ADMIN, authenticator.required()
-              ? "the token of " + ar.result().subject() + " is not an admin token (admin: true; wsmsg token --admin)"
+              ? "the token of " + ar.result().subject() + " is not an admin token (it needs admin: true, e.g. wsmsg token --sub NAME --admin)"
               : "auth mode none gives every request auth.defaultPermissions, which are not admin: set"
                   + " auth.defaultPermissions.admin (development only)"
                   + (access == Access.READ ? " or send the scrape token (management.scrapeToken)" : ""));

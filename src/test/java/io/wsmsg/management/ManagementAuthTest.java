@@ -129,6 +129,38 @@ class ManagementAuthTest {
   }
 
   @Test
+  void refusalsAreLoggedOncePerReasonAndIntervalWithoutTheToken() {
+    ts = TestServer.start();
+    java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getMessage() != null && r.getMessage().startsWith("management port: refused")) records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(ManagementVerticle.class.getName());
+    log.addHandler(capture);
+    try {
+      String forged = new TokenSigner(ts.vertx, "another-secret-of-at-least-32-bytes!!").sign("mallory", null, 3600);
+      for (int i = 0; i < 3; i++) ts.management("/status", "Bearer " + forged);
+      ts.management("/v1/endpoints", "Bearer " + nonAdmin());
+      assertThat(records).extracting(java.util.logging.LogRecord::getMessage).as("one line per reason in 10 s")
+          .containsExactly("management port: refused GET /status from 127.0.0.1 (401): the token signature is not valid",
+              "management port: refused GET /v1/endpoints from 127.0.0.1 (403): the token of alice is not an admin"
+                  + " token (it needs admin: true, e.g. wsmsg token --sub NAME --admin)");
+      assertThat(records).noneMatch(r -> r.getMessage().contains(forged));
+    } finally {
+      log.removeHandler(capture);
+    }
+  }
+
+  @Test
   void authModeNoneGivesTheDefaultPermissionsAndNeedsAdminThereToo() {
     ts = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
     HttpReply r = ts.management("/status", null);

@@ -197,11 +197,13 @@ done
 
 # Who owned each endpoint of this invocation, and what the gateways dropped, from /status.
 python3 - "$TAG" "${GW_MGMT[@]}" > "$OUT/owners.json" <<'PY'
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 tag, ports = sys.argv[1], sys.argv[2:]
+# /status needs an admin token: the one scripts/cluster.sh start printed
+auth = {"Authorization": "Bearer " + os.environ["WSMSG_TOKEN"]}
 out = {"members": {}, "owners": {}, "dropped": {}}
 for i, p in enumerate(ports, 1):
-    s = json.load(urllib.request.urlopen(f"http://127.0.0.1:{p}/status", timeout=10))
+    s = json.load(urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{p}/status", headers=auth), timeout=10))
     out["members"][s["cluster"]["member"]] = f"gateway{i}"
     out["dropped"][f"gateway{i}"] = s["messages"]["dropped"]
     if i == 1:

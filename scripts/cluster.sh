@@ -55,9 +55,9 @@ http_code() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")$2" || true
 }
 
-# The WebSocket port gateway $1 listens on, from its /status.
+# The WebSocket port gateway $1 listens on, from its /status (which needs the admin token $2).
 ws_port() {
-  curl -s --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")/status" | tr -d ' \n' \
+  curl -s --max-time 2 -H "Authorization: Bearer $2" "http://127.0.0.1:$(mgmt_port "$1")/status" | tr -d ' \n' \
     | grep -o '"websocketPort":[0-9]*' | cut -d: -f2 || true
 }
 
@@ -174,7 +174,7 @@ start() {
   say ""
   say "The wsmsg cluster is up:"
   for name in "${GATEWAYS[@]}"; do
-    url="ws://127.0.0.1:$(ws_port "$name")/"
+    url="ws://127.0.0.1:$(ws_port "$name" "$token")/"
     urls+=("$url")
     printf '  %-9s %-33s management http://127.0.0.1:%s/status  pid %s\n' \
       "$name" "$url<endpoint>" "$(mgmt_port "$name")" "$(pid_of "$name")"

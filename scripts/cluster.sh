@@ -102,6 +102,16 @@ ws_port() {
     | tr -d ' \n' | grep -o '"websocketPort":[0-9]*' | cut -d: -f2 || true
 }
 
+# When TLS is expected but gateway $1 answers /ready over plain http: says so (a build without
+# TLS support ignores WSMSG_TLS_*, and curl over https then only reports "000").
+plain_hint() {
+  [ "$TLS" != off ] || return 0
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")/ready" || true)" = 200 ]; then
+    say "$1 answers /ready over plain http, not https: this build ignores the TLS settings (WSMSG_TLS_CERT...)." \
+      "scripts/cluster.sh stop, then start --no-tls, or build a version with TLS."
+  fi
+}
+
 # Makes the development certificates on the first start (gen-certs.sh keeps existing ones); a
 # CERTS directory of the user's own is only checked: generating into it could replace their CA.
 ensure_certs() {
@@ -133,7 +143,9 @@ cluster_name() {
 
 # An admin token for the management port's /status (short-lived: this script's own reads).
 admin_token() {
-  WSMSG_JWT_SECRET="$1" java @bin/jvm-flags -jar "$RUN/wsmsg.jar" token --sub admin --admin --ttl "${2:-300}"
+  # its summary of the grants goes to stderr: kept in a file, shown only when it fails
+  WSMSG_JWT_SECRET="$1" java @bin/jvm-flags -jar "$RUN/wsmsg.jar" token --sub admin --admin --ttl "${2:-300}" \
+    2>"$RUN/token.err" || { cat "$RUN/token.err" >&2; return 1; }
 }
 
 # The size of the last Hazelcast member list in gateway $1's log ("" when there is none yet).
@@ -193,13 +205,13 @@ start() {
   for name in "${GATEWAYS[@]}"; do
     if pid=$(pid_of "$name"); then running+=("$name"); else missing+=("$name"); fi
   done
+  if [ ${#running[@]} -gt 0 ] && [ -s "$RUN/tls" ] && [ "$TLS" != "$(cat "$RUN/tls")" ]; then
+    fail "${running[*]} run with TLS $(cat "$RUN/tls"), not $TLS: stop the cluster first (scripts/cluster.sh stop)"
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
     say "The cluster is already running (${running[*]}, TLS $(cat "$RUN/tls" 2>/dev/null || echo '?'));" \
       "scripts/cluster.sh status shows it."
     return 0
-  fi
-  if [ ${#running[@]} -gt 0 ] && [ -s "$RUN/tls" ] && [ "$TLS" != "$(cat "$RUN/tls")" ]; then
-    fail "${running[*]} run with TLS $(cat "$RUN/tls"), not $TLS: stop the cluster first (scripts/cluster.sh stop)"
   fi
   [ "$TLS" = off ] || ensure_certs
   case "$TLS" in
@@ -243,11 +255,7 @@ start() {
     waiting=("${left[@]+"${left[@]}"}")
     [ ${#waiting[@]} -eq 0 ] && break
     if [ $((SECONDS - t0)) -ge "$START_TIMEOUT" ]; then
-      if [ "$TLS" != off ] && [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-        "http://127.0.0.1:$(mgmt_port "${waiting[0]}")/ready" || true)" = 200 ]; then
-        say "${waiting[0]} answers /ready over plain http, not https: this build does not use the TLS settings" \
-          "(WSMSG_TLS_CERT...). scripts/cluster.sh stop, then start --no-tls, or build a version with TLS." >&2
-      fi
+      plain_hint "${waiting[0]}" >&2
       fail "not ready after ${START_TIMEOUT} s: ${waiting[*]}; their logs are in $RUN/ (gatewayN.log)"
     fi
     sleep 0.5
@@ -338,7 +346,7 @@ status() {
       n=$(members_seen "$name")
       printf '%-9s running (pid %s)  /ready %s  %s://127.0.0.1:%s/status  Hazelcast members: %s\n' \
         "$name" "$pid" "$code" "$(http_scheme)" "$(mgmt_port "$name")" "${n:-none yet}"
-      [ "$code" = 200 ] || all=1
+      [ "$code" = 200 ] || { all=1; [ "$code" != 000 ] || plain_hint "$name"; }
     else
       if [ -f "$RUN/$name.exit" ]; then
         printf '%-9s stopped (last exit status %s)\n' "$name" "$(last_exit "$name")"

@@ -385,7 +385,7 @@ while [ $# -gt 0 ]; do
     --tls)
       case "${2:-}" in on | off | edge) TLS_ARG=$2 ;; *) say "--tls takes on, off or edge" >&2; usage ;; esac
       shift 2 ;;
-    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) say "cluster.sh: unknown option $1" >&2; usage ;;
     *) if [ -z "$COMMAND" ]; then COMMAND=$1; else ARGS+=("$1"); fi; shift ;;
   esac

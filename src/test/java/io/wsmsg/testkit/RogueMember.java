@@ -80,6 +80,9 @@ public final class RogueMember {
     HazelcastInstance hz = mgr.getHazelcastInstance();
     System.out.println("ROGUE joined " + self);
 
+    // it answers proofs as a member would: the members' proof attempts then reach its event
+    // bus, and fail at the TLS handshake (they would succeed without cluster TLS)
+    vertx.eventBus().<String>consumer("wsmsg.member." + self, m -> m.reply(self));
     // a gateway address of its own, where an accepted ATTACH would send the queue's messages
     vertx.eventBus().<Buffer>consumer(PeerWire.gatewayAddress(self), m -> {
       if (m.body().length() > 0 && m.body().getByte(0) == PeerWire.TO_NODE) System.out.println("ROGUE read a queued message");

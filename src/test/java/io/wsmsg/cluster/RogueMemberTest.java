@@ -100,7 +100,8 @@ class RogueMemberTest {
       }
 
       // pub/sub across gateways: the queue is intact (nothing read, nothing injected, the channel not sized to 0)
-      try (TestNode worker = TestNode.connect(c.clientVertx, c.ws[1], "jobs", c.token, WireOrder.SEED);
+      // a window wider than the queue: sync's probe queues behind the three jobs
+      try (TestNode worker = TestNode.connect(c.clientVertx, c.ws[1], "jobs?window=16", c.token, WireOrder.SEED);
           TestNode boss = TestNode.connect(c.clientVertx, c.ws[0], "boss", c.token, WireOrder.SEED)) {
         worker.sync("jobs");
         boss.publish("work", "job3", 3);

@@ -59,6 +59,7 @@ final class HazelcastMembership implements Membership {
   private final Set<String> proving = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
   private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastAttempt = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
   private final RateLimitedLog unprovenLog = new RateLimitedLog(LOG, 30_000);
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
@@ -88,6 +89,7 @@ final class HazelcastMembership implements Membership {
         proven.remove(id);
         firstSeen.remove(id);
         lastFailure.remove(id);
+        lastAttempt.remove(id);
         if (announced.remove(id)) listeners.forEach(l -> l.left(id));
       }
     });
@@ -146,6 +148,7 @@ final class HazelcastMembership implements Membership {
 
   private void prove(String id) {
     if (proven.contains(id) || !proving.add(id)) return;
+    lastAttempt.put(id, System.currentTimeMillis());
     request(id, false).onComplete(ar -> {
       proving.remove(id);
       if (ar.succeeded()) markProven(id);
@@ -183,7 +186,10 @@ final class HazelcastMembership implements Membership {
       }
       String key = id != null ? id : "hazelcast " + m.getAddress();
       long since = firstSeen.computeIfAbsent(key, k -> now);
-      if (id != null) prove(id);
+      // quickly at first (a joiner's handlers take a moment to be known), then every 5 s: each
+      // attempt at a member without the certificate is one more refused handshake in both logs
+      boolean longUnproven = now - since >= UNPROVEN_WARN_MILLIS;
+      if (id != null && (!longUnproven || now - lastAttempt.getOrDefault(id, 0L) >= 5000)) prove(id);
       if (now - since >= UNPROVEN_WARN_MILLIS) {
         unprovenLog.log("cluster member " + key + " at " + m.getAddress() + " has been in the Hazelcast member list for "
             + (now - since) / 1000 + " s without proving membership over the event bus (" + reason(key)
@@ -195,7 +201,13 @@ final class HazelcastMembership implements Membership {
 
   private String reason(String key) {
     String r = lastFailure.get(key);
-    return r == null ? "no answer yet" : r;
+    if (r == null) return "no answer yet";
+    if (r.startsWith("Timed out")) {
+      // a refused TLS handshake reaches us as silence: Vert.x logs it as "Connecting to server <id> failed"
+      return "no answer over the event bus within 4 s; a refused TLS handshake (no certificate from the cluster CA)"
+          + " looks like this, with \"Connecting to server " + key + " failed\" logged beside it";
+    }
+    return r;
   }
 
   @Override

@@ -119,7 +119,21 @@ class ClusterSecurityTest {
         pub.publish("evt", "x", "hello");
         assertThat(TestNode.data(sub.nextMessage())).isEqualTo("hello");
       }
+      // the Hazelcast port speaks the member protocol only: a Hazelcast client cannot connect
+      com.hazelcast.client.config.ClientConfig cc = new com.hazelcast.client.config.ClientConfig();
+      cc.setClusterName(c.name);
+      cc.getNetworkConfig().addAddress(hazelcastAddress(c.member(0)));
+      cc.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(3000);
+      assertThatThrownBy(() -> com.hazelcast.client.HazelcastClient.newHazelcastClient(cc).shutdown())
+          .isInstanceOf(IllegalStateException.class);
     }
+  }
+
+  private static String hazelcastAddress(TestCluster.Member m) {
+    com.hazelcast.core.HazelcastInstance hz = ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
+        ((io.vertx.core.internal.VertxInternal) m.vertx).clusterManager()).getHazelcastInstance();
+    com.hazelcast.cluster.Address a = hz.getCluster().getLocalMember().getAddress();
+    return a.getHost() + ":" + a.getPort();
   }
 
   static JsonArray list(String... s) {

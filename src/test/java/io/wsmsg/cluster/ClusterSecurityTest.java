@@ -129,6 +129,38 @@ class ClusterSecurityTest {
     }
   }
 
+  /**
+   * Defence in depth behind TLS: a peer message naming a sender that has not proven membership
+   * (here sent by a real member on behalf of a stranger) is ignored and counted, whatever it is.
+   */
+  @Test
+  void peerMessagesFromAnUnprovenSenderAreIgnoredAndCounted() {
+    try (TestCluster c = TestCluster.start(2, null)) {
+      TestCluster.Member from = c.member(0);
+      TestCluster.Member to = c.member(1);
+      io.vertx.core.eventbus.DeliveryOptions stranger = new io.vertx.core.eventbus.DeliveryOptions()
+          .addHeader("wsmsg-from", "stranger").setSendTimeout(1000);
+      PeerWire.Writer claims = new PeerWire.Writer(PeerWire.CLAIMS, 64);
+      claims.i32(1).str("hijacked").str("stranger").i64(Long.MAX_VALUE / 2);
+      PeerWire.Writer attach = new PeerWire.Writer(PeerWire.ATTACH, 64);
+      attach.str("hijacked").str("node").str("stranger").i32(10).bool(false).bool(false);
+      List<io.vertx.core.buffer.Buffer> hostile = List.of(claims.buffer(), attach.buffer(),
+          new PeerWire.Writer(PeerWire.STOP_ALL, 1).buffer());
+      for (io.vertx.core.buffer.Buffer b : hostile) {
+        assertThatThrownBy(() -> TestNode.await(from.vertx.eventBus().request(PeerWire.gatewayAddress(to.id()), b,
+            stranger), 10_000)).as("no answer to a stranger").isNotNull();
+      }
+      assertThatThrownBy(() -> TestNode.await(from.vertx.eventBus().request(PeerWire.registryAddress(to.id()),
+          new PeerWire.Writer(PeerWire.DUMP, 1).buffer(), stranger), 10_000)).isNotNull();
+      assertThat(to.server.membership().refusedPeerMessages()).isEqualTo(4);
+      assertThat(to.server.gateway().ownerOf("hijacked")).isNotEqualTo("stranger");
+      // still serving: nothing stopped
+      try (TestNode n = to.node("still-here")) {
+        n.sync("still-here");
+      }
+    }
+  }
+
   private static String hazelcastAddress(TestCluster.Member m) {
     com.hazelcast.core.HazelcastInstance hz = ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
         ((io.vertx.core.internal.VertxInternal) m.vertx).clusterManager()).getHazelcastInstance();

@@ -102,7 +102,7 @@ final class HazelcastMembership implements Membership {
   /** Every peer message says who sent it, so the receiver can check that sender proved itself. */
   private void stampSender(DeliveryContext<Object> ctx) {
     Message<Object> m = ctx.message();
-    if (m.address().startsWith("wsmsg.") && !m.headers().contains(FROM)) m.headers().set(FROM, self);
+    if (peerAddress(m.address()) && !m.headers().contains(FROM)) m.headers().set(FROM, self);
     ctx.next();
   }
 
@@ -110,7 +110,7 @@ final class HazelcastMembership implements Membership {
   private void checkSender(DeliveryContext<Object> ctx) {
     Message<Object> m = ctx.message();
     String a = m.address();
-    if (a.startsWith("wsmsg.peer") || a.startsWith("wsmsg.registry.")) {
+    if (peerAddress(a)) {
       String from = m.headers().get(FROM);
       if (from == null || !proven(from)) {
         refused.incrementAndGet();
@@ -121,6 +121,14 @@ final class HazelcastMembership implements Membership {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * Addresses other members send to: wsmsg.peer.<id>, wsmsg.peers.all, wsmsg.registry.<id>.
+   * Local traffic (wsmsg.gateway.deliver, wsmsg.registry) is left alone: no header per delivery.
+   */
+  static boolean peerAddress(String a) {
+    return a.startsWith("wsmsg.peer") || a.startsWith("wsmsg.registry.");
   }
 
   private void onProof(Message<String> msg) {

@@ -79,6 +79,20 @@ public final class Counters {
     STOPPING
   }
 
+  /** Why the management port refused a request (wsmsg_management_refused_total{reason}). */
+  public enum ManagementRefusal {
+    /** No Authorization header (401). */
+    NO_TOKEN,
+    /** An expired token (401). */
+    EXPIRED,
+    /** A token whose signature does not verify (401). */
+    BAD_SIGNATURE,
+    /** Any other token that is not valid here: malformed, wrong algorithm, issuer, audience... (401). */
+    INVALID_TOKEN,
+    /** A valid token without admin, or the scrape token on an admin route (403). */
+    NOT_ADMIN
+  }
+
   public final LongAdder messagesIn = new LongAdder();
   public final LongAdder messagesOut = new LongAdder();
   public final LongAdder commands = new LongAdder();
@@ -90,6 +104,7 @@ public final class Counters {
   public final AtomicLong connections = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
   private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
+  private final Map<ManagementRefusal, LongAdder> managementRefused = new EnumMap<>(ManagementRefusal.class);
   /**
    * Messages waiting in the endpoint queues this node owns: the total and the deepest
    * (metrics.topN). Gathered by the gateway on its own event loop about once a second and
@@ -107,6 +122,7 @@ public final class Counters {
   public Counters() {
     for (Drop d : Drop.values()) dropped.put(d, new LongAdder());
     for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
+    for (ManagementRefusal r : ManagementRefusal.values()) managementRefused.put(r, new LongAdder());
     // Percentiles computed here (p50, p90, p99 over the last minutes) rather than a histogram:
     // a percentile histogram exported about 190 bucket lines per timer.
     ackLatency = Timer.builder("wsmsg.delivery.ack").description("time from delivery to a node until its ack")
@@ -144,5 +160,14 @@ public final class Counters {
   /** The live adder behind a refusal reason (for metric export and tests). */
   public LongAdder refusedAdder(Refusal reason) {
     return refused.get(reason);
+  }
+
+  public void managementRefused(ManagementRefusal reason) {
+    managementRefused.get(reason).increment();
+  }
+
+  /** The live adder behind a management refusal reason (for metric export and tests). */
+  public LongAdder managementRefusedAdder(ManagementRefusal reason) {
+    return managementRefused.get(reason);
   }
 }

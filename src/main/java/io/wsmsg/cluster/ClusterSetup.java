@@ -36,6 +36,44 @@ public final class ClusterSetup {
 
   private ClusterSetup() {}
 
+  /**
+   * Vert.x logs each failed event-bus connection with a stack trace: with a process in the
+   * cluster that lacks the certificate (every handshake with it fails) that is a flood. Held
+   * here so the filter stays on the logger.
+   */
+  private static final Logger EVENT_BUS_LOG = Logger.getLogger(
+      "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus");
+
+  static {
+    EVENT_BUS_LOG.setFilter(new RefusedConnectionFilter());
+  }
+
+  /** At most one "Connecting to server ... failed" line per 10 s, as one line with its cause. */
+  static final class RefusedConnectionFilter implements java.util.logging.Filter {
+    private long last;
+    private int skipped;
+
+    @Override
+    public synchronized boolean isLoggable(java.util.logging.LogRecord r) {
+      String msg = r.getMessage();
+      if (msg == null || !msg.startsWith("Connecting to server")) return true;
+      long now = System.currentTimeMillis();
+      if (last != 0 && now - last < 10_000) {
+        skipped++;
+        return false;
+      }
+      Throwable root = r.getThrown();
+      while (root != null && root.getCause() != null) root = root.getCause();
+      r.setMessage(msg + " (event bus" + (root != null ? ": " + root : "") + "). A member without a certificate from"
+          + " the cluster CA, or not running TLS, fails like this; it is never used (see /status cluster.unproven)"
+          + (skipped > 0 ? "; " + skipped + " more like it in the last " + (now - last) / 1000 + " s" : ""));
+      r.setThrown(null);
+      last = now;
+      skipped = 0;
+      return true;
+    }
+  }
+
   /** Joins the cluster; the future completes with the clustered Vert.x instance. */
   public static Future<Vertx> start(ServerConfig cfg) {
     Config hz;

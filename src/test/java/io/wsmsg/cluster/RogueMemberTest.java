@@ -93,7 +93,8 @@ class RogueMemberTest {
             Duration.ofSeconds(30));
         assertThat(st.getJsonObject("cluster").getJsonArray("members").getList()).doesNotContain(rogue).hasSize(2);
         Await.until("gateway " + m + "'s log to warn about " + rogue, () -> c.log(m),
-            l -> l.contains("cluster member " + rogue) && l.contains("without proving membership"));
+            l -> l.contains("cluster member " + rogue) && l.contains("without proving membership")
+                && l.contains("Connecting to server " + rogue + " failed (event bus"));
         assertThat(c.processes.get(m).isAlive()).isTrue();
         assertThat(c.ready(m)).as("gateway %d /ready", m).isEqualTo(200);
         assertThat(MemberProcesses.owner(c.status(m), "jobs")).isEqualTo(gw0);

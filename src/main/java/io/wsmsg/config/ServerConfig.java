@@ -117,6 +117,13 @@ public final class ServerConfig {
   public final int clusterEventBusPort;
   public final long handoffTimeoutMillis;
 
+  // --- cluster TLS (CLUSTER helper, issue 11): the event bus with mutual TLS from a cluster CA ---
+  /** This member's certificate (PEM), signed by {@link #clusterTlsCa}; null = event bus in clear text. */
+  public final String clusterTlsCert;
+  public final String clusterTlsKey;
+  /** The cluster CA (PEM): the only issuer whose members this one talks to. */
+  public final String clusterTlsCa;
+
   /** The accepted values of log.level, least verbose first. */
   public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
@@ -263,6 +270,34 @@ public final class ServerConfig {
     }
     clusterEventBusPort = intIn(cl, "cluster.", "eventBusPort", 0, 65535);
     handoffTimeoutMillis = millis(cl, "cluster.", "handoffTimeoutSeconds");
+
+    // --- cluster TLS (CLUSTER helper) ---
+    if (clusterEnabled && (clusterName.isBlank() || "dev".equals(clusterName))) {
+      // "dev" is Hazelcast's default: any stray Hazelcast on the network would share it
+      throw new IllegalArgumentException("cluster.name (WSMSG_CLUSTER_NAME) must be set to a name of your own, not \""
+          + clusterName + "\" (Hazelcast's default, which any other Hazelcast on the network uses too)");
+    }
+    JsonObject ct = cl.getJsonObject("tls");
+    clusterTlsCert = string(ct, "cluster.tls.", "cert", true);
+    clusterTlsKey = string(ct, "cluster.tls.", "key", true);
+    clusterTlsCa = string(ct, "cluster.tls.", "ca", true);
+    int set = (clusterTlsCert != null ? 1 : 0) + (clusterTlsKey != null ? 1 : 0) + (clusterTlsCa != null ? 1 : 0);
+    if (set != 0 && set != 3) {
+      throw new IllegalArgumentException("cluster.tls needs all three of cert, key and ca (WSMSG_CLUSTER_TLS_CERT, _KEY, _CA)"
+          + " or none; got cert=" + clusterTlsCert + " key=" + clusterTlsKey + " ca=" + clusterTlsCa);
+    }
+    if (clusterEnabled && set == 3) {
+      for (String[] f : new String[][] {{"cert", clusterTlsCert}, {"key", clusterTlsKey}, {"ca", clusterTlsCa}}) {
+        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
+          throw new IllegalArgumentException("cluster.tls." + f[0] + " " + f[1] + " is not a readable file");
+        }
+      }
+    }
+  }
+
+  /** True when the event bus runs over mutual TLS. */
+  public boolean clusterTls() {
+    return clusterTlsCert != null;
   }
 
   /** The built-in defaults (identical to conf/standalone.json). */
@@ -345,6 +380,10 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_CLUSTER_EVENT_BUS_PORT")) {
       cl.put("eventBusPort", parseInt("WSMSG_CLUSTER_EVENT_BUS_PORT", env.get("WSMSG_CLUSTER_EVENT_BUS_PORT")));
     }
+    // --- cluster TLS (CLUSTER helper) ---
+    if (env.containsKey("WSMSG_CLUSTER_TLS_CERT")) cl.getJsonObject("tls").put("cert", env.get("WSMSG_CLUSTER_TLS_CERT"));
+    if (env.containsKey("WSMSG_CLUSTER_TLS_KEY")) cl.getJsonObject("tls").put("key", env.get("WSMSG_CLUSTER_TLS_KEY"));
+    if (env.containsKey("WSMSG_CLUSTER_TLS_CA")) cl.getJsonObject("tls").put("ca", env.get("WSMSG_CLUSTER_TLS_CA"));
   }
 
   private static int parseInt(String name, String v) {

@@ -838,6 +838,9 @@ public final class GatewayVerticle extends AbstractVerticle {
       m.put("mode", link.clustered() ? "clustered" : "standalone");
       m.put("member", link.self);
       m.put("members", link.membership.members());
+      // Hazelcast members that never proved membership over the (TLS) event bus: routed nothing
+      m.put("unproven", link.membership.unproven());
+      m.put("refusedPeerMessages", link.membership.refusedPeerMessages());
       m.put("ownedEndpoints", endpoints.size());
       m.put("knownOwners", link.claims.size());
       m.put("remoteNodesServed", link.remoteNodeCount());

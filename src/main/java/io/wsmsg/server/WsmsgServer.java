@@ -152,6 +152,8 @@ public final class WsmsgServer {
           restore();
           return null;
         })
+        // the registry dumps to and takes replicas from proven members only: wait (bounded) for the proofs
+        .compose(v -> membership.ready())
         .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)
             .reclaimChannels(routers::hasRouter, stopping::get).countRefusals(counters)))
         .compose(id -> {

@@ -191,13 +191,31 @@ class ServerConfigTest {
     assertThat(c.clusterPublicHost).isEqualTo("gw2");
     assertThat(c.clusterName).isEqualTo("prod");
     com.hazelcast.config.Config hz = io.wsmsg.cluster.ClusterSetup.hazelcastConfig(c);
-    assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
-        .containsExactly("gw1:5701", "gw2:5702", "gw3:5703");
-    assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
-    assertThat(hz.getNetworkConfig().getJoin().getAutoDetectionConfig().isEnabled()).isFalse();
+    // advanced network: the member endpoint only (no client protocol, REST or memcache endpoint)
+    com.hazelcast.config.AdvancedNetworkConfig net = hz.getAdvancedNetworkConfig();
+    assertThat(net.isEnabled()).isTrue();
+    assertThat(net.getEndpointConfigs().keySet()).extracting(q -> q.getType())
+        .containsExactly(com.hazelcast.instance.ProtocolType.MEMBER);
+    assertThat(net.getJoin().getTcpIpConfig().getMembers()).containsExactly("gw1:5701", "gw2:5702", "gw3:5703");
+    assertThat(net.getJoin().getMulticastConfig().isEnabled()).isFalse();
+    assertThat(net.getJoin().getAutoDetectionConfig().isEnabled()).isFalse();
     assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
-    assertThat(hz.getNetworkConfig().getPublicAddress()).isEqualTo("gw2:5702");
+    assertThat(((com.hazelcast.config.ServerSocketEndpointConfig) net.getEndpointConfigs().values().iterator().next())
+        .getPublicAddress()).isEqualTo("gw2:5702");
+    assertThat(hz.getSerializationConfig().getJavaSerializationFilterConfig().getWhitelist().isEmpty()).isFalse();
     assertThat(hz.getClusterName()).isEqualTo("prod");
+  }
+
+  @Test
+  void clusterNameDevAndHalfAClusterTlsAreRefused() throws Exception {
+    refused("{\"cluster\":{\"enabled\":true,\"name\":\"dev\"}}", "Hazelcast's default");
+    refused("{\"cluster\":{\"enabled\":true,\"tls\":{\"cert\":\"a.pem\"}}}", "all three of cert, key and ca");
+    refused("{\"cluster\":{\"enabled\":true,\"tls\":{\"cert\":\"/nonexistent/a.pem\",\"key\":\"/nonexistent/a.key\","
+        + "\"ca\":\"/nonexistent/ca.pem\"}}}", "not a readable file");
+    ServerConfig c = ServerConfig.load(null, java.util.Map.of("WSMSG_CLUSTER_TLS_CERT", "c.pem",
+        "WSMSG_CLUSTER_TLS_KEY", "c.key", "WSMSG_CLUSTER_TLS_CA", "ca.pem"));
+    assertThat(c.clusterTls()).isTrue();
+    assertThat(c.clusterTlsCa).isEqualTo("ca.pem");
   }
 
   @Test

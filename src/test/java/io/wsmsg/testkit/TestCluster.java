@@ -21,7 +21,8 @@ import java.util.UUID;
 /**
  * Real cluster members in this JVM: each one a clustered Vert.x instance with its own
  * Hazelcast member (TCP-IP on 127.0.0.1, free ports, a cluster name of its own so tests never
- * join each other) and its own wsmsg server. Close it in @AfterEach or try-with-resources.
+ * join each other), the event bus over mutual TLS with the test CA's member certificates
+ * ({@link TestCerts}; override {@code cluster.tls} to change that), and its own wsmsg server. Close it in @AfterEach or try-with-resources.
  */
 public final class TestCluster implements AutoCloseable {
   public final String name = "wsmsg-test-" + UUID.randomUUID();
@@ -79,6 +80,10 @@ public final class TestCluster implements AutoCloseable {
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
             .put("port", hazelcastPorts.get(index)).put("members", list));
+    // the event bus runs over mutual TLS, as shipped: member i uses gatewayN's certificate
+    int cert = index % 3 + 1;
+    j.getJsonObject("cluster").put("tls", new JsonObject().put("cert", TestCerts.memberCert(cert).toString())
+        .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.ca().toString()));
     j = TestServer.deepMerge(j, overrides);
     if (extra != null) j = TestServer.deepMerge(j, extra);
     ServerConfig cfg = ServerConfig.of(j);

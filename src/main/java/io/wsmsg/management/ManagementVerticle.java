@@ -72,6 +72,14 @@ public final class ManagementVerticle extends AbstractVerticle {
     this.nodeId = nodeId;
   }
 
+  /** The certificate when the port speaks https:// (tls.cert with management.tls), else null. */
+  private io.wsmsg.tls.CertificateReloader tls;
+
+  /** Serve https:// with this certificate, reloaded as it changes. */
+  public void tls(io.wsmsg.tls.CertificateReloader tls) {
+    this.tls = tls;
+  }
+
   @Override
   public void start(Promise<Void> started) {
     metrics = new MetricsExport(counters, registry, routers, config.metricsTopN);
@@ -89,12 +97,19 @@ public final class ManagementVerticle extends AbstractVerticle {
     router.get("/v1/channels").handler(rc -> asAdmin(rc, this::v1Channels));
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
         "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/endpoints or /v1/channels")));
-    server = vertx.createHttpServer().requestHandler(router);
-    server.listen(config.managementPort, config.managementHost).<Void>mapEmpty().onComplete(started);
+    io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
+    if (tls != null) tls.current().apply(opts);
+    server = vertx.createHttpServer(opts).requestHandler(router);
+    server.listen(config.managementPort, config.managementHost).<Void>mapEmpty()
+        .onSuccess(v -> {
+          if (tls != null) tls.register(server);
+        })
+        .onComplete(started);
   }
 
   @Override
   public void stop() {
+    if (tls != null && server != null) tls.unregister(server);
     if (metrics != null) metrics.close();
     if (verifiers != null) verifiers.close();
   }

@@ -151,13 +151,16 @@ public final class BenchCommand implements Runnable {
   abstract static class Scenario implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin Common common;
+    @Mixin TlsFlags tlsFlags;
 
     /** The settings this command line gives (no side effect: tests read it too). */
     abstract BenchSettings settings();
 
     @Override
     public Integer call() {
-      return BenchRunner.run(settings(), spec.commandLine().getOut(), spec.commandLine().getErr());
+      BenchSettings s = settings();
+      s.tls = tlsFlags.toClientTls(spec.commandLine().getErr());
+      return BenchRunner.run(s, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
   }
 

@@ -41,6 +41,9 @@ abstract class ClientCommand implements Callable<Integer> {
   @Mixin
   ClientOptionsMixin conn;
 
+  @Mixin
+  TlsFlags tlsFlags;
+
   /** The connected client, closed when the command ends. */
   WsmsgClient client;
 
@@ -80,7 +83,8 @@ abstract class ClientCommand implements Callable<Integer> {
    * delivery (a one-shot command on a named endpoint must not take its real nodes' messages).
    */
   WsmsgClient connect(boolean reconnect, boolean paused) {
-    ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused);
+    ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused)
+        .tls(tlsFlags.toClientTls(spec.commandLine().getErr()));
     if (reconnect) o.backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
     Duration max = o.connectTimeout().multipliedBy(o.urls().size()).plusSeconds(5);
     try {

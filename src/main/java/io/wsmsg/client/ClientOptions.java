@@ -246,6 +246,12 @@ public final class ClientOptions {
     return this;
   }
 
+  /** All TLS settings at once (the CLI's --ca, --insecure, --cert, --key). */
+  public ClientOptions tls(io.wsmsg.tls.ClientTls tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
   /** The TLS settings: CA, insecure, client certificate. */
   public io.wsmsg.tls.ClientTls tls() {
     return tls;

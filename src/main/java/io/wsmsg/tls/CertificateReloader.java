@@ -84,6 +84,11 @@ public final class CertificateReloader {
     servers.remove(server);
   }
 
+  /** True when SIGHUP reloads (this JVM lets a handler be installed). */
+  public static boolean reloadsOnSighup() {
+    return Sighup.installed;
+  }
+
   public void close() {
     closed = true;
     if (timer >= 0) vertx.cancelTimer(timer);
@@ -156,6 +161,7 @@ public final class CertificateReloader {
   static final class Sighup {
     private static final Set<CertificateReloader> LIVE = ConcurrentHashMap.newKeySet();
     private static boolean tried;
+    private static volatile boolean installed;
 
     static synchronized void add(CertificateReloader r) {
       LIVE.add(r);
@@ -165,6 +171,7 @@ public final class CertificateReloader {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
           for (CertificateReloader each : LIVE) each.reload("SIGHUP");
         });
+        installed = true;
       } catch (Throwable e) { // NoClassDefFoundError, IllegalArgumentException (-Xrs, Windows)
         LOG.log(Level.WARNING, "SIGHUP cannot reload the TLS certificate in this JVM (" + e
             + "); it is reloaded when the files change (tls.reloadSeconds)");

@@ -107,9 +107,12 @@ public record ClientTls(Path ca, boolean insecure, Path cert, Path key) {
     if (m.contains("not an ssl/tls record")) {
       return "the server does not speak TLS on this port: use ws:// (or turn tls.cert on at the server)";
     }
-    if (ssl && (m.contains("bad_certificate") || m.contains("certificate_required") || m.contains("unknown_ca"))) {
-      return "the server refused this client's certificate or its absence (" + all.trim() + "): it requires a"
-          + " client certificate signed by its tls.clientCa; give --cert FILE --key FILE"
+    // TLS 1.3: the server checks the client's certificate after the client thinks it is done,
+    // so a refused (or missing) client certificate often shows as a closed connection
+    if (ssl && (m.contains("bad_certificate") || m.contains("certificate_required") || m.contains("unknown_ca")
+        || m.contains("closed while handshake") || m.contains("closed during handshake"))) {
+      return "the server ended the TLS handshake (" + all.trim() + "): it likely requires a client certificate"
+          + " signed by its tls.clientCa and got none, or one it does not trust; give --cert FILE --key FILE"
           + " (ClientOptions.clientCertificate)";
     }
     if (ssl && (t instanceof javax.net.ssl.SSLException || m.contains("ssl") || m.contains("handshake"))) {

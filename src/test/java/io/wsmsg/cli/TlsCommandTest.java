@@ -104,6 +104,34 @@ class TlsCommandTest {
   }
 
   @Test
+  void theServerBannerPrintsWssHttpsAndHowToConnectWithCa(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.util.Map<String, String> env = java.util.Map.of("WSMSG_HOST", "127.0.0.1", "WSMSG_JWT_SECRET", TestServer.SECRET,
+        "WSMSG_TLS_CERT", TestCerts.serverCert().toString(), "WSMSG_TLS_KEY", TestCerts.serverKey().toString());
+    try (ServerProcess p = ServerProcess.start(dir, env, "--port", "0", "--management-port", "0", "--data-dir",
+        dir.resolve("data").toString()).awaitListening()) {
+      String out = p.output();
+      assertThat(out).containsPattern("wsmsg is listening on wss://127\\.0\\.0\\.1:\\d+/<endpoint>")
+          .containsPattern("management: https://127\\.0\\.0\\.1:\\d+/status")
+          .contains("--ca CA.pem").contains("wsmsg status --management-url https://")
+          .contains("TLS: CN=wsmsg server");
+    }
+  }
+
+  @Test
+  void aMissingCertificateFileStopsTheServerWithOneSentence(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.util.Map<String, String> env = java.util.Map.of("WSMSG_HOST", "127.0.0.1", "WSMSG_JWT_SECRET", TestServer.SECRET,
+        "WSMSG_TLS_CERT", dir.resolve("missing.pem").toString(), "WSMSG_TLS_KEY", TestCerts.serverKey().toString());
+    try (ServerProcess p = ServerProcess.start(dir, env, "--port", "0", "--management-port", "0", "--data-dir",
+        dir.resolve("data").toString())) {
+      assertThat(p.awaitExit()).as(p.output()).isEqualTo(1);
+      assertThat(p.output()).contains("cannot use the TLS certificate: tls.cert " + dir.resolve("missing.pem")
+          + ": no such file").doesNotContain("\tat ").doesNotContain("wsmsg is listening");
+    }
+  }
+
+  @Test
   void benchLoadsTheServerOverWss() {
     for (String driver : List.of("client", "raw")) {
       Result r = Cli.run("bench", "rpc", "--url", server.url(), "--token", admin, "--ca", ca, "--driver", driver,

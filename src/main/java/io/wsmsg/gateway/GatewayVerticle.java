@@ -123,7 +123,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         // request stalled halfway would escape the connection limits and the handshake timeout.
         .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true);
-    if (tls != null) tls.current().apply(opts);
+    if (tls != null) tls.current().apply(opts, true);
     admission = new Admission(vertx, config, counters, log);
     // One thread per two cores at most: a burst of RS256/ES256 logins then takes at most half
     // of the machine, and the event loops keep serving connected nodes.
@@ -131,7 +131,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
     link.start().compose(v -> server.listen()).<Void>mapEmpty()
         .onSuccess(v -> {
-          if (tls != null) tls.register(server);
+          if (tls != null) tls.register(server, true);
         })
         .onComplete(started);
   }

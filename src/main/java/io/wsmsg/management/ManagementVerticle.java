@@ -98,11 +98,13 @@ public final class ManagementVerticle extends AbstractVerticle {
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
         "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/endpoints or /v1/channels")));
     io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
-    if (tls != null) tls.current().apply(opts);
+    // no client certificate here even with tls.clientCa: probes (/health, /ready) cannot show
+    // one, and the routes that reveal anything are for tokens
+    if (tls != null) tls.current().apply(opts, false);
     server = vertx.createHttpServer(opts).requestHandler(router);
     server.listen(config.managementPort, config.managementHost).<Void>mapEmpty()
         .onSuccess(v -> {
-          if (tls != null) tls.register(server);
+          if (tls != null) tls.register(server, false);
         })
         .onComplete(started);
   }

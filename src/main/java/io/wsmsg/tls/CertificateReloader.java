@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,7 +30,8 @@ public final class CertificateReloader {
 
   private final Vertx vertx;
   private final TlsSettings settings;
-  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  /** Each server, and whether it asks clients for a certificate (the WebSocket port with tls.clientCa). */
+  private final Map<HttpServer, Boolean> servers = new ConcurrentHashMap<>();
   private volatile TlsSettings.Material current;
   private volatile List<Long> stamps;
   private long timer = -1;
@@ -75,9 +76,9 @@ public final class CertificateReloader {
     return settings;
   }
 
-  /** A server that gets the new certificate on every reload. */
-  public void register(HttpServer server) {
-    servers.add(Objects.requireNonNull(server));
+  /** A server that gets the new certificate on every reload; {@code askClients} as it was started with. */
+  public void register(HttpServer server, boolean askClients) {
+    servers.put(Objects.requireNonNull(server), askClients);
   }
 
   public void unregister(HttpServer server) {
@@ -129,7 +130,7 @@ public final class CertificateReloader {
       return settings.load();
     }, false).compose(m -> {
       List<Future<Boolean>> updates = new ArrayList<>();
-      for (HttpServer s : servers) updates.add(s.updateSSLOptions(m.sslOptions(), true));
+      servers.forEach((s, ask) -> updates.add(s.updateSSLOptions(m.sslOptions(ask), true)));
       return Future.all(updates).map(v -> {
         current = m;
         LOG.info("reloaded TLS certificate " + m.describe() + " (" + why + ")");

@@ -60,25 +60,28 @@ public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds,
 
   /** What {@link #load()} read: the bytes handed to Vert.x, and the leaf certificate for logs. */
   public record Material(byte[] certPem, byte[] keyPem, byte[] clientCaPem, X509Certificate leaf) {
-    /** The Vert.x SSL options of these files (the bytes, not the paths: a reload sees what was checked). */
-    public ServerSSLOptions sslOptions() {
+    /**
+     * The Vert.x SSL options of these files (the bytes, not the paths: a reload sees what was
+     * checked); {@code askClients}: require a client certificate when tls.clientCa is set.
+     */
+    public ServerSSLOptions sslOptions(boolean askClients) {
       ServerSSLOptions o = new ServerSSLOptions()
           .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPem)))
           .setEnabledSecureTransportProtocols(PROTOCOLS);
-      if (clientCaPem != null) {
+      if (askClients && clientCaPem != null) {
         o.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
         o.setClientAuth(ClientAuth.REQUIRED);
       }
       return o;
     }
 
-    /** Turns TLS on in {@code opts} with these files. */
-    public HttpServerOptions apply(HttpServerOptions opts) {
-      ServerSSLOptions s = sslOptions();
+    /** Turns TLS on in {@code opts} with these files; {@code askClients} as in {@link #sslOptions}. */
+    public HttpServerOptions apply(HttpServerOptions opts, boolean askClients) {
+      ServerSSLOptions s = sslOptions(askClients);
       opts.setSsl(true)
           .setKeyCertOptions(s.getKeyCertOptions())
           .setEnabledSecureTransportProtocols(PROTOCOLS);
-      if (clientCaPem != null) {
+      if (askClients && clientCaPem != null) {
         opts.setTrustOptions(s.getTrustOptions());
         opts.setClientAuth(ClientAuth.REQUIRED);
       }

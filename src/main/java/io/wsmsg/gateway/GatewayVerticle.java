@@ -129,6 +129,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     // of the machine, and the event loops keep serving connected nodes.
     verifiers = Authenticator.verifierPool(vertx);
     server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
+    if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
     link.start().compose(v -> server.listen()).<Void>mapEmpty()
         .onSuccess(v -> {
           if (tls != null) tls.register(server, true);

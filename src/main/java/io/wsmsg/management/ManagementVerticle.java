@@ -102,6 +102,10 @@ public final class ManagementVerticle extends AbstractVerticle {
     // one, and the routes that reveal anything are for tokens
     if (tls != null) tls.current().apply(opts, false);
     server = vertx.createHttpServer(opts).requestHandler(router);
+    if (tls != null) {
+      server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(java.util.logging.Logger.getLogger(
+          ManagementVerticle.class.getName()), "management port"));
+    }
     server.listen(config.managementPort, config.managementHost).<Void>mapEmpty()
         .onSuccess(v -> {
           if (tls != null) tls.register(server, false);

@@ -92,9 +92,32 @@ class TlsServerTest {
   @Test
   void plainWsToATlsPortIsRefused() {
     TestServer s = tlsServer(null);
-    WsmsgException e = refused(options(s).url("ws://127.0.0.1:" + s.port() + "/"));
-    assertThat(e.code()).isEqualTo(WsmsgException.CONNECT_FAILED);
-    assertThat(e.getMessage()).contains("wss://");
+    java.util.logging.Logger gw = java.util.logging.Logger.getLogger(io.wsmsg.gateway.GatewayVerticle.class.getName());
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        logged.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    gw.addHandler(h);
+    try {
+      WsmsgException e = refused(options(s).url("ws://127.0.0.1:" + s.port() + "/"));
+      assertThat(e.code()).isEqualTo(WsmsgException.CONNECT_FAILED);
+      assertThat(e.getMessage()).contains("wss://");
+      // the operator is told once, and the plain request (with its token) is not in the log
+      String line = Await.until("the refusal logged", () -> logged.stream()
+          .filter(l -> l.contains("TLS handshake")).findFirst().orElse(null), java.util.Objects::nonNull);
+      assertThat(line).contains("plain ws://").doesNotContain("Bearer").doesNotContain("474554");
+    } finally {
+      gw.removeHandler(h);
+    }
   }
 
   @Test

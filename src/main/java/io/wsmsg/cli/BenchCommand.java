@@ -40,7 +40,7 @@ public final class BenchCommand implements Runnable {
   /** Options every scenario takes. */
   static final class Common {
     @Option(names = "--url", split = ",", defaultValue = "ws://127.0.0.1:8765/", paramLabel = "URL",
-        description = "server to load, ws://host:port/root; several (comma-separated or repeated, e.g. the gateways"
+        description = "server to load, ws[s]://host:port/root (wss: see --ca); several (comma-separated or repeated, e.g. the gateways"
             + " of a cluster): each side's connections are spread over them round-robin (default: ${DEFAULT-VALUE})")
     List<String> urls;
 

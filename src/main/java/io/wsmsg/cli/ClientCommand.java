@@ -83,8 +83,9 @@ abstract class ClientCommand implements Callable<Integer> {
    * delivery (a one-shot command on a named endpoint must not take its real nodes' messages).
    */
   WsmsgClient connect(boolean reconnect, boolean paused) {
-    ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused)
-        .tls(tlsFlags.toClientTls(spec.commandLine().getErr()));
+    ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused);
+    boolean secure = o.urls().stream().anyMatch(u -> u.trim().toLowerCase(java.util.Locale.ROOT).matches("(wss|https)://.*"));
+    o.tls(tlsFlags.toClientTls(secure ? spec.commandLine().getErr() : null)); // --insecure means nothing on ws://
     if (reconnect) o.backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
     Duration max = o.connectTimeout().multipliedBy(o.urls().size()).plusSeconds(5);
     try {

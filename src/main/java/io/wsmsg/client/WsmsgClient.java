@@ -167,6 +167,8 @@ public final class WsmsgClient {
   private final boolean ephemeral;
   private final WireOrder order;
   private final Context ctx;
+  /** insecure(true) is said once per JVM: a load tool makes thousands of clients. */
+  private static final java.util.concurrent.atomic.AtomicBoolean INSECURE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
   private final WebSocketClient wsClient; // a field: an unreferenced client is closed by a cleaner
 
   private final CopyOnWriteArrayList<Consumer<Message>> systemListeners = new CopyOnWriteArrayList<>();
@@ -245,7 +247,7 @@ public final class WsmsgClient {
     this.paused = options.paused();
     this.ctx = vertx.getOrCreateContext();
     int closingSeconds = 1;
-    if (options.tls().insecure()) {
+    if (options.tls().insecure() && INSECURE_WARNED.compareAndSet(false, true)) {
       LOG.warning("ClientOptions.insecure(true): the server's TLS certificate is not checked; anyone in the path can"
           + " read and change this connection's traffic (development only)");
     }

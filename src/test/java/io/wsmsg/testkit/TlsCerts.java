@@ -20,11 +20,23 @@ public final class TlsCerts {
   public record Pair(Path cert, Path key) {}
 
   /** A server certificate (SANs localhost, 127.0.0.1) signed by TestCerts' CA that expired in 2020. */
-  public static synchronized Pair expiredServer() {
+  public static Pair expiredServer() {
+    return signed("wsmsg expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z", "20200201000000Z");
+  }
+
+  /** A valid certificate from TestCerts' CA made out to another host only (a name mismatch). */
+  public static Pair elsewhere() {
+    String from = java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+        .format(java.time.Instant.now().minusSeconds(3600));
+    return signed("wsmsg elsewhere", "DNS:elsewhere.example", from, "20991231000000Z");
+  }
+
+  /** A certificate signed by TestCerts' CA with the given SANs and validity (openssl ca -startdate/-enddate). */
+  public static synchronized Pair signed(String cn, String san, String start, String end) {
     try {
-      Path d = Files.createTempDirectory("wsmsg-expired");
+      Path d = Files.createTempDirectory("wsmsg-signed");
       run(d, "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "exp.key");
-      run(d, "openssl", "req", "-new", "-key", "exp.key", "-subj", "/CN=wsmsg expired", "-out", "exp.csr");
+      run(d, "openssl", "req", "-new", "-key", "exp.key", "-subj", "/CN=" + cn, "-out", "exp.csr");
       Files.writeString(d.resolve("index.txt"), "");
       Files.writeString(d.resolve("serial.txt"), "01\n");
       // openssl x509 cannot backdate in 3.0: openssl ca can (-startdate/-enddate)
@@ -32,10 +44,10 @@ public final class TlsCerts {
           "[ca]", "default_ca = dev", "[dev]", "database = index.txt", "new_certs_dir = .", "serial = serial.txt",
           "default_md = sha256", "policy = any", "unique_subject = no", "[any]", "commonName = supplied", "[ext]",
           "basicConstraints = CA:FALSE", "keyUsage = critical,digitalSignature,keyAgreement",
-          "extendedKeyUsage = serverAuth,clientAuth", "subjectAltName = DNS:localhost,IP:127.0.0.1", "")));
+          "extendedKeyUsage = serverAuth,clientAuth", "subjectAltName = " + san, "")));
       run(d, "openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", TestCerts.ca().toString(), "-keyfile",
           TestCerts.dir().resolve("ca.key").toString(), "-in", "exp.csr", "-out", "exp.pem", "-startdate",
-          "20200101000000Z", "-enddate", "20200201000000Z", "-extensions", "ext", "-notext");
+          start, "-enddate", end, "-extensions", "ext", "-notext");
       return new Pair(d.resolve("exp.pem"), d.resolve("exp.key"));
     } catch (IOException e) {
       throw new IllegalStateException(e);

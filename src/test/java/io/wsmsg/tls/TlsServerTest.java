@@ -154,6 +154,16 @@ class TlsServerTest {
   }
 
   @Test
+  void aCertificateForAnotherHostIsRefusedUnlessInsecure() {
+    TlsCerts.Pair elsewhere = TlsCerts.elsewhere();
+    TestServer s = tlsServer(new JsonObject().put("tls", new JsonObject()
+        .put("cert", elsewhere.cert().toString()).put("key", elsewhere.key().toString())));
+    WsmsgException e = refused(options(s).trustCa(TestCerts.ca()));
+    assertThat(e.getMessage()).contains("is not made out to 127.0.0.1");
+    connect(options(s).insecure(true)); // insecure turns the host name check off too
+  }
+
+  @Test
   void mutualTlsRefusesAClientWithoutACertificateAndAcceptsOneSignedByTheClientCa() throws Exception {
     TestServer s = tlsServer(new JsonObject().put("tls", new JsonObject().put("clientCa", TestCerts.ca().toString())));
     WsmsgException e = refused(options(s).trustCa(TestCerts.ca()));

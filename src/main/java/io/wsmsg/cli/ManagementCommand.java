@@ -127,7 +127,9 @@ abstract class ManagementCommand implements Callable<Integer> {
           + " WSMSG_MANAGEMENT_URL");
     } catch (IOException e) {
       String why = io.wsmsg.tls.ClientTls.explain(e, uri.getScheme().equals("https"), uri.getHost());
-      if (why == null && uri.getScheme().equals("http") && String.valueOf(e.getMessage()).contains("closed")) {
+      String msg = String.valueOf(e.getMessage());
+      // a TLS port closes on a plain request without a byte of answer
+      if (why == null && uri.getScheme().equals("http") && (msg.contains("closed") || msg.contains("no bytes"))) {
         why = e + " (if the management port uses TLS, give --management-url https://...)";
       }
       throw new CliFailure(Exit.CONNECT, "cannot connect to the management port at " + base(uri) + ": "

@@ -104,8 +104,9 @@ public record ClientTls(Path ca, boolean insecure, Path cert, Path key) {
       return "the server's TLS certificate is not made out to " + host + " (" + all.trim() + "): connect with a name"
           + " it lists, or make one that lists " + host + " (scripts/gen-certs.sh --host " + host + ")";
     }
-    if (m.contains("not an ssl/tls record")) {
-      return "the server does not speak TLS on this port: use ws:// (or turn tls.cert on at the server)";
+    if (m.contains("not an ssl/tls record") || m.contains("unrecognized ssl message")) {
+      return "the server does not speak TLS on this port: use ws:// (http:// for the management port), or set"
+          + " tls.cert on the server";
     }
     // TLS 1.3: the server checks the client's certificate after the client thinks it is done,
     // so a refused (or missing) client certificate often shows as a closed connection

@@ -98,6 +98,9 @@ class TlsCommandTest {
     Result noCa = Cli.run("endpoints", "--management-url", url, "--token", admin);
     assertThat(noCa.code()).as(noCa.toString()).isEqualTo(Exit.CONNECT);
     assertThat(noCa.err()).contains("not trusted").contains("--ca");
+    Result wrongScheme = Cli.run("status", "--management-url", url.replace("https://", "http://"), "--token", admin);
+    assertThat(wrongScheme.code()).as(wrongScheme.toString()).isEqualTo(Exit.CONNECT);
+    assertThat(wrongScheme.err()).contains("if the management port uses TLS, give --management-url https://");
     Result insecure = Cli.run("channels", "--management-url", url, "--token", admin, "--insecure");
     assertThat(insecure.code()).as(insecure.toString()).isZero();
     assertThat(insecure.err()).contains("warning: --insecure");

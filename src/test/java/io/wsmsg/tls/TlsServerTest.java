@@ -121,6 +121,14 @@ class TlsServerTest {
   }
 
   @Test
+  void wssToAPlainPortSaysTheServerDoesNotSpeakTls() {
+    TestServer plain = TestServer.start();
+    servers.add(plain);
+    WsmsgException e = refused(options(plain).url("wss://127.0.0.1:" + plain.port() + "/").trustCa(TestCerts.ca()));
+    assertThat(e.getMessage()).contains("does not speak TLS on this port").doesNotContain("485454");
+  }
+
+  @Test
   void aClientWithoutTheCaIsRefusedWithAClearError() {
     TestServer s = tlsServer(null);
     WsmsgException e = refused(options(s));

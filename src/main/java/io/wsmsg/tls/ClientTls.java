@@ -82,7 +82,9 @@ public record ClientTls(Path ca, boolean insecure, Path cert, Path key) {
    */
   public static String explain(Throwable t, boolean ssl, String host) {
     String all = "";
+    boolean sslException = false;
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      sslException |= c instanceof javax.net.ssl.SSLException;
       if (c instanceof CertificateExpiredException) {
         return "the server's TLS certificate has expired (" + c.getMessage() + "): the server must renew it;"
             + " clients refuse expired certificates";
@@ -116,7 +118,7 @@ public record ClientTls(Path ca, boolean insecure, Path cert, Path key) {
           + " signed by its tls.clientCa and got none, or one it does not trust; give --cert FILE --key FILE"
           + " (ClientOptions.clientCertificate)";
     }
-    if (ssl && (t instanceof javax.net.ssl.SSLException || m.contains("ssl") || m.contains("handshake"))) {
+    if (ssl && sslException) { // not on words alone: a WebSocket upgrade has a "handshake" too
       return "the TLS handshake failed: " + all.trim();
     }
     return null;

@@ -13,6 +13,8 @@
 # Needs Java 17, Maven (builds target/wsmsg.jar if missing) and python3 (standard library).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
 PHASE=${PHASE:-8}
 RATE=${RATE:-200}
 HEAP=${HEAP:-1g}
@@ -22,7 +24,6 @@ mkdir -p "$OUT"
 rm -rf "$OUT/data"
 cp target/wsmsg.jar "$OUT/server.jar"
 ulimit -n 65536 2>/dev/null || true
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 MPORT=$(free_port)
 SECRET="bench-abuse-secret-of-at-least-32-bytes!"
@@ -33,8 +34,7 @@ CONF
 java -Xms"$HEAP" -Xmx"$HEAP" -jar "$OUT/server.jar" server -c "$OUT/server.json" > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
-for i in $(seq 1 100); do grep -q listening "$OUT/server.log" && break; sleep 0.2; done
-grep -q listening "$OUT/server.log" || { cat "$OUT/server.log"; exit 1; }
+wait_for_log "$OUT/server.log" listening 20 "$SERVER"
 WSMSG="java -jar $OUT/server.jar"
 ALICE=$($WSMSG token --sub alice --secret "$SECRET" 2>/dev/null)
 URL=ws://127.0.0.1:$PORT/

@@ -29,8 +29,12 @@
 # Settings: ROUNDS (3), DURATION (10s), WARMUP (5s), BASELINE (1), OUT (target/bench-cluster), GATEWAY_JAVA_OPTS
 # (-Xms1g -Xmx1g -XX:+AlwaysPreTouch, for every server), BENCH_JAVA_OPTS (-Xms512m -Xmx512m
 # -XX:+AlwaysPreTouch). Needs Java 17, Maven (to build target/wsmsg.jar), curl and python3.
+# The cluster runs without TLS (scripts/cluster.sh start --no-tls), as for the figures recorded so
+# far; scripts/bench-tls.sh measures what TLS costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
@@ -45,7 +49,7 @@ GW_MGMT=(9781 9782 9783)
 
 say() { printf '[bench-cluster] %s\n' "$*" >&2; }
 
-if scripts/cluster.sh status 2>/dev/null | grep -q ' running '; then
+if cluster_running; then
   say "the local cluster is already running: this script starts its own (this build, the benchmark's JVM"
   say "options) and stops it at the end. Stop yours first: scripts/cluster.sh stop"
   exit 1
@@ -72,11 +76,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "starting the cluster (GATEWAY_JAVA_OPTS: $GATEWAY_JAVA_OPTS)"
-start_out=$(JAVA_OPTS="$GATEWAY_JAVA_OPTS" scripts/cluster.sh start) || { printf '%s\n' "$start_out" >&2; exit 1; }
-printf '%s\n' "$start_out" > "$OUT/cluster-start.txt"
-TOKEN=$(printf '%s\n' "$start_out" | sed -n 's/^ *export WSMSG_TOKEN=//p')
-[ -n "$TOKEN" ] || { say "no token in the output of scripts/cluster.sh start"; exit 1; }
-export WSMSG_TOKEN=$TOKEN
+JAVA_OPTS="$GATEWAY_JAVA_OPTS" cluster_start "$OUT/cluster-start.txt" --no-tls
+export WSMSG_TOKEN=$CLUSTER_TOKEN
 GW_PIDS=()
 for n in 1 2 3; do GW_PIDS+=("$(cat "run/cluster/gateway$n.pid")"); done
 # the tool runs from its own copy: rebuilding target/wsmsg.jar under a running JVM breaks it
@@ -85,7 +86,7 @@ cp run/cluster/wsmsg.jar "$OUT/bench.jar"
 SA_PID=0
 if [ "$BASELINE" = 1 ]; then
   cp run/cluster/wsmsg.jar "$OUT/server.jar"
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PORT=$(free_port)
   cat > "$OUT/standalone.json" <<CONF
 {"host": "127.0.0.1", "port": $PORT, "dataDir": "$PWD/$OUT/standalone-data", "auth": {"mode": "none"},
  "management": {"enabled": false}, "limits": {"maxConnectionsPerIp": 1000000}}
@@ -94,8 +95,7 @@ CONF
   java $GATEWAY_JAVA_OPTS -jar "$OUT/server.jar" server -c "$OUT/standalone.json" > "$OUT/standalone.log" 2>&1 &
   SERVER=$!
   SA_PID=$SERVER
-  for _ in $(seq 1 100); do grep -q listening "$OUT/standalone.log" && break; sleep 0.2; done
-  grep -q listening "$OUT/standalone.log" || { cat "$OUT/standalone.log" >&2; exit 1; }
+  wait_for_log "$OUT/standalone.log" listening 20 "$SERVER"
   SA=ws://127.0.0.1:$PORT/
 fi
 
@@ -132,11 +132,6 @@ if [ $# -gt 0 ]; then
   NAMES=("$@")
 fi
 
-# CPU seconds (user + system) a process has used so far.
-cpu_of() {
-  if [ "$1" = 0 ] || [ ! -r "/proc/$1/stat" ]; then echo 0; return; fi
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
-}
 cpus() { local p out=""; for p in "${GW_PIDS[@]}" "$SA_PID"; do out+="$(cpu_of "$p") "; done; echo "$out"; }
 
 # run NAME ROUND DURATION WARMUP: one run of the tool; appends its line to results.jsonl (ROUND > 0)
@@ -196,12 +191,14 @@ r=j["result"]; print("FAILED, see the .err file" if not r else "%s %s, lost %s, 
 done
 
 # Who owned each endpoint of this invocation, and what the gateways dropped, from /status.
-python3 - "$TAG" "${GW_MGMT[@]}" > "$OUT/owners.json" <<'PY'
+python3 - "$TAG" "$WSMSG_TOKEN" "${GW_MGMT[@]}" > "$OUT/owners.json" <<'PY'
 import json, sys, urllib.request
-tag, ports = sys.argv[1], sys.argv[2:]
+tag, token, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
 out = {"members": {}, "owners": {}, "dropped": {}}
 for i, p in enumerate(ports, 1):
-    s = json.load(urllib.request.urlopen(f"http://127.0.0.1:{p}/status", timeout=10))
+    # /status is for admins (Authorization: Bearer)
+    req = urllib.request.Request(f"http://127.0.0.1:{p}/status", headers={"Authorization": f"Bearer {token}"})
+    s = json.load(urllib.request.urlopen(req, timeout=10))
     out["members"][s["cluster"]["member"]] = f"gateway{i}"
     out["dropped"][f"gateway{i}"] = s["messages"]["dropped"]
     if i == 1:

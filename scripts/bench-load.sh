@@ -7,6 +7,8 @@
 # Needs Java 17, Maven (to build target/wsmsg.jar if missing) and python3 (for the table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
@@ -17,7 +19,7 @@ rm -rf "$OUT/data"
 # the server runs from its own copy: rebuilding target/wsmsg.jar under a running JVM breaks it
 cp target/wsmsg.jar "$OUT/server.jar"
 cp target/wsmsg.jar "$OUT/bench.jar"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat > "$OUT/server.json" <<CONF
 {"host": "127.0.0.1", "port": $PORT, "dataDir": "$PWD/$OUT/data", "auth": {"mode": "none"},
  "limits": {"maxConnectionsPerIp": 1000000}}
@@ -25,8 +27,7 @@ CONF
 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/server.jar" server -c "$OUT/server.json" > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
-for i in $(seq 1 50); do grep -q listening "$OUT/server.log" && break; sleep 0.2; done
-grep -q listening "$OUT/server.log" || { cat "$OUT/server.log"; exit 1; }
+wait_for_log "$OUT/server.log" listening 20 "$SERVER"
 URL=ws://127.0.0.1:$PORT/
 
 declare -A ARGS=(

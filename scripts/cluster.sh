@@ -9,11 +9,25 @@
 #                                 writes its snapshot), waiting up to STOP_TIMEOUT s for each to exit
 #   scripts/cluster.sh logs [N]   follow the logs (of gateway N only)
 #
-# Files: run/cluster/gatewayN.{pid,log,exit} (the previous log is kept as gatewayN.log.1) and
+# TLS is on by default: clients use wss:// and https:// (certificate CERTS/server.pem), and the
+# members talk over an event bus with mutual TLS, each with its own CERTS/gatewayN.pem signed by
+# CERTS/ca.pem (a member without such a certificate is never routed to). The first start runs
+# scripts/gen-certs.sh to make development certificates in certs/; later starts reuse them.
+#   scripts/cluster.sh start --no-tls     (or WSMSG_NO_TLS=1) plain ws://, http:// and event bus,
+#                                         for debugging only: anyone who reaches the ports is a member
+#   scripts/cluster.sh start --tls edge   wss:// and https:// for clients, plain event bus (to measure
+#                                         what the event bus's TLS costs; as unsafe as --no-tls inside)
+# Each cluster gets a random Hazelcast cluster name (not the default "wsmsg"), kept in
+# run/cluster/name so a restarted gateway joins the same cluster ($WSMSG_CLUSTER_NAME overrides it).
+#
+# Files: run/cluster/gatewayN.{pid,log,exit} (the previous log is kept as gatewayN.log.1),
+# run/cluster/tls (the TLS mode of the running cluster: on, off or edge), run/cluster/name, and
 # run/cluster/wsmsg.jar, a copy of target/wsmsg.jar, so rebuilding never pulls the jar from under
 # running gateways. The gateways share one JWT secret: $WSMSG_JWT_SECRET if set, else
 # run/cluster/secret, made on the first start and reused.
-# Settings: JAVA_OPTS (extra JVM options), START_TIMEOUT (90 s), STOP_TIMEOUT (40 s).
+# Settings: JAVA_OPTS (extra JVM options), START_TIMEOUT (90 s), STOP_TIMEOUT (40 s), CERTS (certs:
+# a directory of your own with ca.pem, server.pem/.key and gateway1..3.pem/.key is used as it is,
+# never generated into).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,11 +35,14 @@ RUN=run/cluster
 GATEWAYS=(gateway1 gateway2 gateway3)
 START_TIMEOUT=${START_TIMEOUT:-90}
 STOP_TIMEOUT=${STOP_TIMEOUT:-40}
+CERTS=${CERTS:-certs}
 # Per-instance settings come from the conf files: the same variable in this shell would give all
 # three the same port or directory, so they are not passed on (WSMSG_AUTH_MODE and the secret are).
 PER_INSTANCE_ENV=(WSMSG_HOST WSMSG_PORT WSMSG_DATA_DIR WSMSG_MANAGEMENT_HOST WSMSG_MANAGEMENT_PORT WSMSG_CLUSTER
   WSMSG_CLUSTER_NAME WSMSG_CLUSTER_HOST WSMSG_CLUSTER_PUBLIC_HOST WSMSG_CLUSTER_PORT WSMSG_CLUSTER_MEMBERS
-  WSMSG_CLUSTER_EVENT_BUS_PORT)
+  WSMSG_CLUSTER_EVENT_BUS_PORT
+  # set by this script from CERTS and the TLS mode; one left in the shell would override the mode
+  WSMSG_TLS_CERT WSMSG_TLS_KEY WSMSG_MANAGEMENT_TLS WSMSG_CLUSTER_TLS_CERT WSMSG_CLUSTER_TLS_KEY WSMSG_CLUSTER_TLS_CA)
 
 say() { printf '%s\n' "$*"; }
 fail() { printf 'cluster.sh: %s\n' "$*" >&2; exit 1; }
@@ -50,15 +67,85 @@ mgmt_port() {
   echo "${p:-8766}"
 }
 
-# HTTP status of GET $2 on gateway $1's management port ("000" when nothing answers).
-http_code() {
-  curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")$2" || true
+# The TLS mode: --tls/--no-tls/WSMSG_NO_TLS when given, else that of the gateways still running
+# (a gateway started beside them must speak as they do), else on.
+tls_mode() {
+  if [ -n "$TLS_ARG" ]; then echo "$TLS_ARG"; return; fi
+  if [ -s "$RUN/tls" ]; then
+    local name
+    for name in "${GATEWAYS[@]}"; do
+      if pid_of "$name" >/dev/null; then cat "$RUN/tls"; return; fi
+    done
+  fi
+  echo on
 }
 
-# The WebSocket port gateway $1 listens on, from its /status.
+# Schemes and curl options for the management port and the WebSocket port in mode $TLS.
+http_scheme() { [ "$TLS" = off ] && echo http || echo https; }
+ws_scheme() { [ "$TLS" = off ] && echo ws || echo wss; }
+curl_tls() { [ "$TLS" = off ] || printf '%s\n' --cacert "$CERTS/ca.pem"; }
+
+# HTTP status of GET $2 on gateway $1's management port ("000" when nothing answers); $3: a token.
+http_code() {
+  local auth=() tls
+  [ -z "${3:-}" ] || auth=(-H "Authorization: Bearer $3")
+  mapfile -t tls < <(curl_tls)
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${tls[@]}" "${auth[@]}" \
+    "$(http_scheme)://127.0.0.1:$(mgmt_port "$1")$2" || true
+}
+
+# The WebSocket port gateway $1 listens on, from its /status (admin only: $2 is an admin token).
 ws_port() {
-  curl -s --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")/status" | tr -d ' \n' \
-    | grep -o '"websocketPort":[0-9]*' | cut -d: -f2 || true
+  local tls
+  mapfile -t tls < <(curl_tls)
+  curl -s --max-time 2 "${tls[@]}" -H "Authorization: Bearer $2" "$(http_scheme)://127.0.0.1:$(mgmt_port "$1")/status" \
+    | tr -d ' \n' | grep -o '"websocketPort":[0-9]*' | cut -d: -f2 || true
+}
+
+# When TLS is expected but gateway $1 answers /ready over plain http: says so (a build without
+# TLS support ignores WSMSG_TLS_*, and curl over https then only reports "000").
+plain_hint() {
+  [ "$TLS" != off ] || return 0
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$(mgmt_port "$1")/ready" || true)" = 200 ]; then
+    say "$1 answers /ready over plain http, not https: this build ignores the TLS settings (WSMSG_TLS_CERT...)." \
+      "scripts/cluster.sh stop, then start --no-tls, or build a version with TLS."
+  fi
+}
+
+# Makes the development certificates on the first start (gen-certs.sh keeps existing ones); a
+# CERTS directory of the user's own is only checked: generating into it could replace their CA.
+ensure_certs() {
+  local f missing=()
+  for f in ca.pem server.pem server.key "${GATEWAYS[@]/%/.pem}" "${GATEWAYS[@]/%/.key}"; do
+    [ -r "$CERTS/$f" ] || missing+=("$f")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$CERTS" != certs ]; then
+    fail "CERTS=$CERTS lacks ${missing[*]} (or they are unreadable); see \"TLS and certificates\" in README.md"
+  fi
+  say "Making development certificates in $CERTS/ (scripts/gen-certs.sh; later starts reuse them)"
+  scripts/gen-certs.sh --out "$CERTS" --gateways ${#GATEWAYS[@]} >/dev/null ||
+    fail "scripts/gen-certs.sh failed"
+}
+
+# The Hazelcast cluster name: $WSMSG_CLUSTER_NAME, else run/cluster/name, made on the first start.
+# Random, so this cluster never merges with another one (or a default "wsmsg") on the same network.
+cluster_name() {
+  if [ -n "${WSMSG_CLUSTER_NAME:-}" ]; then
+    printf '%s' "$WSMSG_CLUSTER_NAME"
+    return
+  fi
+  if [ ! -s "$RUN/name" ]; then
+    printf 'wsmsg-%s' "$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$RUN/name"
+  fi
+  cat "$RUN/name"
+}
+
+# An admin token for the management port's /status (short-lived: this script's own reads).
+admin_token() {
+  # its summary of the grants goes to stderr: kept in a file, shown only when it fails
+  WSMSG_JWT_SECRET="$1" java @bin/jvm-flags -jar "$RUN/wsmsg.jar" token --sub admin --admin --ttl "${2:-300}" \
+    2>"$RUN/token.err" || { cat "$RUN/token.err" >&2; return 1; }
 }
 
 # The size of the last Hazelcast member list in gateway $1's log ("" when there is none yet).
@@ -83,14 +170,21 @@ secret() {
 }
 
 launch() {
-  local name=$1 secret=$2 unset=() v
+  local name=$1 secret=$2 unset=() v tls=() c
   for v in "${PER_INSTANCE_ENV[@]}"; do unset+=(-u "$v"); done
+  # Absolute paths: the gateways log them, and they stay right if a gateway changes directory.
+  c=$(cd "$CERTS" 2>/dev/null && pwd || echo "$CERTS")
+  case "$TLS" in
+    on) tls=(WSMSG_TLS_CERT="$c/server.pem" WSMSG_TLS_KEY="$c/server.key"
+      WSMSG_CLUSTER_TLS_CERT="$c/$name.pem" WSMSG_CLUSTER_TLS_KEY="$c/$name.key" WSMSG_CLUSTER_TLS_CA="$c/ca.pem") ;;
+    edge) tls=(WSMSG_TLS_CERT="$c/server.pem" WSMSG_TLS_KEY="$c/server.key") ;;
+  esac
   if [ -f "$RUN/$name.log" ]; then mv -f "$RUN/$name.log" "$RUN/$name.log.1"; fi
   rm -f "$RUN/$name.pid" "$RUN/$name.exit"
   # A small bash parent per gateway records the exit status (stop and status report it). nohup:
   # the gateways outlive this terminal. JAVA_OPTS is split on spaces on purpose, as in bin/wsmsg.
   # shellcheck disable=SC2016 # $! and $? belong to the inner bash
-  env "${unset[@]}" WSMSG_JWT_SECRET="$secret" nohup bash -c '
+  env "${unset[@]}" WSMSG_JWT_SECRET="$secret" WSMSG_CLUSTER_NAME="$CLUSTER_NAME" "${tls[@]+"${tls[@]}"}" nohup bash -c '
       java @bin/jvm-flags $JAVA_OPTS -jar "$1/wsmsg.jar" server -c "conf/$2.json" </dev/null &
       echo $! >"$1/$2.pid"
       wait $!
@@ -111,10 +205,20 @@ start() {
   for name in "${GATEWAYS[@]}"; do
     if pid=$(pid_of "$name"); then running+=("$name"); else missing+=("$name"); fi
   done
+  if [ ${#running[@]} -gt 0 ] && [ -s "$RUN/tls" ] && [ "$TLS" != "$(cat "$RUN/tls")" ]; then
+    fail "${running[*]} run with TLS $(cat "$RUN/tls"), not $TLS: stop the cluster first (scripts/cluster.sh stop)"
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
-    say "The cluster is already running (${running[*]}); scripts/cluster.sh status shows it."
+    say "The cluster is already running (${running[*]}, TLS $(cat "$RUN/tls" 2>/dev/null || echo '?'));" \
+      "scripts/cluster.sh status shows it."
     return 0
   fi
+  [ "$TLS" = off ] || ensure_certs
+  case "$TLS" in
+    off) say "TLS is off (--no-tls): plain ws:// and http://, and ANY process that reaches the cluster ports" \
+      "can join as a member. For debugging only." ;;
+    edge) say "TLS for clients only (--tls edge): the members' event bus is plain and unauthenticated." ;;
+  esac
   # bin/wsmsg builds target/wsmsg.jar when it is missing or older than the sources (its rule).
   bin/wsmsg --version >/dev/null
   if [ ${#running[@]} -eq 0 ]; then
@@ -128,6 +232,8 @@ start() {
   local key
   key=$(secret)
   [ -n "$key" ] || fail "could not make a JWT secret in $RUN/secret"
+  CLUSTER_NAME=$(cluster_name)
+  printf '%s\n' "$TLS" >"$RUN/tls"
   export JAVA_OPTS=${JAVA_OPTS:-}
   for name in "${missing[@]}"; do
     launch "$name" "$key"
@@ -149,6 +255,7 @@ start() {
     waiting=("${left[@]+"${left[@]}"}")
     [ ${#waiting[@]} -eq 0 ] && break
     if [ $((SECONDS - t0)) -ge "$START_TIMEOUT" ]; then
+      plain_hint "${waiting[0]}" >&2
       fail "not ready after ${START_TIMEOUT} s: ${waiting[*]}; their logs are in $RUN/ (gatewayN.log)"
     fi
     sleep 0.5
@@ -168,16 +275,16 @@ start() {
       "may still be merging; check scripts/cluster.sh status in a few seconds."
   fi
 
-  local token url urls=()
-  token=$(WSMSG_JWT_SECRET="$key" java -jar "$RUN/wsmsg.jar" token --sub admin --admin) ||
+  local token url urls=() ca
+  token=$(admin_token "$key" 86400) ||
     fail "could not make a token (java -jar $RUN/wsmsg.jar token)"
   say ""
-  say "The wsmsg cluster is up:"
+  say "The wsmsg cluster \"$CLUSTER_NAME\" is up (TLS $TLS):"
   for name in "${GATEWAYS[@]}"; do
-    url="ws://127.0.0.1:$(ws_port "$name")/"
+    url="$(ws_scheme)://127.0.0.1:$(ws_port "$name" "$token")/"
     urls+=("$url")
-    printf '  %-9s %-33s management http://127.0.0.1:%s/status  pid %s\n' \
-      "$name" "$url<endpoint>" "$(mgmt_port "$name")" "$(pid_of "$name")"
+    printf '  %-9s %-34s management %s://127.0.0.1:%s/status  pid %s\n' \
+      "$name" "$url<endpoint>" "$(http_scheme)" "$(mgmt_port "$name")" "$(pid_of "$name")"
   done
   say ""
   if [ -n "${WSMSG_JWT_SECRET:-}" ]; then
@@ -189,7 +296,13 @@ start() {
   say ""
   say "  export WSMSG_TOKEN=$token"
   say "  export WSMSG_URL=$(IFS=,; echo "${urls[*]}")"
-  say "  export WSMSG_MANAGEMENT_URL=http://127.0.0.1:$(mgmt_port gateway1)"
+  say "  export WSMSG_MANAGEMENT_URL=$(http_scheme)://127.0.0.1:$(mgmt_port gateway1)"
+  if [ "$TLS" != off ]; then
+    ca=$(cd "$CERTS" && pwd)/ca.pem
+    say "  export WSMSG_CA=$ca"
+    say ""
+    say "(WSMSG_CA: the CLI trusts the CA that signed the server certificate; other clients: curl --cacert $ca ...)"
+  fi
   say ""
   if [ -n "${WSMSG_JWT_SECRET:-}" ]; then
     say "More tokens: bin/wsmsg token --sub NAME ... (it reads \$WSMSG_JWT_SECRET)"
@@ -226,13 +339,14 @@ stop() {
 
 status() {
   local name pid code all=0 n
+  [ -s "$RUN/tls" ] && say "TLS $(cat "$RUN/tls"), cluster name $(cat "$RUN/name" 2>/dev/null || echo '?')"
   for name in "${GATEWAYS[@]}"; do
     if pid=$(pid_of "$name"); then
       code=$(http_code "$name" /ready)
       n=$(members_seen "$name")
-      printf '%-9s running (pid %s)  /ready %s  http://127.0.0.1:%s/status  Hazelcast members: %s\n' \
-        "$name" "$pid" "$code" "$(mgmt_port "$name")" "${n:-none yet}"
-      [ "$code" = 200 ] || all=1
+      printf '%-9s running (pid %s)  /ready %s  %s://127.0.0.1:%s/status  Hazelcast members: %s\n' \
+        "$name" "$pid" "$code" "$(http_scheme)" "$(mgmt_port "$name")" "${n:-none yet}"
+      [ "$code" = 200 ] || { all=1; [ "$code" != 000 ] || plain_hint "$name"; }
     else
       if [ -f "$RUN/$name.exit" ]; then
         printf '%-9s stopped (last exit status %s)\n' "$name" "$(last_exit "$name")"
@@ -257,13 +371,32 @@ logs() {
   exec tail -n 40 -F "${files[@]}"
 }
 
-case "${1:-}" in
+usage() {
+  say "usage: scripts/cluster.sh start [--no-tls | --tls on|off|edge] | stop | status | logs [1|2|3]" >&2
+  exit 2
+}
+TLS_ARG=
+case "${WSMSG_NO_TLS:-}" in 1 | true | yes) TLS_ARG=off ;; esac
+COMMAND=
+ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-tls) TLS_ARG=off; shift ;;
+    --tls)
+      case "${2:-}" in on | off | edge) TLS_ARG=$2 ;; *) say "--tls takes on, off or edge" >&2; usage ;; esac
+      shift 2 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -*) say "cluster.sh: unknown option $1" >&2; usage ;;
+    *) if [ -z "$COMMAND" ]; then COMMAND=$1; else ARGS+=("$1"); fi; shift ;;
+  esac
+done
+TLS=$(tls_mode)
+CLUSTER_NAME=
+
+case "$COMMAND" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  logs) shift; logs "$@" ;;
-  *)
-    say "usage: scripts/cluster.sh start|stop|status|logs [1|2|3]" >&2
-    exit 2
-    ;;
+  logs) logs "${ARGS[@]+"${ARGS[@]}"}" ;;
+  *) usage ;;
 esac

@@ -8,12 +8,38 @@ package io.wsmsg.auth;
 public final class AuthException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * What kind of refusal, for counters (the management port counts them by reason): the
+   * message says it to people, the kind to machines, so nobody parses the sentence.
+   */
+  public enum Kind {
+    /** No token was sent. */
+    NO_TOKEN,
+    /** Expired (exp, with the leeway). */
+    EXPIRED,
+    /** Well formed, but its signature does not verify with any configured key. */
+    BAD_SIGNATURE,
+    /** Anything else: malformed, algorithm, claims, issuer, audience, not yet valid. */
+    INVALID
+  }
+
+  private final Kind kind;
+
   public AuthException(String message) {
-    super(message, null, false, false);
+    this(Kind.INVALID, message, null);
   }
 
   /** Keeps the library's exception as the cause for debugging, still without a trace. */
   public AuthException(String message, Throwable cause) {
+    this(Kind.INVALID, message, cause);
+  }
+
+  public AuthException(Kind kind, String message, Throwable cause) {
     super(message, cause, false, false);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
   }
 }

@@ -176,7 +176,7 @@ public final class JwtAuthenticator implements Authenticator {
 
   /** Everything that can be decided without the key: shape, algorithm, claim types. */
   private Claims precheck(String token) throws AuthException {
-    if (token == null || token.isBlank()) throw new AuthException(NO_TOKEN);
+    if (token == null || token.isBlank()) throw new AuthException(AuthException.Kind.NO_TOKEN, NO_TOKEN, null);
     token = token.trim();
     if (token.length() > MAX_TOKEN_CHARS) {
       throw new AuthException("the token is too long (over " + MAX_TOKEN_CHARS + " characters)");
@@ -274,11 +274,11 @@ public final class JwtAuthenticator implements Authenticator {
   private AuthException explain(Throwable cause, JsonObject payload) {
     if (cause instanceof AuthException) return (AuthException) cause;
     if (cause instanceof SignatureException) {
-      return new AuthException("the token signature is not valid", cause);
+      return new AuthException(AuthException.Kind.BAD_SIGNATURE, "the token signature is not valid", cause);
     }
     long now = System.currentTimeMillis() / 1000;
     if (payload.containsKey("exp") && now - leewaySeconds >= payload.getNumber("exp").longValue()) {
-      return new AuthException("the token has expired", cause);
+      return new AuthException(AuthException.Kind.EXPIRED, "the token has expired", cause);
     }
     if (payload.containsKey("nbf") && payload.getNumber("nbf").longValue() > now + leewaySeconds) {
       return new AuthException("the token is not valid yet (nbf is in the future)", cause);

@@ -149,9 +149,10 @@ abstract class ManagementCommand implements Callable<Integer> {
         }
       }
       case 401 -> throw new CliFailure(Exit.CONNECT, "refused (HTTP 401): "
-          + (hasToken ? reason : "no token; give an admin token with --token or WSMSG_TOKEN"));
+          + (hasToken ? reason + "; give an admin token signed with the server's key (wsmsg token --sub NAME --admin)"
+              : "no token; give an admin token with --token or WSMSG_TOKEN (wsmsg token --sub NAME --admin makes one)"));
       case 403 -> throw new CliFailure(Exit.REFUSED, "refused (HTTP 403): " + reason
-          + "; this needs a token with admin: true (wsmsg token --admin)");
+          + (reason.contains("wsmsg token") ? "" : "; this needs a token with admin: true (wsmsg token --admin)"));
       case 404 -> throw new CliFailure(Exit.REFUSED, base(uri) + " has no " + path() + ": is it the management port"
           + " of a wsmsg server of this version?");
       default -> throw new CliFailure(Exit.REFUSED, "refused (HTTP " + resp.statusCode() + "): " + reason);

@@ -198,7 +198,20 @@ public final class ServerCommand implements Runnable {
     } else {
       b.append("auth: JWT (send Authorization: Bearer <token>)\n");
     }
+    b.append(managementHint(server, cfg));
     System.out.print(b);
     System.out.flush();
+  }
+
+  /** One line: what the management port asks for (docs/operations.md, "Management port"). */
+  static String managementHint(WsmsgServer server, ServerConfig cfg) {
+    if (server.managementPort() <= 0) return "";
+    String metrics = cfg.openMetrics ? "/status needs" : "/status and /metrics need";
+    if ("none".equals(cfg.authMode)) {
+      return "management: " + metrics + " auth.defaultPermissions.admin in auth mode none"
+          + (cfg.scrapeToken != null ? " (or the scrape token)" : "") + "; /health and /ready are open\n";
+    }
+    return "management: " + metrics + " Authorization: Bearer <admin token> (wsmsg token --sub NAME --admin)"
+        + (cfg.scrapeToken != null ? " or the scrape token" : "") + "; /health and /ready are open\n";
   }
 }

@@ -56,6 +56,27 @@ public final class Claims {
     return table.remove(endpoint, c);
   }
 
+  /**
+   * Why this member refuses claim {@code c} for {@code endpoint} from a peer, or null when it
+   * may be considered: the owner must be a current member, and the epoch within 0..2^62 and at
+   * most 2^20 ahead of the epoch known here (0 for an unknown endpoint). Epochs go up by one
+   * per change of hands, so a huge one is not a real claim but a hijack that no honest claim
+   * could ever beat.
+   */
+  public PeerWireException refusal(String endpoint, Claim c, Collection<String> members) {
+    if (!members.contains(c.owner())) {
+      return new PeerWireException(PeerWireException.Reason.UNKNOWN_MEMBER, "claim on endpoint " + endpoint
+          + " names owner " + c.owner() + ", not a member of the cluster");
+    }
+    Claim cur = table.get(endpoint);
+    long known = cur == null ? 0 : cur.epoch;
+    if (c.epoch < 0 || c.epoch > PeerMessage.MAX_EPOCH || c.epoch - known > PeerMessage.MAX_EPOCH_STEP) {
+      return new PeerWireException(PeerWireException.Reason.BAD_EPOCH, "claim on endpoint " + endpoint + " has epoch "
+          + c.epoch + ", known epoch is " + known + " (at most 2^20 ahead is accepted)");
+    }
+    return null;
+  }
+
   public Map<String, Claim> snapshot() {
     return new HashMap<>(table);
   }

@@ -96,47 +96,121 @@ public final class PeerWire {
     }
   }
 
-  /** Reads one message field by field. */
+  /**
+   * Reads one message field by field, trusting nothing: every read checks the bytes left, no
+   * array is sized by a count before the count is checked against them and a limit, strings
+   * must be strict UTF-8. Anything wrong throws {@link PeerWireException}, and nothing else.
+   */
   public static final class Reader {
     private final Buffer buf;
     private int pos;
 
     public Reader(Buffer buf) {
-      this.buf = buf;
+      this.buf = buf == null ? Buffer.buffer() : buf;
+    }
+
+    public int remaining() {
+      return buf.length() - pos;
+    }
+
+    private void need(int n, String what) {
+      if (n < 0 || remaining() < n) {
+        throw new PeerWireException(PeerWireException.Reason.TRUNCATED, "the message ends before its " + what);
+      }
     }
 
     public byte type() {
+      need(1, "type");
       return buf.getByte(pos++);
     }
 
-    public String str() {
-      int n = buf.getInt(pos);
-      String s = buf.getString(pos + 4, pos + 4 + n, "UTF-8");
-      pos += 4 + n;
-      return s;
-    }
-
-    public byte[] bytes() {
-      int n = buf.getInt(pos);
-      byte[] b = buf.getBytes(pos + 4, pos + 4 + n);
-      pos += 4 + n;
-      return b;
-    }
-
-    public int i32() {
+    public int i32(String what) {
+      need(4, what);
       int v = buf.getInt(pos);
       pos += 4;
       return v;
     }
 
-    public long i64() {
+    public long i64(String what) {
+      need(8, what);
       long v = buf.getLong(pos);
       pos += 8;
       return v;
     }
 
-    public boolean bool() {
-      return buf.getByte(pos++) != 0;
+    /** An int that must be within {@code min..max} (bad_value otherwise). */
+    public int i32(String what, int min, int max) {
+      int v = i32(what);
+      if (v < min || v > max) {
+        throw new PeerWireException(PeerWireException.Reason.BAD_VALUE, what + " " + v + " is not within " + min + ".." + max);
+      }
+      return v;
+    }
+
+    public boolean bool(String what) {
+      need(1, what);
+      byte b = buf.getByte(pos++);
+      if (b != 0 && b != 1) throw new PeerWireException(PeerWireException.Reason.BAD_VALUE, what + " is not a flag (0 or 1)");
+      return b == 1;
+    }
+
+    /** A length-prefixed byte field of at most {@code max} bytes. */
+    public byte[] bytes(String what, int max) {
+      int n = i32(what + " length");
+      if (n < 0) throw new PeerWireException(PeerWireException.Reason.BAD_COUNT, what + " has a negative length " + n);
+      if (n > max) throw new PeerWireException(PeerWireException.Reason.TOO_LONG, what + " has " + n + " bytes, at most " + max);
+      need(n, what);
+      byte[] b = buf.getBytes(pos, pos + n);
+      pos += n;
+      return b;
+    }
+
+    /** A length-prefixed strict UTF-8 string of {@code min..max} bytes (bad_name otherwise). */
+    public String str(String what, int min, int max) {
+      byte[] b = bytes(what, max);
+      if (b.length < min) throw new PeerWireException(PeerWireException.Reason.BAD_NAME, what + " is empty");
+      String s = io.wsmsg.protocol.Names.strictUtf8(b, 0, b.length);
+      if (s == null) throw new PeerWireException(PeerWireException.Reason.BAD_NAME, what + " is not valid UTF-8");
+      return s;
+    }
+
+    /** An endpoint or channel name, by the rules clients follow (1..255 bytes of UTF-8). */
+    public String name(String what) {
+      return str(what, 1, io.wsmsg.protocol.Names.MAX_NAME_BYTES);
+    }
+
+    /** A uid: 1..64 bytes. */
+    public byte[] uid(String what) {
+      byte[] b = bytes(what, io.wsmsg.protocol.Names.MAX_UID_BYTES);
+      if (b.length == 0) throw new PeerWireException(PeerWireException.Reason.BAD_VALUE, what + " is empty");
+      return b;
+    }
+
+    /**
+     * A count of items that take at least {@code minItemBytes} each: not negative, no more
+     * than the bytes left can hold (bad_count), and at most {@code limit} (over_limit).
+     */
+    public int count(String what, int minItemBytes, long limit) {
+      int n = i32(what);
+      if (n < 0) throw new PeerWireException(PeerWireException.Reason.BAD_COUNT, what + " is negative (" + n + ")");
+      if ((long) n * Math.max(1, minItemBytes) > remaining()) {
+        throw new PeerWireException(PeerWireException.Reason.BAD_COUNT, what + " " + n + " is more than the "
+            + remaining() + " bytes left can hold");
+      }
+      if (n > limit) throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, what + " " + n + " is over the limit " + limit);
+      return n;
+    }
+
+    /** The message must end here. */
+    public void end() {
+      if (remaining() != 0) {
+        throw new PeerWireException(PeerWireException.Reason.TRAILING_BYTES, remaining() + " bytes after the last field");
+      }
+    }
+
+    /** True when fields remain (optional trailing fields). */
+    public boolean more() {
+      return remaining() > 0;
     }
   }
 }

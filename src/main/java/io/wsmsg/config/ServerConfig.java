@@ -35,6 +35,15 @@ public final class ServerConfig {
   public final boolean managementEnabled;
   public final String managementHost;
   public final int managementPort;
+  // ---- management access (MGMT helper, issue 11) ----
+  /**
+   * management.scrapeToken: a shared secret (16+ printable characters) that reads /metrics and
+   * /status, never more; null when unset. Compared in constant time by the management port.
+   */
+  public final String scrapeToken;
+  /** management.openMetrics: /metrics answers without a token (scrapers on a private network). */
+  public final boolean openMetrics;
+  // ---- end management access ----
   /** How many of the deepest endpoint queues and channel queues /metrics lists by name (0 = none). */
   public final int metricsTopN;
 
@@ -150,6 +159,17 @@ public final class ServerConfig {
     managementEnabled = (Boolean) en;
     managementHost = string(mg, "management.", "host", false);
     managementPort = intIn(mg, "management.", "port", 0, 65535);
+    // ---- management access (MGMT helper, issue 11) ----
+    scrapeToken = string(mg, "management.", "scrapeToken", true);
+    if (scrapeToken != null && (scrapeToken.length() < 16 || !scrapeToken.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+      // short secrets are guessed; spaces and control characters do not survive an HTTP header
+      throw new IllegalArgumentException("management.scrapeToken (WSMSG_SCRAPE_TOKEN) must be at least 16 printable"
+          + " characters without spaces, e.g. from: head -c 24 /dev/urandom | base64");
+    }
+    Object om = mg.getValue("openMetrics");
+    if (!(om instanceof Boolean)) throw new IllegalArgumentException("management.openMetrics must be true or false, not " + om);
+    openMetrics = (Boolean) om;
+    // ---- end management access ----
 
     // each listed queue is a labelled series: bounded, so names cannot flood Prometheus
     metricsTopN = intIn(j.getJsonObject("metrics"), "metrics.", "topN", 0, 1000);
@@ -327,6 +347,19 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_MANAGEMENT_PORT")) {
       j.getJsonObject("management").put("port", parseInt("WSMSG_MANAGEMENT_PORT", env.get("WSMSG_MANAGEMENT_PORT")));
     }
+    // ---- management access (MGMT helper, issue 11); an empty variable counts as unset (compose's ${X:-}) ----
+    if (env.containsKey("WSMSG_SCRAPE_TOKEN") && !env.get("WSMSG_SCRAPE_TOKEN").isEmpty()) {
+      j.getJsonObject("management").put("scrapeToken", env.get("WSMSG_SCRAPE_TOKEN"));
+    }
+    if (env.containsKey("WSMSG_MANAGEMENT_OPEN_METRICS")) {
+      String v = env.get("WSMSG_MANAGEMENT_OPEN_METRICS").trim().toLowerCase(java.util.Locale.ROOT);
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new IllegalArgumentException("WSMSG_MANAGEMENT_OPEN_METRICS must be true or false, not \""
+            + env.get("WSMSG_MANAGEMENT_OPEN_METRICS") + "\"");
+      }
+      j.getJsonObject("management").put("openMetrics", Boolean.parseBoolean(v));
+    }
+    // ---- end management access ----
     if (env.containsKey("WSMSG_AUTH_MODE")) j.getJsonObject("auth").put("mode", env.get("WSMSG_AUTH_MODE"));
     if (env.containsKey("WSMSG_JWT_SECRET")) j.getJsonObject("auth").put("hs256Secret", env.get("WSMSG_JWT_SECRET"));
     applyTlsEnv(j, env);

@@ -12,6 +12,8 @@ import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.Claims.Claim;
 import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.PeerMessage;
+import io.wsmsg.cluster.PeerWireException;
 import io.wsmsg.cluster.Peers;
 import io.wsmsg.cluster.PeerWire;
 import io.wsmsg.metrics.Counters;
@@ -45,10 +47,12 @@ final class ClusterLink {
   /** Broadcast address every member's gateway listens on. */
   static final String ALL = "wsmsg.peers.all";
   /** How many times a DELIVER may be passed on to a newer owner before it is dropped. */
-  private static final int MAX_HOPS = 3;
+  private static final int MAX_HOPS = PeerMessage.MAX_HOPS;
   private static final Buffer OK = Buffer.buffer("ok");
   /** Messages per HANDOFF part: a big queue must not hold an event loop or exceed a buffer. */
-  private static final int HANDOFF_CHUNK = 2000;
+  private static final int HANDOFF_CHUNK = PeerMessage.HANDOFF_CHUNK;
+  /** Handoffs arriving in parts at once: more is not a leaving member but a flood. */
+  private static final int MAX_PENDING_HANDOFFS = 1024;
   /** A remote node not renewed for this long is taken for gone (renewals come every 5 s). */
   private static final long LEASE_MILLIS = 20_000;
 
@@ -63,6 +67,10 @@ final class ClusterLink {
   private final Map<String, Long> corrected = new HashMap<>();
   /** Parts of handoffs still arriving, by handoff id. */
   private final Map<String, List<Queued>> pendingHandoffs = new HashMap<>();
+  /** Frame bytes held in {@link #pendingHandoffs}: bounded by limits.maxQueuedMiB. */
+  private long pendingHandoffBytes;
+  /** Refused peer messages: one line per 10 s at most, a flood must not flood the log too. */
+  private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
@@ -141,9 +149,7 @@ final class ClusterLink {
       if (m.equals(self)) continue;
       Buffer pull = new PeerWire.Writer(PeerWire.CLAIMS_PULL, 64).str(self).buffer();
       asks.add(Peers.request(gw.getVertx(), membership, m, PeerWire.gatewayAddress(m), pull, 15_000, 25, 200).map(reply -> {
-        PeerWire.Reader r = new PeerWire.Reader(reply);
-        r.type();
-        readClaims(r);
+        readClaims(reply, m);
         return (Void) null;
       }).recover(e -> Future.succeededFuture())); // a member that does not answer announces later
     }
@@ -154,13 +160,26 @@ final class ClusterLink {
     return Peers.request(gw.getVertx(), membership, member, PeerWire.gatewayAddress(member), msg, 2000, retries, 200);
   }
 
-  private void readClaims(PeerWire.Reader r) {
-    int n = r.i32();
-    for (int i = 0; i < n; i++) {
-      String ep = r.str();
-      String owner = r.str();
-      long epoch = r.i64();
-      onClaim(ep, new Claim(owner, epoch));
+  /** Applies a CLAIMS answer from {@code from}, all or nothing (false when refused). */
+  private boolean readClaims(Buffer answer, String from) {
+    Map<String, Claim> cs;
+    try {
+      cs = PeerMessage.decodeClaims(answer, gw.config);
+      checkClaims(cs);
+    } catch (PeerWireException e) {
+      refused("claims", e, from);
+      return false;
+    }
+    cs.forEach(this::onClaim);
+    return true;
+  }
+
+  /** Every claim must be acceptable, or none of them is applied. */
+  private void checkClaims(Map<String, Claim> cs) {
+    List<String> members = membership.members();
+    for (Map.Entry<String, Claim> e : cs.entrySet()) {
+      PeerWireException no = claims.refusal(e.getKey(), e.getValue(), members);
+      if (no != null) throw no;
     }
   }
 
@@ -209,7 +228,21 @@ final class ClusterLink {
   }
 
   private void publishClaims(Map<String, Claim> cs) {
-    gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+    // in parts of at most limits.maxEndpoints claims: receivers refuse bigger CLAIMS messages
+    int part = Math.max(1, gw.config.maxEndpoints);
+    if (cs.size() <= part) {
+      gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+      return;
+    }
+    Map<String, Claim> chunk = new HashMap<>();
+    for (Map.Entry<String, Claim> e : cs.entrySet()) {
+      chunk.put(e.getKey(), e.getValue());
+      if (chunk.size() == part) {
+        gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
+        chunk = new HashMap<>();
+      }
+    }
+    if (!chunk.isEmpty()) gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
   }
 
   private static Buffer claimsMessage(Map<String, Claim> cs) {
@@ -462,10 +495,7 @@ final class ClusterLink {
    */
   private boolean attached(Session s, Buffer answer) {
     if (answer.length() == 2 && "ok".equals(answer.toString())) return true;
-    PeerWire.Reader r = new PeerWire.Reader(answer);
-    r.type();
-    readClaims(r);
-    onClaimHint(s.endpointName);
+    if (readClaims(answer, s.owner)) onClaimHint(s.endpointName);
     return false;
   }
 
@@ -540,101 +570,150 @@ final class ClusterLink {
 
   // ---- messages from peers ----
 
+  /**
+   * Every message from a peer is decoded whole and checked (bounds, names, frames, members,
+   * epochs) before anything of it is applied; a refused one is dropped, counted in
+   * wsmsg_peer_rejected_total and logged, and a request among them is answered with a failure.
+   */
   private void onPeer(Message<Buffer> msg) {
-    PeerWire.Reader r = new PeerWire.Reader(msg.body());
+    PeerMessage m = null;
     try {
-      switch (r.type()) {
-        case PeerWire.DELIVER -> onDeliver(r);
-        case PeerWire.TO_NODE -> {
-          String nodeId = r.str();
-          String ep = r.str();
-          String owner = r.str();
-          byte[] raw = r.bytes();
-          Session s = sessionsById.get(nodeId);
-          if (s != null && !s.closed) {
-            s.deliverFromOwner(raw);
-          } else {
-            // the node is gone and its DETACH did not arrive: tell the owner again
-            PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
-            w.str(ep).str(nodeId);
-            gw.getVertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
-          }
-        }
-        case PeerWire.ACK -> {
-          String ep = r.str();
-          RemoteNode n = remoteNodes.get(r.str());
-          byte[] uid = r.bytes();
-          if (n != null && n.endpoint.name.equals(ep)) gw.acked(n, n.endpoint, uid);
-        }
-        case PeerWire.FLOW -> {
-          String ep = r.str();
-          RemoteNode n = remoteNodes.get(r.str());
-          boolean paused = r.bool();
-          boolean congested = r.bool();
-          if (n != null && n.endpoint.name.equals(ep)) {
-            n.paused = paused;
-            n.congested = congested;
-            n.endpoint.dispatch();
-          }
-        }
-        case PeerWire.ATTACH -> onAttach(r, msg);
-        case PeerWire.DETACH -> {
-          String ep = r.str();
-          RemoteNode n = remoteNodes.get(r.str());
-          if (n != null && n.endpoint.name.equals(ep)) {
-            remoteNodes.remove(n.nodeId);
-            n.endpoint.release(n, gw.registry.endpointSize(ep));
-          }
-        }
-        case PeerWire.CLAIMS -> {
-          readClaims(r);
-          if (msg.replyAddress() != null) msg.reply(OK);
-        }
-        case PeerWire.CLAIMS_PULL -> {
-          String starter = r.str();
-          requestWithRetry(starter, new PeerWire.Writer(PeerWire.PING, 1).buffer(), 50)
-              .onComplete(v -> msg.reply(claimsMessage(ownClaims())));
-        }
-        case PeerWire.PING -> msg.reply(OK);
-        case PeerWire.RELEASE -> {
-          String ep = r.str();
-          onRelease(ep, new Claim(r.str(), r.i64()));
-        }
-        case PeerWire.HANDOFF -> onHandoff(r, msg);
-        case PeerWire.VIEW -> gw.memberView().onComplete(ar -> {
-          if (ar.succeeded()) msg.reply(ar.result().toBuffer());
-          else msg.fail(500, String.valueOf(ar.cause().getMessage()));
-        });
-        case PeerWire.STOP_ALL -> {
-          // the stop command's uid, so this member's stopping notices reference it too
-          Buffer body = msg.body();
-          if (body.length() > 5) {
-            byte[] cause = r.bytes();
-            if (cause.length >= 1 && cause.length <= io.wsmsg.protocol.FrameCodec.MAX_UID_BYTES) gw.stopCause(cause);
-          }
-          onStopAll.run();
-        }
-        default -> LOG.warning("ignored a peer message of unknown type");
-      }
+      m = PeerMessage.decode(msg.body(), gw.config);
+      check(m);
+    } catch (PeerWireException e) {
+      refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : claimedSender(m));
+      if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
+      return;
+    }
+    try {
+      apply(m, msg);
     } catch (RuntimeException e) {
-      LOG.warning("ignored a malformed peer message: " + e);
+      LOG.warning("a peer message of type " + PeerMessage.typeName(m.type()) + " failed: " + e);
     }
   }
 
-  private void onDeliver(PeerWire.Reader r) {
-    int priority = r.i32();
-    int hops = r.i32();
-    int n = r.i32();
-    String[] eps = new String[n];
-    for (int i = 0; i < n; i++) eps[i] = r.str();
-    Frame f;
-    try {
-      f = FrameCodec.decode(r.bytes());
-    } catch (ProtocolException e) {
-      return; // decoded once already by the publishing gateway
+  /** The checks that need this member's membership and claims. */
+  private void check(PeerMessage m) {
+    if (m instanceof PeerMessage.ClaimSet c) {
+      checkClaims(c.claims());
+    } else if (m instanceof PeerMessage.Handoff h) {
+      if (!h.claim().owner().equals(self)) {
+        throw new PeerWireException(PeerWireException.Reason.MISDIRECTED, "a handoff of endpoint " + h.endpoint()
+            + " names owner " + h.claim().owner() + ", not this member");
+      }
+      PeerWireException no = claims.refusal(h.endpoint(), h.claim(), membership.members());
+      if (no != null) throw no;
+      if (!h.last() || pendingHandoffs.containsKey(h.id())) {
+        if (!pendingHandoffs.containsKey(h.id()) && pendingHandoffs.size() >= MAX_PENDING_HANDOFFS) {
+          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "more than " + MAX_PENDING_HANDOFFS
+              + " handoffs arriving at once");
+        }
+        if (pendingHandoffBytes + h.bytes() > gw.config.maxQueuedBytes) {
+          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "handoffs arriving in parts would hold more"
+              + " than limits.maxQueuedMiB");
+        }
+      }
+    } else if (m instanceof PeerMessage.Attach a) {
+      member(a.member(), "attaching gateway");
+    } else if (m instanceof PeerMessage.ToNode t) {
+      member(t.owner(), "owner");
+    } else if (m instanceof PeerMessage.ClaimsPull p) {
+      member(p.starter(), "starter");
+    } else if (m instanceof PeerMessage.StopAll st) {
+      member(st.sender(), "sender");
+    } else if (m instanceof PeerMessage.Release rl) {
+      member(rl.claim().owner(), "owner");
+    } else if (m instanceof PeerMessage.View v) {
+      member(v.requester(), "requester"); // the view names endpoints: members only
     }
+  }
+
+  private void member(String m, String what) {
+    if (!membership.members().contains(m)) {
+      throw new PeerWireException(PeerWireException.Reason.UNKNOWN_MEMBER, what + " " + m + " is not a member of the cluster");
+    }
+  }
+
+  /** The member a message says it comes from, when it names one (the event bus does not say). */
+  private static String claimedSender(PeerMessage m) {
+    if (m instanceof PeerMessage.Attach a) return a.member();
+    if (m instanceof PeerMessage.ToNode t) return t.owner();
+    if (m instanceof PeerMessage.ClaimsPull p) return p.starter();
+    if (m instanceof PeerMessage.StopAll st) return st.sender();
+    if (m instanceof PeerMessage.View v) return v.requester();
+    return null;
+  }
+
+  /** Counts and logs (rate-limited) a refused peer message: type, reason, what was wrong and who. */
+  private void refused(String type, PeerWireException e, String from) {
+    gw.counters.peerRejected(type, e.reason().label());
+    refusedLog.log("refused a peer message of type " + type + " (" + e.getMessage() + ")"
+        + (from == null ? " (the sender is not named in it)" : " from " + from + " (as it says)")
+        + "; it was dropped, nothing of it applied");
+  }
+
+  private void apply(PeerMessage m, Message<Buffer> msg) {
+    if (m instanceof PeerMessage.Deliver d) {
+      onDeliver(d);
+    } else if (m instanceof PeerMessage.ToNode t) {
+      Session s = sessionsById.get(t.nodeId());
+      if (s != null && !s.closed) {
+        s.deliverFromOwner(t.frame());
+      } else {
+        // the node is gone and its DETACH did not arrive: tell the owner again
+        PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
+        w.str(t.endpoint()).str(t.nodeId());
+        gw.getVertx().eventBus().send(PeerWire.gatewayAddress(t.owner()), w.buffer());
+      }
+    } else if (m instanceof PeerMessage.Ack a) {
+      RemoteNode n = remoteNodes.get(a.nodeId());
+      if (n != null && n.endpoint.name.equals(a.endpoint())) gw.acked(n, n.endpoint, a.uid());
+    } else if (m instanceof PeerMessage.Flow f) {
+      RemoteNode n = remoteNodes.get(f.nodeId());
+      if (n != null && n.endpoint.name.equals(f.endpoint())) {
+        n.paused = f.paused();
+        n.congested = f.congested();
+        n.endpoint.dispatch();
+      }
+    } else if (m instanceof PeerMessage.Attach a) {
+      onAttach(a, msg);
+    } else if (m instanceof PeerMessage.Detach d) {
+      RemoteNode n = remoteNodes.get(d.nodeId());
+      if (n != null && n.endpoint.name.equals(d.endpoint())) {
+        remoteNodes.remove(n.nodeId);
+        n.endpoint.release(n, gw.registry.endpointSize(d.endpoint()));
+      }
+    } else if (m instanceof PeerMessage.ClaimSet c) {
+      c.claims().forEach(this::onClaim);
+      if (msg.replyAddress() != null) msg.reply(OK);
+    } else if (m instanceof PeerMessage.ClaimsPull p) {
+      requestWithRetry(p.starter(), new PeerWire.Writer(PeerWire.PING, 1).buffer(), 50)
+          .onComplete(v -> msg.reply(claimsMessage(ownClaims())));
+    } else if (m instanceof PeerMessage.Ping) {
+      msg.reply(OK);
+    } else if (m instanceof PeerMessage.Release rl) {
+      onRelease(rl.endpoint(), rl.claim());
+    } else if (m instanceof PeerMessage.Handoff h) {
+      onHandoff(h, msg);
+    } else if (m instanceof PeerMessage.View) {
+      gw.memberView().onComplete(ar -> {
+        if (ar.succeeded()) msg.reply(ar.result().toBuffer());
+        else msg.fail(500, String.valueOf(ar.cause().getMessage()));
+      });
+    } else if (m instanceof PeerMessage.StopAll st) {
+      // the stop command's uid, so this member's stopping notices reference it too
+      if (st.cause() != null) gw.stopCause(st.cause());
+      LOG.info("member " + st.sender() + " asked every member to stop");
+      onStopAll.run();
+    }
+  }
+
+  private void onDeliver(PeerMessage.Deliver d) {
+    int priority = d.priority();
+    int hops = d.hops();
+    Frame f = d.frame();
     Map<String, List<String>> elsewhere = null;
-    for (String ep : eps) {
+    for (String ep : d.endpoints()) {
       String owner = ownerFor(ep);
       if (owner.equals(self)) {
         gw.enqueue(ep, f, priority);
@@ -655,13 +734,13 @@ final class ClusterLink {
     }
   }
 
-  private void onAttach(PeerWire.Reader r, Message<Buffer> msg) {
-    String ep = r.str();
-    String nodeId = r.str();
-    String member = r.str();
-    int window = r.i32();
-    boolean paused = r.bool();
-    boolean congested = r.bool();
+  private void onAttach(PeerMessage.Attach a, Message<Buffer> msg) {
+    String ep = a.endpoint();
+    String nodeId = a.nodeId();
+    String member = a.member();
+    int window = a.window();
+    boolean paused = a.paused();
+    boolean congested = a.congested();
     String owner = ownerFor(ep);
     if (!owner.equals(self)) {
       msg.reply(claimsMessage(Map.of(ep, claims.get(ep) != null ? claims.get(ep) : new Claim(owner, 0))));
@@ -691,37 +770,29 @@ final class ClusterLink {
     e.dispatch();
   }
 
-  private void onHandoff(PeerWire.Reader r, Message<Buffer> msg) {
-    String ep = r.str();
-    Claim c = new Claim(r.str(), r.i64());
-    String id = r.str();
-    boolean last = r.bool();
-    int n = r.i32();
-    List<Queued> chunk = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      int priority = r.i32();
-      long at = r.i64();
-      try {
-        chunk.add(new Queued(FrameCodec.decode(r.bytes()), priority, at));
-      } catch (ProtocolException e) {
-        // cannot happen for frames that were queued; skip rather than refuse the rest
-      }
-    }
+  private void onHandoff(PeerMessage.Handoff h, Message<Buffer> msg) {
+    String ep = h.endpoint();
+    Claim c = h.claim();
+    String id = h.id();
+    boolean last = h.last();
+    List<Queued> chunk = new ArrayList<>(h.items().size());
+    for (PeerMessage.Handoff.Item i : h.items()) chunk.add(new Queued(i.frame(), i.priority(), i.enqueuedAt()));
     if (gw.stopping) {
-      pendingHandoffs.remove(id);
+      forgetPending(id);
       msg.fail(503, "stopping");
       return;
     }
     if (!last) {
       // large queues come in parts; they are applied together when the last one arrives
       pendingHandoffs.computeIfAbsent(id, k -> {
-        gw.getVertx().setTimer(120_000, t -> pendingHandoffs.remove(k)); // an abandoned handoff
+        gw.getVertx().setTimer(120_000, t -> forgetPending(k)); // an abandoned handoff
         return new ArrayList<>();
       }).addAll(chunk);
+      pendingHandoffBytes += h.bytes();
       msg.reply(OK);
       return;
     }
-    List<Queued> queued = pendingHandoffs.remove(id);
+    List<Queued> queued = forgetPending(id);
     if (queued == null) queued = chunk;
     else queued.addAll(chunk);
     if (gw.stopping) {
@@ -743,6 +814,13 @@ final class ClusterLink {
         else msg.fail(503, ar.cause().getMessage());
       });
     }
+  }
+
+  /** Takes the parts of a handoff out of {@link #pendingHandoffs}, keeping the byte count right. */
+  private List<Queued> forgetPending(String id) {
+    List<Queued> parts = pendingHandoffs.remove(id);
+    if (parts != null) for (Queued q : parts) pendingHandoffBytes -= q.frame().size();
+    return parts;
   }
 
   // ---- leaving ----
@@ -816,7 +894,8 @@ final class ClusterLink {
 
   /** Asks every member to stop and persist its share (the stop command). */
   void stopAll(byte[] cause) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.STOP_ALL, 8 + (cause == null ? 0 : cause.length));
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.STOP_ALL, 64 + (cause == null ? 0 : cause.length));
+    w.str(self); // receivers act only on a current member's stop
     if (cause != null) w.bytes(cause);
     gw.getVertx().eventBus().publish(ALL, w.buffer());
   }

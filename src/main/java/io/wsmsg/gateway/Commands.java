@@ -10,7 +10,6 @@ import io.wsmsg.protocol.SystemEvents;
 import io.wsmsg.protocol.Uid;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
@@ -221,16 +220,15 @@ final class Commands {
   private static String name(List<Object> args, int i, String what) throws ProtocolException {
     Object v = args.get(i);
     if (!(v instanceof String s)) throw badArgs(what + " must be a string");
-    int len = s.getBytes(StandardCharsets.UTF_8).length;
-    if (len == 0 || len > FrameCodec.MAX_NAME_BYTES) throw badArgs(what + " must have 1 to 255 bytes of UTF-8");
+    // the same rule peers are held to (protocol.Names)
+    if (!io.wsmsg.protocol.Names.validName(s)) throw badArgs(what + " must have 1 to 255 bytes of UTF-8");
     return s;
   }
 
   private static String pattern(List<Object> args, int i, String what, boolean mayBeEmpty) throws ProtocolException {
     Object v = args.get(i);
     if (!(v instanceof String s)) throw badArgs(what + " must be a string (a glob such as \"orders.*\")");
-    int len = s.getBytes(StandardCharsets.UTF_8).length;
-    if ((!mayBeEmpty && len == 0) || len > FrameCodec.MAX_NAME_BYTES) {
+    if (!io.wsmsg.protocol.Names.validPattern(s, mayBeEmpty)) {
       throw badArgs(what + " must have " + (mayBeEmpty ? 0 : 1) + " to 255 bytes of UTF-8");
     }
     return s;
@@ -238,7 +236,7 @@ final class Commands {
 
   private static byte[] uid(List<Object> args, int i) throws ProtocolException {
     Object v = args.get(i);
-    if (!(v instanceof byte[] b) || b.length == 0 || b.length > FrameCodec.MAX_UID_BYTES) {
+    if (!(v instanceof byte[] b) || !io.wsmsg.protocol.Names.validUid(b)) {
       throw badArgs("uid must be bin of 1 to 64 bytes (the uid of the message whose replies you want)");
     }
     return b;

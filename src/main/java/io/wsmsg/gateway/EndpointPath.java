@@ -1,9 +1,6 @@
 package io.wsmsg.gateway;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Turns the request path {@code <root><endpoint>} into the endpoint name, strictly. */
@@ -48,14 +45,8 @@ final class EndpointPath {
     if (bytes.length > 255) {
       throw new IllegalArgumentException("the endpoint is longer than 255 bytes of UTF-8");
     }
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException("the endpoint is not valid UTF-8 once percent-decoded");
-    }
+    String name = io.wsmsg.protocol.Names.strictUtf8(bytes, 0, bytes.length); // as peers' names are read
+    if (name == null) throw new IllegalArgumentException("the endpoint is not valid UTF-8 once percent-decoded");
+    return name;
   }
 }

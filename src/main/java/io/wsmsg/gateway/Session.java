@@ -232,14 +232,8 @@ final class Session implements Consumer {
    * node served from elsewhere would be ready less often than the owner's own nodes and get a
    * smaller share of a busy queue.
    */
-  void deliverFromOwner(byte[] raw) {
-    if (closed || closing || ws.isClosed()) return;
-    Frame f;
-    try {
-      f = FrameCodec.decode(raw);
-    } catch (ProtocolException e) {
-      return; // it was decoded once already at the publishing gateway
-    }
+  void deliverFromOwner(Frame f) {
+    if (closed || closing || ws.isClosed()) return; // f was decoded and checked with the TO_NODE (PeerMessage)
     if (hidden(f)) {
       if (owner != null) gateway.link.ack(this, f.uid()); // settled at once: the owner frees its slot
       return;

@@ -8,23 +8,30 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.wsmsg.auth.AuthException;
 import io.wsmsg.auth.Authenticator;
-import io.wsmsg.auth.Identity;
 import io.wsmsg.cluster.PeerWire;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.RateLimitedLog;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MetricsExport;
 import io.wsmsg.registry.ChannelSettings;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.router.ChannelRouters;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -40,10 +47,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The management port, separate from the WebSocket port: liveness ({@code /health}),
  * readiness ({@code /ready}, 503 while stopping), Prometheus metrics ({@code /metrics}) and a
- * JSON status of the node, its channels and endpoints ({@code /status}); and, for an admin
- * token only, the views behind {@code wsmsg status}, {@code wsmsg endpoints} and {@code wsmsg
- * channels} ({@code /v1/status}, {@code /v1/endpoints}, {@code /v1/channels}; see
- * docs/operations.md).
+ * JSON status of the node, its channels and endpoints ({@code /status}); and the views behind
+ * {@code wsmsg status}, {@code wsmsg endpoints} and {@code wsmsg channels} ({@code /v1/status},
+ * {@code /v1/endpoints}, {@code /v1/channels}). Only the probes are open: see {@link Access}
+ * and docs/operations.md, "Management port".
  */
 public final class ManagementVerticle extends AbstractVerticle {
   private final ServerConfig config;
@@ -55,6 +62,11 @@ public final class ManagementVerticle extends AbstractVerticle {
   private final String nodeId;
   private final Instant startedAt = Instant.now();
   private final Authenticator authenticator;
+  /** SHA-256 of management.scrapeToken, or null when none is configured. */
+  private final byte[] scrapeHash;
+  private static final Logger LOG = Logger.getLogger(ManagementVerticle.class.getName());
+  /** One rate-limited log per reason: a scraper with a stale token does not hide a wrong admin token. */
+  private final Map<Counters.ManagementRefusal, RateLimitedLog> refusedLogs = new EnumMap<>(Counters.ManagementRefusal.class);
   /** Where admin tokens are verified: the gateway's pool, never this event loop. */
   private WorkerExecutor verifiers;
   private HttpServer server;
@@ -70,6 +82,10 @@ public final class ManagementVerticle extends AbstractVerticle {
     this.gateway = gateway;
     this.stopping = stopping;
     this.nodeId = nodeId;
+    this.scrapeHash = config.scrapeToken == null ? null : sha256(config.scrapeToken);
+    for (Counters.ManagementRefusal r : Counters.ManagementRefusal.values()) {
+      refusedLogs.put(r, new RateLimitedLog(LOG, Level.INFO, 10_000));
+    }
   }
 
   /** The certificate when the port speaks https:// (tls.cert with management.tls), else null. */
@@ -83,18 +99,20 @@ public final class ManagementVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     metrics = new MetricsExport(counters, registry, routers, config.metricsTopN);
+    verifiers = Authenticator.verifierPool(vertx);
     Router router = Router.router(vertx);
+    // probes stay open: a load balancer or kubelet has no token
     router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(rc -> {
       boolean down = stopping.getAsBoolean();
       json(rc, down ? 503 : 200, new JsonObject().put("status", down ? "STOPPING" : "READY"));
     });
-    router.get("/metrics").handler(this::metrics);
-    router.get("/status").handler(this::status);
-    verifiers = Authenticator.verifierPool(vertx);
-    router.get("/v1/status").handler(rc -> asAdmin(rc, this::v1Status));
-    router.get("/v1/endpoints").handler(rc -> asAdmin(rc, this::v1Endpoints));
-    router.get("/v1/channels").handler(rc -> asAdmin(rc, this::v1Channels));
+    // /metrics and /status name endpoints and channels (the deepest queues, every endpoint)
+    router.get("/metrics").handler(guarded(config.openMetrics ? Access.OPEN : Access.READ, this::metrics));
+    router.get("/status").handler(guarded(Access.READ, this::status));
+    router.get("/v1/status").handler(guarded(Access.ADMIN, this::v1Status));
+    router.get("/v1/endpoints").handler(guarded(Access.ADMIN, this::v1Endpoints));
+    router.get("/v1/channels").handler(guarded(Access.ADMIN, this::v1Channels));
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
         "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/endpoints or /v1/channels")));
     io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
@@ -197,38 +215,102 @@ public final class ManagementVerticle extends AbstractVerticle {
   // ---- /v1: the admin views behind wsmsg status, endpoints and channels ----
 
   /**
-   * Runs {@code then} for a request whose bearer token the server's authenticator accepts as
-   * an admin token, verified off this event loop as the gateway verifies upgrades; otherwise
-   * answers 401 (no token, or one that is not valid here) or 403 (valid, not admin), each with
-   * a one-line reason. The token itself is never logged nor echoed.
+   * Who may read a route. OPEN: anyone (the probes, and /metrics with management.openMetrics).
+   * READ: an admin token or the scrape token (management.scrapeToken), for what a monitoring
+   * system reads, /metrics and /status. ADMIN: an admin token only: the /v1 views, which ask
+   * every member of a cluster, and any route that would act (none yet) belong here.
    */
-  private void asAdmin(RoutingContext rc, java.util.function.BiConsumer<RoutingContext, Identity> then) {
-    String token = bearer(rc.request().getHeader(HttpHeaders.AUTHORIZATION));
-    authenticator.authenticateOn(verifiers, token).onComplete(ar -> {
-      if (ar.failed()) {
-        String why = token == null ? "no token: send an admin token as Authorization: Bearer <token>"
-            : ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
-        rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"wsmsg management\"");
-        json(rc, 401, new JsonObject().put("error", why));
-      } else if (!ar.result().permissions().admin()) {
-        json(rc, 403, new JsonObject().put("error", authenticator.required()
-            ? "the token of " + ar.result().subject() + " is not an admin token"
-            : "auth mode none gives every request the default permissions, and auth.defaultPermissions is not admin"));
-      } else {
-        try {
-          then.accept(rc, ar.result());
-        } catch (RuntimeException e) {
-          json(rc, 500, new JsonObject().put("error", "the request could not be answered: " + e.getMessage()));
+  enum Access { OPEN, READ, ADMIN }
+
+  /**
+   * {@code then}, for a request that {@code access} admits; otherwise 401 (no token, or one not
+   * valid here, with {@code WWW-Authenticate}) or 403 (valid, not admin), each with a one-line
+   * reason, counted in wsmsg_management_refused_total and logged (rate-limited). Tokens are
+   * verified off this event loop as the gateway verifies upgrades; in auth mode none every
+   * request is the anonymous identity with auth.defaultPermissions, as on the WebSocket port,
+   * so admin routes answer only when those permissions say admin. The token itself is never
+   * logged nor echoed.
+   */
+  private Handler<RoutingContext> guarded(Access access, Handler<RoutingContext> then) {
+    if (access == Access.OPEN) return then;
+    return rc -> {
+      String token = bearer(rc.request().getHeader(HttpHeaders.AUTHORIZATION));
+      if (token != null && isScrapeToken(token)) {
+        if (access == Access.READ) {
+          answer(rc, then);
+        } else {
+          refuse(rc, 403, Counters.ManagementRefusal.NOT_ADMIN, "the scrape token reads /metrics and /status only; "
+              + rc.request().path() + " needs an admin token (wsmsg token --sub NAME --admin)");
         }
+        return;
       }
-    });
+      authenticator.authenticateOn(verifiers, token).onComplete(ar -> {
+        if (ar.failed()) {
+          AuthException.Kind kind = ar.cause() instanceof AuthException e ? e.kind() : AuthException.Kind.INVALID;
+          String why = token == null ? "no token: send Authorization: Bearer <" + (access == Access.READ && scrapeHash != null
+                  ? "an admin token or the scrape token" : "an admin token") + ">"
+              : ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
+          if (token != null && scrapeHash != null && access == Access.READ && token.indexOf('.') < 0) {
+            why = "the token is neither the scrape token (management.scrapeToken) nor a JWT";
+          }
+          refuse(rc, 401, switch (kind) {
+            case NO_TOKEN -> Counters.ManagementRefusal.NO_TOKEN;
+            case EXPIRED -> Counters.ManagementRefusal.EXPIRED;
+            case BAD_SIGNATURE -> Counters.ManagementRefusal.BAD_SIGNATURE;
+            case INVALID -> token == null ? Counters.ManagementRefusal.NO_TOKEN : Counters.ManagementRefusal.INVALID_TOKEN;
+          }, why);
+        } else if (!ar.result().permissions().admin()) {
+          refuse(rc, 403, Counters.ManagementRefusal.NOT_ADMIN, authenticator.required()
+              ? "the token of " + ar.result().subject() + " is not an admin token (it needs admin: true, e.g. wsmsg token --sub NAME --admin)"
+              : "auth mode none gives every request auth.defaultPermissions, which are not admin: set"
+                  + " auth.defaultPermissions.admin (development only)"
+                  + (access == Access.READ ? " or send the scrape token (management.scrapeToken)" : ""));
+        } else {
+          answer(rc, then);
+        }
+      });
+    };
+  }
+
+  private static void answer(RoutingContext rc, Handler<RoutingContext> then) {
+    try {
+      then.handle(rc);
+    } catch (RuntimeException e) {
+      json(rc, 500, new JsonObject().put("error", "the request could not be answered: " + e.getMessage()));
+    }
+  }
+
+  /** 401 or 403 with why, counted and logged; {@code WWW-Authenticate} as RFC 6750 asks. */
+  private void refuse(RoutingContext rc, int status, Counters.ManagementRefusal reason, String why) {
+    counters.managementRefused(reason);
+    String code = reason == Counters.ManagementRefusal.NO_TOKEN ? ""
+        : status == 403 ? ", error=\"insufficient_scope\"" : ", error=\"invalid_token\"";
+    rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"wsmsg\"" + code);
+    String from = rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
+    refusedLogs.get(reason).log("management port: refused " + rc.request().method() + " " + rc.request().path()
+        + " from " + from + " (" + status + "): " + why);
+    json(rc, status, new JsonObject().put("error", why).put("reason", reason.name().toLowerCase(Locale.ROOT)));
+  }
+
+  /** Whether {@code token} is the scrape token: compared as SHA-256 digests, in constant time and length. */
+  private boolean isScrapeToken(String token) {
+    return scrapeHash != null && MessageDigest.isEqual(sha256(token), scrapeHash);
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   /** The token of {@code Authorization: Bearer <token>} (or of a bare token), or null. */
   private static String bearer(String header) {
     if (header == null || header.isBlank()) return null;
     String h = header.trim();
-    return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
+    String t = h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
+    return t.isEmpty() ? null : t;
   }
 
   /** The {@code filter} and {@code limit} query parameters; null after answering 400. */
@@ -279,7 +361,7 @@ public final class ManagementVerticle extends AbstractVerticle {
         for (Object m : members) {
           String member = String.valueOf(m);
           if (member.equals(self)) continue;
-          Buffer ask = new PeerWire.Writer(PeerWire.VIEW, 1).buffer();
+          Buffer ask = new PeerWire.Writer(PeerWire.VIEW, 64).str(self).buffer(); // members answer members only
           asks.add(vertx.eventBus().<Buffer>request(PeerWire.gatewayAddress(member), ask,
                   new DeliveryOptions().setSendTimeout(5000))
               .map(reply -> new JsonObject(reply.body()))
@@ -321,7 +403,7 @@ public final class ManagementVerticle extends AbstractVerticle {
         .put("membersAnswered", answered).put("membersMissing", missing);
   }
 
-  private void v1Status(RoutingContext rc, Identity who) {
+  private void v1Status(RoutingContext rc) {
     gateway.clusterStatus().onComplete(cl -> back(gateway.memberView()).onComplete(ar -> {
       if (ar.failed()) {
         json(rc, 500, new JsonObject().put("error", "the gateway did not answer: " + ar.cause().getMessage()));
@@ -372,7 +454,7 @@ public final class ManagementVerticle extends AbstractVerticle {
    * of it), queue figures from the member that owns the queue. Registry reads are of its
    * published, thread-safe view (see {@link Registry}); everything else comes from the views.
    */
-  private void v1Endpoints(RoutingContext rc, Identity who) {
+  private void v1Endpoints(RoutingContext rc) {
     listing(rc, (q, views) -> {
       JsonObject head = head(views);
       List<Object> answered = head.getJsonArray("membersAnswered").getList();
@@ -431,7 +513,7 @@ public final class ManagementVerticle extends AbstractVerticle {
    * pattern matches it (and of distinct endpoints holding them), and its queue on each member
    * (a channel is routed on the member where a message is published, so its queue is the sum).
    */
-  private void v1Channels(RoutingContext rc, Identity who) {
+  private void v1Channels(RoutingContext rc) {
     listing(rc, (q, views) -> {
       JsonObject head = head(views);
       Set<String> names = new java.util.TreeSet<>();

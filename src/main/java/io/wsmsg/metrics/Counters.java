@@ -79,6 +79,20 @@ public final class Counters {
     STOPPING
   }
 
+  /** Why the management port refused a request (wsmsg_management_refused_total{reason}). */
+  public enum ManagementRefusal {
+    /** No Authorization header (401). */
+    NO_TOKEN,
+    /** An expired token (401). */
+    EXPIRED,
+    /** A token whose signature does not verify (401). */
+    BAD_SIGNATURE,
+    /** Any other token that is not valid here: malformed, wrong algorithm, issuer, audience... (401). */
+    INVALID_TOKEN,
+    /** A valid token without admin, or the scrape token on an admin route (403). */
+    NOT_ADMIN
+  }
+
   public final LongAdder messagesIn = new LongAdder();
   public final LongAdder messagesOut = new LongAdder();
   public final LongAdder commands = new LongAdder();
@@ -90,6 +104,7 @@ public final class Counters {
   public final AtomicLong connections = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
   private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
+  private final Map<ManagementRefusal, LongAdder> managementRefused = new EnumMap<>(ManagementRefusal.class);
   /**
    * Messages waiting in the endpoint queues this node owns: the total and the deepest
    * (metrics.topN). Gathered by the gateway on its own event loop about once a second and
@@ -107,6 +122,7 @@ public final class Counters {
   public Counters() {
     for (Drop d : Drop.values()) dropped.put(d, new LongAdder());
     for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
+    for (ManagementRefusal r : ManagementRefusal.values()) managementRefused.put(r, new LongAdder());
     // Percentiles computed here (p50, p90, p99 over the last minutes) rather than a histogram:
     // a percentile histogram exported about 190 bucket lines per timer.
     ackLatency = Timer.builder("wsmsg.delivery.ack").description("time from delivery to a node until its ack")
@@ -118,6 +134,36 @@ public final class Counters {
         .publishPercentiles(0.5, 0.9, 0.99)
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(600))
         .register(registry);
+  }
+
+  // ---- peer messages refused (bounds helper) ----
+  private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> peerRejected =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Counts a peer message refused before it was applied. Exported as
+   * {@code wsmsg_peer_rejected_total{type,reason}}; a series appears with its first refusal
+   * (types times reasons would be some 200 lines of zeros).
+   */
+  public void peerRejected(String type, String reason) {
+    peerRejected.computeIfAbsent(type + "|" + reason, k -> {
+      LongAdder a = new LongAdder();
+      io.micrometer.core.instrument.FunctionCounter.builder("wsmsg.peer.rejected", a, LongAdder::sum)
+          .tags("type", type, "reason", reason)
+          .description("messages from other cluster members refused before being applied, by type and reason")
+          .register(registry);
+      return a;
+    }).increment();
+  }
+
+  /** How many peer messages of {@code type} were refused for {@code reason} (null: any). */
+  public long peerRejectedCount(String type, String reason) {
+    long n = 0;
+    for (var e : peerRejected.entrySet()) {
+      String[] k = e.getKey().split("\\|", 2);
+      if ((type == null || type.equals(k[0])) && (reason == null || reason.equals(k[1]))) n += e.getValue().sum();
+    }
+    return n;
   }
 
   public void drop(Drop reason) {
@@ -144,5 +190,14 @@ public final class Counters {
   /** The live adder behind a refusal reason (for metric export and tests). */
   public LongAdder refusedAdder(Refusal reason) {
     return refused.get(reason);
+  }
+
+  public void managementRefused(ManagementRefusal reason) {
+    managementRefused.get(reason).increment();
+  }
+
+  /** The live adder behind a management refusal reason (for metric export and tests). */
+  public LongAdder managementRefusedAdder(ManagementRefusal reason) {
+    return managementRefused.get(reason);
   }
 }

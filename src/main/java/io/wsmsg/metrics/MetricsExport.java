@@ -70,6 +70,11 @@ public final class MetricsExport implements AutoCloseable {
           .tag("reason", c.name().toLowerCase(Locale.ROOT))
           .description("connections refused before their upgrade, or closed for abuse, by reason").register(r);
     }
+    for (Counters.ManagementRefusal c : Counters.ManagementRefusal.values()) {
+      FunctionCounter.builder("wsmsg.management.refused", counters.managementRefusedAdder(c), a -> a.sum())
+          .tag("reason", c.name().toLowerCase(Locale.ROOT))
+          .description("management port requests refused (401, 403), by reason").register(r);
+    }
     Gauge.builder("wsmsg.connections", counters.connections, a -> a.get()).description("open node connections")
         .register(r);
     Gauge.builder("wsmsg.channel.queue.depth", routers, ChannelRouters::totalDepth)

@@ -1,14 +1,21 @@
 package io.wsmsg.registry;
 
+import io.wsmsg.cluster.PeerMessage;
+import io.wsmsg.cluster.PeerWireException;
+import io.wsmsg.cluster.PeerWireException.Reason;
+import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
+import io.wsmsg.protocol.Names;
 import io.wsmsg.protocol.Uid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
 
 /**
  * Registry commands as msgpack, for replication between cluster members and for a joining
@@ -63,44 +70,189 @@ public final class RegistryCodec {
     }
   }
 
-  public static List<RegistryCommand> decode(byte[] bytes, int off, int len) {
+  /**
+   * Decodes commands from another member (REPLICATE, or a DUMP answer), trusting nothing:
+   * every count is checked against the bytes left and this member's limits before anything
+   * is allocated, names follow the client rules ({@link Names}), sizes are 1 or more (a
+   * channel of size 0 would loop its router), priorities 0..99 (system's is fixed), message
+   * subscriptions end no later than messageSubscriptions.maxExpirySeconds from now. Throws
+   * only {@link PeerWireException}; nothing is returned (so nothing applied) unless all of it
+   * is valid.
+   */
+  public static List<RegistryCommand> decode(byte[] bytes, int off, int len, ServerConfig config) {
+    if (bytes == null || off < 0 || len < 0 || off + len > bytes.length) {
+      throw new PeerWireException(Reason.TRUNCATED, "no registry commands");
+    }
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
-      int n = u.unpackArrayHeader();
-      List<RegistryCommand> out = new ArrayList<>(n);
+      In in = new In(u, len);
+      // a dump holds at most: size and priority per channel, size and mark per endpoint, the subscriptions
+      long limit = 2L * config.maxChannels + 2L * config.maxEndpoints + config.maxSubscriptions
+          + config.maxMessageSubscriptions;
+      int n = in.array("command count", 3, limit);
+      List<RegistryCommand> out = new ArrayList<>(Math.min(n, 1024));
+      long latestExpiry = System.currentTimeMillis() + config.messageSubscriptionMaxMillis + PeerMessage.CLOCK_SKEW_MILLIS;
       for (int i = 0; i < n; i++) {
-        int fields = u.unpackArrayHeader();
-        int type = u.unpackInt();
-        out.add(switch (type) {
+        int fields = in.array("field count", 1, 64);
+        if (fields < 2) throw new PeerWireException(Reason.BAD_COUNT, "a registry command of " + fields + " fields");
+        long type = in.integer("command type");
+        int expected = switch ((int) Math.max(-1, Math.min(type, 100))) {
+          case 1 -> fields >= 4 ? fields : 4; // a newer member may add fields after the admin mark
+          case 5, 8, 10, 12 -> 2;
+          case 2, 4, 6, 7, 9, 11 -> 3;
+          case 3 -> 4;
+          default -> throw new PeerWireException(Reason.UNKNOWN_TYPE, "registry command type " + type);
+        };
+        if (fields != expected) {
+          throw new PeerWireException(Reason.BAD_COUNT, "registry command type " + type + " has " + fields + " fields");
+        }
+        out.add(switch ((int) type) {
           case 1 -> {
-            RegistryCommand.SubscribeChannel c = new RegistryCommand.SubscribeChannel(u.unpackString(),
-                Glob.compile(u.unpackString()), Glob.compile(u.unpackString()), null, fields > 4 && u.unpackBoolean());
-            for (int k = 5; k < fields; k++) u.skipValue(); // fields a newer member added
-            yield c;
+            String ep = in.name("endpoint");
+            Glob ch = in.glob("channel pattern", false);
+            Glob sub = in.glob("subject pattern", true);
+            boolean admin = fields > 4 && in.bool("admin mark");
+            for (int k = 5; k < fields; k++) in.skip(); // fields a newer member added
+            yield new RegistryCommand.SubscribeChannel(ep, ch, sub, null, admin);
           }
-          case 2 -> new RegistryCommand.UnsubscribeChannel(u.unpackString(), Glob.compile(u.unpackString()), null);
+          case 2 -> new RegistryCommand.UnsubscribeChannel(in.name("endpoint"), in.glob("channel pattern", false), null);
           case 3 -> {
-            String ep = u.unpackString();
-            byte[] uid = u.readPayload(u.unpackBinaryHeader());
-            yield new RegistryCommand.SubscribeMessage(ep, Uid.of(uid), u.unpackLong(), null);
+            String ep = in.name("endpoint");
+            byte[] uid = in.uid();
+            long at = in.integer("expiry");
+            if (at < 0 || at > latestExpiry) {
+              throw new PeerWireException(Reason.BAD_VALUE, "message subscription expiry " + at
+                  + " is beyond messageSubscriptions.maxExpirySeconds from now");
+            }
+            yield new RegistryCommand.SubscribeMessage(ep, Uid.of(uid), at, null);
           }
-          case 4 -> {
-            String ep = u.unpackString();
-            yield new RegistryCommand.UnsubscribeMessage(ep, Uid.of(u.readPayload(u.unpackBinaryHeader())), null);
+          case 4 -> new RegistryCommand.UnsubscribeMessage(in.name("endpoint"), Uid.of(in.uid()), null);
+          case 5 -> new RegistryCommand.CreateChannel(in.name("channel"), null);
+          case 6 -> new RegistryCommand.SizeChannel(in.name("channel"), in.size("channel size"), null);
+          case 7 -> {
+            String ch = in.name("channel");
+            long p = in.integer("priority");
+            if (Registry.SYSTEM.equals(ch)) throw new PeerWireException(Reason.BAD_VALUE, "the system channel's priority is fixed");
+            if (p < 0 || p > 99) throw new PeerWireException(Reason.BAD_VALUE, "priority " + p + " is not within 0..99");
+            yield new RegistryCommand.PrioritizeChannel(ch, (int) p, null);
           }
-          case 5 -> new RegistryCommand.CreateChannel(u.unpackString(), null);
-          case 6 -> new RegistryCommand.SizeChannel(u.unpackString(), u.unpackInt(), null);
-          case 7 -> new RegistryCommand.PrioritizeChannel(u.unpackString(), u.unpackInt(), null);
-          case 8 -> new RegistryCommand.CreateEndpoint(u.unpackString(), null);
-          case 9 -> new RegistryCommand.SizeEndpoint(u.unpackString(), u.unpackInt(), null);
-          case 10 -> new RegistryCommand.EphemeralEndpoint(u.unpackString(), null);
-          case 11 -> new RegistryCommand.RemoveEndpoint(u.unpackString(), u.unpackBoolean(), null);
-          case 12 -> new RegistryCommand.RemoveChannel(u.unpackString(), null);
-          default -> throw new IllegalArgumentException("unknown registry command type " + type);
+          case 8 -> new RegistryCommand.CreateEndpoint(in.name("endpoint"), null);
+          case 9 -> new RegistryCommand.SizeEndpoint(in.name("endpoint"), in.size("endpoint size"), null);
+          case 10 -> new RegistryCommand.EphemeralEndpoint(in.name("endpoint"), null);
+          case 11 -> new RegistryCommand.RemoveEndpoint(in.name("endpoint"), in.bool("only-if-unused"), null);
+          default -> new RegistryCommand.RemoveChannel(in.name("channel"), null); // 12, the only one left
         });
       }
+      if (u.hasNext()) {
+        throw new PeerWireException(Reason.TRAILING_BYTES, (len - u.getTotalReadBytes()) + " bytes after the last command");
+      }
       return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (PeerWireException e) {
+      throw e;
+    } catch (MessageInsufficientBufferException e) {
+      throw new PeerWireException(Reason.TRUNCATED, "the registry commands end early");
+    } catch (IOException | RuntimeException e) {
+      throw new PeerWireException(Reason.BAD_VALUE, "the registry commands cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** A checked reader over an unpacker: every value's type and size is looked at before it is read. */
+  private static final class In {
+    private final MessageUnpacker u;
+    private final int len;
+
+    In(MessageUnpacker u, int len) {
+      this.u = u;
+      this.len = len;
+    }
+
+    private long remaining() {
+      return len - u.getTotalReadBytes();
+    }
+
+    private void expect(ValueType t, String what) throws IOException {
+      if (!u.hasNext()) throw new PeerWireException(Reason.TRUNCATED, "the registry commands end before " + what);
+      ValueType got = u.getNextFormat().getValueType();
+      if (got != t) throw new PeerWireException(Reason.BAD_VALUE, what + " is " + got + ", not " + t);
+    }
+
+    int array(String what, int minItemBytes, long limit) throws IOException {
+      expect(ValueType.ARRAY, what);
+      int n = u.unpackArrayHeader();
+      if (n < 0 || (long) n * minItemBytes > remaining()) {
+        throw new PeerWireException(Reason.BAD_COUNT, what + " " + n + " is more than the " + remaining() + " bytes left can hold");
+      }
+      if (n > limit) throw new PeerWireException(Reason.OVER_LIMIT, what + " " + n + " is over the limit " + limit);
+      return n;
+    }
+
+    long integer(String what) throws IOException {
+      expect(ValueType.INTEGER, what);
+      return u.unpackLong();
+    }
+
+    int size(String what) throws IOException {
+      long n = integer(what);
+      if (n < 1 || n > Integer.MAX_VALUE) {
+        throw new PeerWireException(Reason.BAD_VALUE, what + " " + n + " is not within 1.." + Integer.MAX_VALUE);
+      }
+      return (int) n;
+    }
+
+    boolean bool(String what) throws IOException {
+      expect(ValueType.BOOLEAN, what);
+      return u.unpackBoolean();
+    }
+
+    void skip() throws IOException {
+      if (!u.hasNext()) throw new PeerWireException(Reason.TRUNCATED, "the registry commands end early");
+      // only small scalar extras are skipped: a nested value could hide a huge count
+      ValueType t = u.getNextFormat().getValueType();
+      if (t == ValueType.ARRAY || t == ValueType.MAP) throw new PeerWireException(Reason.BAD_VALUE, "a nested extra field");
+      if (t == ValueType.STRING || t == ValueType.BINARY || t == ValueType.EXTENSION) {
+        str("extra field", 0, Names.MAX_NAME_BYTES, t);
+        return;
+      }
+      u.skipValue();
+    }
+
+    private byte[] payload(String what, int n, int max) throws IOException {
+      if (n < 0 || n > max) throw new PeerWireException(Reason.TOO_LONG, what + " has " + n + " bytes, at most " + max);
+      if (n > remaining()) throw new PeerWireException(Reason.TRUNCATED, "the registry commands end inside " + what);
+      return u.readPayload(n);
+    }
+
+    private byte[] str(String what, int min, int max, ValueType t) throws IOException {
+      int n = t == ValueType.STRING ? u.unpackRawStringHeader()
+          : t == ValueType.BINARY ? u.unpackBinaryHeader() : u.unpackExtensionTypeHeader().getLength();
+      byte[] b = payload(what, n, max);
+      if (b.length < min) throw new PeerWireException(Reason.BAD_NAME, what + " is empty");
+      return b;
+    }
+
+    String string(String what, boolean mayBeEmpty) throws IOException {
+      expect(ValueType.STRING, what);
+      byte[] b = str(what, mayBeEmpty ? 0 : 1, Names.MAX_NAME_BYTES, ValueType.STRING);
+      String s = Names.strictUtf8(b, 0, b.length);
+      if (s == null) throw new PeerWireException(Reason.BAD_NAME, what + " is not valid UTF-8");
+      return s;
+    }
+
+    String name(String what) throws IOException {
+      return string(what, false);
+    }
+
+    Glob glob(String what, boolean mayBeEmpty) throws IOException {
+      String p = string(what, mayBeEmpty);
+      try {
+        return Glob.compile(p);
+      } catch (RuntimeException e) {
+        throw new PeerWireException(Reason.BAD_NAME, what + " is not a valid pattern: " + e.getMessage());
+      }
+    }
+
+    byte[] uid() throws IOException {
+      expect(ValueType.BINARY, "uid");
+      return str("uid", 1, Names.MAX_UID_BYTES, ValueType.BINARY);
     }
   }
 

@@ -54,6 +54,9 @@ public final class RegistryVerticle extends AbstractVerticle {
   /** Whether some subscription matches a channel, for {@link #matchedIn} only (tables are immutable). */
   private final java.util.Map<String, Boolean> matched = new java.util.HashMap<>();
   private SubscriptionTable matchedIn;
+  /** Where refused peer messages are counted (wsmsg_peer_rejected_total); none in unit setups. */
+  private io.wsmsg.metrics.Counters counters;
+  private final io.wsmsg.gateway.RateLimitedLog refusedLog = new io.wsmsg.gateway.RateLimitedLog(LOG, 10_000);
 
   public RegistryVerticle(Registry registry, ServerConfig config, EventSink events) {
     this(registry, config, events, null);
@@ -81,6 +84,12 @@ public final class RegistryVerticle extends AbstractVerticle {
       java.util.function.BooleanSupplier stopping) {
     this.hasRouter = hasRouter;
     this.stopping = stopping;
+    return this;
+  }
+
+  /** Counts refused registry messages from peers in {@code counters}. */
+  public RegistryVerticle countRefusals(io.wsmsg.metrics.Counters counters) {
+    this.counters = counters;
     return this;
   }
 
@@ -131,10 +140,10 @@ public final class RegistryVerticle extends AbstractVerticle {
     others.remove(membership.self());
     if (others.isEmpty()) return Future.succeededFuture();
     String from = others.get(0);
-    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 64).str(membership.self()).buffer();
     return vertx.eventBus().<Buffer>request(PeerWire.registryAddress(from), ask, new DeliveryOptions().setSendTimeout(10_000))
         .map(reply -> {
-          applyDump(reply.body());
+          applyDump(reply.body(), from);
           LOG.info("copied the registry from member " + from + ": " + registry.subscriptions().size() + " subscriptions, "
               + registry.endpointCount() + " endpoints, " + registry.channelCount() + " channels");
           return (Void) null;
@@ -153,17 +162,80 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   /** After a partition: copies what every other member holds (the other side of the split). */
   private void pullFromAll() {
-    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 1).buffer();
+    Buffer ask = new PeerWire.Writer(PeerWire.DUMP, 64).str(membership.self()).buffer();
     for (String m : membership.members()) {
       if (m.equals(membership.self())) continue;
       vertx.eventBus().<Buffer>request(PeerWire.registryAddress(m), ask, new DeliveryOptions().setSendTimeout(10_000))
-          .onSuccess(reply -> applyDump(reply.body()));
+          .onSuccess(reply -> applyDump(reply.body(), m));
     }
   }
 
-  /** Merges another member's whole registry (a DUMP answer) into this one. */
-  private void applyDump(Buffer dump) {
-    for (RegistryCommand c : RegistryCodec.decode(dump.getBytes(), 0, dump.length())) applyReplica(c);
+  /** Merges another member's whole registry (a DUMP answer) into this one: all of it, or nothing if any is refused. */
+  private void applyDump(Buffer dump, String from) {
+    List<RegistryCommand> cmds;
+    try {
+      cmds = RegistryCodec.decode(dump.getBytes(), 0, dump.length(), config);
+    } catch (io.wsmsg.cluster.PeerWireException e) {
+      refused("dump", e, from);
+      return;
+    }
+    io.wsmsg.cluster.PeerWireException growth = growthRefusal(cmds);
+    if (growth != null) {
+      refused("dump", growth, from);
+      return;
+    }
+    for (RegistryCommand c : cmds) applyReplica(c);
+  }
+
+  /**
+   * Replicas skip the limits (they were checked where the command was made, and two members may
+   * each admit the last one at once), but not without end: commands that would take the
+   * registry beyond twice a limit are refused whole, so a peer cannot grow it one message at a
+   * time past what this member was configured to hold.
+   */
+  private io.wsmsg.cluster.PeerWireException growthRefusal(List<RegistryCommand> cmds) {
+    java.util.Set<String> newEndpoints = new java.util.HashSet<>();
+    java.util.Set<String> newChannels = new java.util.HashSet<>();
+    long newSubs = 0;
+    long newMessageSubs = 0;
+    for (RegistryCommand c : cmds) {
+      String ep = c instanceof SubscribeChannel x ? x.endpoint() : c instanceof SubscribeMessage x ? x.endpoint()
+          : c instanceof CreateEndpoint x ? x.endpoint() : c instanceof SizeEndpoint x ? x.endpoint()
+          : c instanceof EphemeralEndpoint x ? x.endpoint() : null;
+      if (ep != null && !registry.hasEndpoint(ep)) newEndpoints.add(ep);
+      String ch = c instanceof CreateChannel x ? x.channel() : c instanceof SizeChannel x ? x.channel()
+          : c instanceof PrioritizeChannel x ? x.channel() : null;
+      if (ch != null && !registry.hasChannel(ch)) newChannels.add(ch);
+      if (c instanceof SubscribeChannel x && !subscribed(x)) newSubs++; // a dump repeats what is known: not growth
+      if (c instanceof SubscribeMessage x && !registry.messageSubscriptions().has(x.uid(), x.endpoint())) newMessageSubs++;
+    }
+    String over = null;
+    if (registry.endpointCount() + (long) newEndpoints.size() > 2L * config.maxEndpoints) over = "limits.maxEndpoints";
+    else if (registry.channelCount() + (long) newChannels.size() > 2L * config.maxChannels) over = "limits.maxChannels";
+    else if (registry.subscriptions().size() + newSubs > 2L * config.maxSubscriptions) over = "limits.maxSubscriptions";
+    else if (registry.messageSubscriptions().size() + newMessageSubs > 2L * config.maxMessageSubscriptions) {
+      over = "limits.maxMessageSubscriptions";
+    }
+    if (over == null) return null;
+    return new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.OVER_LIMIT,
+        "the registry would grow beyond twice " + over);
+  }
+
+  private boolean subscribed(SubscribeChannel x) {
+    for (Subscription s : registry.subscriptions().of(x.endpoint())) {
+      if (s.channel().pattern().equals(x.channel().pattern()) && s.subject().pattern().equals(x.subject().pattern())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Counts and logs (rate-limited) a refused registry message from a peer. */
+  private void refused(String type, io.wsmsg.cluster.PeerWireException e, String from) {
+    if (counters != null) counters.peerRejected(type, e.reason().label());
+    refusedLog.log("refused a registry message of type " + type + " (" + e.getMessage() + ")"
+        + (from == null ? " (the sender is not named in it)" : " from member " + from)
+        + "; it was dropped, nothing of it applied");
   }
 
   /** Sends this member's whole registry to every other member (they merge it in). */
@@ -172,19 +244,59 @@ public final class RegistryVerticle extends AbstractVerticle {
     replicate(dump);
   }
 
+  /**
+   * A registry message from a peer: decoded whole and checked (see {@link RegistryCodec#decode})
+   * before any of it is applied; a refused one is counted, logged and answered with a failure.
+   */
   private void onPeer(Message<Buffer> msg) {
     Buffer b = msg.body();
-    byte type = b.getByte(0);
-    if (type == PeerWire.DUMP) {
-      msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
-    } else if (type == PeerWire.REPLICATE) {
-      try {
-        for (RegistryCommand c : RegistryCodec.decode(b.getBytes(), 1, b.length() - 1)) applyReplica(c);
-      } catch (RuntimeException e) {
-        LOG.warning("ignored a registry update from another member that could not be read: " + e.getMessage());
+    String typeName = b == null || b.length() == 0 ? "unknown" : b.getByte(0) == PeerWire.DUMP ? "dump"
+        : b.getByte(0) == PeerWire.REPLICATE ? "replicate" : "unknown";
+    List<RegistryCommand> cmds = null;
+    try {
+      if (b == null || b.length() == 0) {
+        throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.TRUNCATED, "an empty message");
       }
-      msg.reply(Buffer.buffer("ok"));
+      byte type = b.getByte(0);
+      if (type == PeerWire.DUMP) {
+        // the whole registry goes to members only: the request names one
+        PeerWire.Reader r = new PeerWire.Reader(b);
+        r.type();
+        String requester = r.str("requester", 1, io.wsmsg.cluster.PeerMessage.MAX_MEMBER_BYTES);
+        r.end();
+        if (!membership.members().contains(requester)) {
+          throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.UNKNOWN_MEMBER,
+              "requester " + requester + " is not a member of the cluster");
+        }
+      } else if (type == PeerWire.REPLICATE) {
+        cmds = RegistryCodec.decode(b.getBytes(), 1, b.length() - 1, config);
+      } else {
+        throw new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.UNKNOWN_TYPE,
+            "registry message type " + type);
+      }
+    } catch (io.wsmsg.cluster.PeerWireException e) {
+      refused(typeName, e, null);
+      if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
+      return;
     }
+    if (cmds == null) {
+      msg.reply(Buffer.buffer(RegistryCodec.encode(RegistryCodec.dump(registry))));
+      return;
+    }
+    io.wsmsg.cluster.PeerWireException growth = growthRefusal(cmds);
+    if (growth != null) {
+      refused(typeName, growth, null);
+      if (msg.replyAddress() != null) msg.fail(400, "refused: " + growth.getMessage());
+      return;
+    }
+    for (RegistryCommand c : cmds) {
+      try {
+        applyReplica(c);
+      } catch (RuntimeException e) {
+        LOG.warning("a registry update from another member failed: " + e);
+      }
+    }
+    msg.reply(Buffer.buffer("ok"));
   }
 
   /**

@@ -84,7 +84,8 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
 
   private void enqueue(Frame f) {
     lastActive = System.currentTimeMillis();
-    int bound = registry.channel(channel).size();
+    // at least 1, whatever the registry says: a bound of 0 would loop here on an empty queue
+    int bound = Math.max(1, registry.channel(channel).size());
     while (queue.size() >= bound) {
       budget.release(queue.poll());
       gate.add(gatePriority, -1);

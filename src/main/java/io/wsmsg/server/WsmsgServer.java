@@ -169,7 +169,7 @@ public final class WsmsgServer {
           return null;
         })
         .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)
-            .reclaimChannels(routers::hasRouter, stopping::get)))
+            .reclaimChannels(routers::hasRouter, stopping::get).countRefusals(counters)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway).recover(e -> bindFailure(e, config.host, config.port, "port",

@@ -133,11 +133,17 @@ class SecondInstanceTest {
     try {
       p.awaitListening();
       assertThat(p.output()).contains("ws://127.0.0.1:" + port + "/")
-          .contains("management: http://127.0.0.1:" + management + "/status");
+          .contains("management: http://127.0.0.1:" + management + "/status")
+          .contains("management: /status and /metrics need Authorization: Bearer <admin token> (wsmsg token --sub NAME"
+              + " --admin); /health and /ready are open");
       HttpResponse<String> health = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/health")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
+      HttpResponse<String> status = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/status")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(status.statusCode()).as("the banner's hint holds").isEqualTo(401);
       assertThat(Files.readString(data.resolve("wsmsg.lock")).trim()).isEqualTo(String.valueOf(p.process.pid()));
     } finally {
       p.close();

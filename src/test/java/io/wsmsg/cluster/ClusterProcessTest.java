@@ -12,10 +12,6 @@ import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterProcessTest {
   @TempDir Path dir;
   private final List<Process> processes = new ArrayList<>();
-  private final HttpClient http = HttpClient.newHttpClient();
   private final Vertx clientVertx = Vertx.vertx();
 
   @AfterEach
@@ -52,12 +47,16 @@ class ClusterProcessTest {
 
   private JsonObject status(int managementPort) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/status"))
-          .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
+      TestServer.HttpReply r = TestServer.management(managementPort, "/status", "Bearer " + admin());
+      return r.status() == 200 ? r.json() : null;
     } catch (Exception e) {
       return null;
     }
+  }
+
+  /** /status needs an admin token: signed with the secret the processes share. */
+  private String admin() {
+    return new TokenSigner(clientVertx, TestServer.SECRET).sign("test", io.wsmsg.auth.Permissions.ALL.toJson(), 3600);
   }
 
   private void awaitMembers(int managementPort, int n, Process p, Path log) throws Exception {

@@ -3,10 +3,6 @@ package io.wsmsg.management;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -37,16 +33,10 @@ class ManagementTest {
 
   record Reply(int status, String contentType, String body) {}
 
+  /** GET on the management port with an admin token (ManagementAuthTest covers who may read what). */
   private Reply get(Vertx vertx, String path) {
-    HttpClient http = vertx.createHttpClient();
-    try {
-      return TestNode.await(http.request(HttpMethod.GET, ts.server.managementPort(), "127.0.0.1", path)
-          .compose(req -> req.send())
-          .compose((HttpClientResponse resp) -> resp.body().map((Buffer b) ->
-              new Reply(resp.statusCode(), resp.getHeader("Content-Type"), b.toString()))));
-    } finally {
-      http.close();
-    }
+    TestServer.HttpReply r = ts.management(path);
+    return new Reply(r.status(), r.header("Content-Type"), r.body());
   }
 
   @Test

@@ -2,11 +2,6 @@ package io.wsmsg.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
@@ -33,33 +28,22 @@ class MetricsTest {
   private static final int SYSTEM_PRIORITY = 100;
 
   TestServer ts;
-  Vertx http;
 
   @BeforeEach
   void start() {
     ts = TestServer.start(new JsonObject().put("metrics", new JsonObject().put("topN", TOP_N))
         .put("limits", new JsonObject().put("maxFrameBytes", MAX_FRAME)));
-    http = Vertx.vertx();
   }
 
   @AfterEach
   void stop() {
-    TestNode.await(http.close());
     ts.close();
   }
 
   private String scrape() {
-    HttpClient client = http.createHttpClient();
-    try {
-      return TestNode.await(client.request(HttpMethod.GET, ts.server.managementPort(), "127.0.0.1", "/metrics")
-          .compose(req -> req.send())
-          .compose((HttpClientResponse resp) -> {
-            assertThat(resp.statusCode()).isEqualTo(200);
-            return resp.body().map(Buffer::toString);
-          }));
-    } finally {
-      client.close();
-    }
+    TestServer.HttpReply r = ts.management("/metrics");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.body();
   }
 
   /** The value of one series, written exactly as Prometheus shows it ({@code name{labels}}); null when absent. */

@@ -13,6 +13,9 @@ import org.msgpack.core.MessagePack;
  * subscriptions, events reach all; the mark survives replication and only an admin sets it.
  */
 class SubscriptionAdminMarkTest {
+  private static final io.wsmsg.config.ServerConfig CONFIG =
+      io.wsmsg.config.ServerConfig.of(new io.vertx.core.json.JsonObject());
+
   private static Subscription sub(String ep, String ch, boolean admin) {
     return new Subscription(ep, Glob.compile(ch), Glob.compile("*"), admin);
   }
@@ -46,7 +49,7 @@ class SubscriptionAdminMarkTest {
     List<RegistryCommand> in = List.of(
         new RegistryCommand.SubscribeChannel("ops", Glob.compile("system"), Glob.compile("*"), null, true),
         new RegistryCommand.SubscribeChannel("mon", Glob.compile("system"), Glob.compile("node.*"), null, false));
-    List<RegistryCommand> out = RegistryCodec.decode(RegistryCodec.encode(in), 0, RegistryCodec.encode(in).length);
+    List<RegistryCommand> out = RegistryCodec.decode(RegistryCodec.encode(in), 0, RegistryCodec.encode(in).length, CONFIG);
     assertThat(out).hasSize(2);
     assertThat(((RegistryCommand.SubscribeChannel) out.get(0)).admin()).isTrue();
     assertThat(((RegistryCommand.SubscribeChannel) out.get(1)).admin()).isFalse();
@@ -61,7 +64,7 @@ class SubscriptionAdminMarkTest {
           .packString("some-owner");
       p.packArrayHeader(2).packInt(5).packString("after");
       byte[] b = p.toByteArray();
-      List<RegistryCommand> mixed = RegistryCodec.decode(b, 0, b.length);
+      List<RegistryCommand> mixed = RegistryCodec.decode(b, 0, b.length, CONFIG);
       assertThat(((RegistryCommand.SubscribeChannel) mixed.get(0)).admin()).isFalse();
       assertThat(((RegistryCommand.SubscribeChannel) mixed.get(1)).admin()).isTrue();
       assertThat(mixed.get(2)).isEqualTo(new RegistryCommand.CreateChannel("after", null));

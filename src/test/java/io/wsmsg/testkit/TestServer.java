@@ -146,6 +146,46 @@ public final class TestServer implements AutoCloseable {
     return TestNode.connect(clientVertx, port(), endpointAndQuery, token, order);
   }
 
+  /** A management port answer: status, body and headers. */
+  public record HttpReply(int status, String body, java.net.http.HttpHeaders headers) {
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  /** GET {@code path} on the management port with an admin token, as the CLI sends it. */
+  public HttpReply management(String path) {
+    return management(path, "Bearer " + adminToken());
+  }
+
+  /** GET {@code path} on the management port with this Authorization header (null: none). */
+  public HttpReply management(String path, String authorization) {
+    return management(server.managementPort(), path, authorization);
+  }
+
+  /** GET on the management port of any server (another process, too) with this Authorization header (null: none). */
+  public static HttpReply management(int managementPort, String path, String authorization) {
+    java.net.http.HttpRequest.Builder req = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + managementPort + path)).timeout(java.time.Duration.ofSeconds(10));
+    if (authorization != null) req.header("Authorization", authorization);
+    try {
+      java.net.http.HttpResponse<String> r = HTTP.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      return new HttpReply(r.statusCode(), r.body(), r.headers());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+      .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+
   public int upgradeStatus(String path, String authorizationHeader) {
     return TestNode.upgradeStatus(clientVertx, port(), path, authorizationHeader);
   }

@@ -16,7 +16,8 @@ public final class TlsFlags {
 
   @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:WSMSG_CA}",
       description = "for wss:// and https://: trust server certificates signed by the CA in this PEM file, e.g. the"
-          + " ca.pem of scripts/gen-certs.sh (default: env WSMSG_CA; the JVM's own CAs are always trusted)")
+          + " ca.pem of scripts/gen-certs.sh, instead of the JVM's CAs (default: env WSMSG_CA; without it the JVM's"
+          + " CAs, enough for a public CA)")
   Path ca;
 
   @Option(names = "--insecure", defaultValue = "${env:WSMSG_INSECURE:-false}",

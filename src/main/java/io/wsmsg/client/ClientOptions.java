@@ -216,8 +216,9 @@ public final class ClientOptions {
   }
 
   /**
-   * For wss:// URLs: trust servers whose certificate is signed by the CA(s) in this PEM file,
-   * as well as those the JVM trusts (a private or development CA, scripts/gen-certs.sh's ca.pem).
+   * For wss:// URLs: trust servers whose certificate is signed by the CA(s) in this PEM file
+   * (a private or development CA, scripts/gen-certs.sh's ca.pem) instead of the JVM's default
+   * CAs. Without it, the JVM's CAs are trusted (enough for a certificate from a public CA).
    */
   public ClientOptions trustCa(java.nio.file.Path pemCa) {
     Objects.requireNonNull(pemCa, "pemCa");

@@ -21,8 +21,8 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * How a client checks the server and proves itself: the CA to trust beyond the JVM's own
- * ({@code ca}), whether to check nothing ({@code insecure}: development certificates only;
+ * How a client checks the server and proves itself: the CA to trust instead of the JVM's
+ * default CAs ({@code ca}; null = the JVM's), whether to check nothing ({@code insecure}: development certificates only;
  * anyone between client and server can then read and change the traffic), and a client
  * certificate for servers that ask for one (tls.clientCa).
  */

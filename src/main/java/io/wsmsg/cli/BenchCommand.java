@@ -40,7 +40,7 @@ public final class BenchCommand implements Runnable {
   /** Options every scenario takes. */
   static final class Common {
     @Option(names = "--url", split = ",", defaultValue = "ws://127.0.0.1:8765/", paramLabel = "URL",
-        description = "server to load, ws://host:port/root; several (comma-separated or repeated, e.g. the gateways"
+        description = "server to load, ws[s]://host:port/root (wss: see --ca); several (comma-separated or repeated, e.g. the gateways"
             + " of a cluster): each side's connections are spread over them round-robin (default: ${DEFAULT-VALUE})")
     List<String> urls;
 
@@ -151,13 +151,16 @@ public final class BenchCommand implements Runnable {
   abstract static class Scenario implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin Common common;
+    @Mixin TlsFlags tlsFlags;
 
     /** The settings this command line gives (no side effect: tests read it too). */
     abstract BenchSettings settings();
 
     @Override
     public Integer call() {
-      return BenchRunner.run(settings(), spec.commandLine().getOut(), spec.commandLine().getErr());
+      BenchSettings s = settings();
+      s.tls = tlsFlags.toClientTls(spec.commandLine().getErr());
+      return BenchRunner.run(s, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
   }
 

@@ -41,6 +41,9 @@ abstract class ClientCommand implements Callable<Integer> {
   @Mixin
   ClientOptionsMixin conn;
 
+  @Mixin
+  TlsFlags tlsFlags;
+
   /** The connected client, closed when the command ends. */
   WsmsgClient client;
 
@@ -81,6 +84,8 @@ abstract class ClientCommand implements Callable<Integer> {
    */
   WsmsgClient connect(boolean reconnect, boolean paused) {
     ClientOptions o = conn.toClientOptions().reconnect(reconnect).paused(paused);
+    boolean secure = o.urls().stream().anyMatch(u -> u.trim().toLowerCase(java.util.Locale.ROOT).matches("(wss|https)://.*"));
+    o.tls(tlsFlags.toClientTls(secure ? spec.commandLine().getErr() : null)); // --insecure means nothing on ws://
     if (reconnect) o.backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
     Duration max = o.connectTimeout().multipliedBy(o.urls().size()).plusSeconds(5);
     try {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,13 +34,16 @@ abstract class ManagementCommand implements Callable<Integer> {
 
   @Option(names = "--management-url", paramLabel = "URL",
       defaultValue = "${env:WSMSG_MANAGEMENT_URL:-" + DEFAULT_URL + "}",
-      description = "the server's management port, http://host:port (default: env WSMSG_MANAGEMENT_URL, else "
+      description = "the server's management port, http://host:port or https://host:port when it uses TLS (default: env WSMSG_MANAGEMENT_URL, else "
           + DEFAULT_URL + ", the port of management.port)")
   String managementUrl;
 
   @Option(names = "--token", paramLabel = "JWT", defaultValue = "${env:WSMSG_TOKEN}",
       description = "an admin token, sent as Authorization: Bearer (default: env WSMSG_TOKEN)")
   String token;
+
+  @Mixin
+  TlsFlags tlsFlags;
 
   @Option(names = "--json", description = "print the server's JSON document instead of a table (fields: docs/operations.md)")
   boolean json;
@@ -82,7 +86,7 @@ abstract class ManagementCommand implements Callable<Integer> {
     String base = managementUrl == null ? "" : managementUrl.trim();
     while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
     if (!base.startsWith("http://") && !base.startsWith("https://")) {
-      throw new CliFailure(Exit.USAGE, "--management-url must be http://host:port (the management port, not the"
+      throw new CliFailure(Exit.USAGE, "--management-url must be http://host:port or https://host:port (the management port, not the"
           + " WebSocket URL), not \"" + managementUrl + "\"");
     }
     StringBuilder q = new StringBuilder();
@@ -102,7 +106,16 @@ abstract class ManagementCommand implements Callable<Integer> {
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout).GET().header("Accept", "application/json");
     boolean hasToken = token != null && !token.isBlank();
     if (hasToken) req.header("Authorization", "Bearer " + token.trim());
-    HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(timeout);
+    io.wsmsg.tls.ClientTls tls = tlsFlags.toClientTls(uri.getScheme().equals("https") ? spec.commandLine().getErr() : null);
+    if (uri.getScheme().equals("https")) {
+      try {
+        hb.sslContext(tls.sslContext());
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(Exit.USAGE, e.getMessage());
+      }
+    }
+    HttpClient http = hb.build();
     HttpResponse<String> resp;
     try {
       resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -113,7 +126,14 @@ abstract class ManagementCommand implements Callable<Integer> {
           + " (connection refused); is the server running? Give its management port with --management-url or"
           + " WSMSG_MANAGEMENT_URL");
     } catch (IOException e) {
-      throw new CliFailure(Exit.CONNECT, "cannot connect to the management port at " + base(uri) + ": " + e);
+      String why = io.wsmsg.tls.ClientTls.explain(e, uri.getScheme().equals("https"), uri.getHost());
+      String msg = String.valueOf(e.getMessage());
+      // a TLS port closes on a plain request without a byte of answer
+      if (why == null && uri.getScheme().equals("http") && (msg.contains("closed") || msg.contains("no bytes"))) {
+        why = e + " (if the management port uses TLS, give --management-url https://...)";
+      }
+      throw new CliFailure(Exit.CONNECT, "cannot connect to the management port at " + base(uri) + ": "
+          + (why != null ? why : e.toString()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliFailure(Exit.REFUSED, "interrupted");

@@ -162,13 +162,24 @@ public final class ServerCommand implements Runnable {
 
   private static void printBanner(WsmsgServer server, ServerConfig cfg) {
     String host = "0.0.0.0".equals(cfg.host) || "::".equals(cfg.host) ? "127.0.0.1" : cfg.host;
-    String url = "ws://" + host + ":" + server.port() + cfg.root;
+    String url = (server.tls() ? "wss://" : "ws://") + host + ":" + server.port() + cfg.root;
     StringBuilder b = new StringBuilder();
     b.append("wsmsg is listening on ").append(url).append("<endpoint>\n");
+    String murl = null;
     if (server.managementPort() > 0) {
       String mhost = "0.0.0.0".equals(cfg.managementHost) ? "127.0.0.1" : cfg.managementHost;
-      b.append("management: http://").append(mhost).append(':').append(server.managementPort())
-          .append("/status  (also /health, /ready, /metrics)\n");
+      murl = (server.managementTls() ? "https://" : "http://") + mhost + ":" + server.managementPort();
+      b.append("management: ").append(murl).append("/status  (also /health, /ready, /metrics)\n");
+    }
+    if (server.tls()) {
+      // clients of a private CA must be told it: the banner's commands say how
+      String client = cfg.tlsClientCa != null ? " --cert CLIENT.pem --key CLIENT.key" : "";
+      b.append("TLS: ").append(server.certificates().current().describe()).append('\n');
+      b.append("  try: wsmsg sub --url ").append(url).append(" --ca CA.pem").append(client).append(" 'demo'\n");
+      if (murl != null && server.managementTls()) {
+        b.append("       wsmsg status --management-url ").append(murl).append(" --ca CA.pem\n");
+      }
+      b.append("  (CA.pem: the CA that signed ").append(cfg.tlsCert).append("; --insecure skips the check, development only)\n");
     }
     if (server.membership().clustered()) {
       int n = server.membership().members().size();

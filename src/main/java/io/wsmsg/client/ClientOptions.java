@@ -42,6 +42,7 @@ public final class ClientOptions {
   private Duration backoffMax = Duration.ofSeconds(10);
   private Duration pingInterval = Duration.ofSeconds(20);
   private int maxFrameBytes = 16 << 20;
+  private io.wsmsg.tls.ClientTls tls = io.wsmsg.tls.ClientTls.DEFAULT;
 
   public ClientOptions() {}
 
@@ -63,6 +64,7 @@ public final class ClientOptions {
     this.backoffMax = o.backoffMax;
     this.pingInterval = o.pingInterval;
     this.maxFrameBytes = o.maxFrameBytes;
+    this.tls = o.tls;
   }
 
   /**
@@ -211,6 +213,49 @@ public final class ClientOptions {
     if (n < 1024) throw new IllegalArgumentException("maxFrameBytes must be at least 1024");
     this.maxFrameBytes = n;
     return this;
+  }
+
+  /**
+   * For wss:// URLs: trust servers whose certificate is signed by the CA(s) in this PEM file
+   * (a private or development CA, scripts/gen-certs.sh's ca.pem) instead of the JVM's default
+   * CAs. Without it, the JVM's CAs are trusted (enough for a certificate from a public CA).
+   */
+  public ClientOptions trustCa(java.nio.file.Path pemCa) {
+    Objects.requireNonNull(pemCa, "pemCa");
+    io.wsmsg.tls.Pem.certificates(pemCa, "the CA file"); // a wrong path fails here, not at each connect
+    tls = new io.wsmsg.tls.ClientTls(pemCa, tls.insecure(), tls.cert(), tls.key());
+    return this;
+  }
+
+  /**
+   * UNSAFE, for development certificates only: accept any server certificate for any host
+   * name. The connection is encrypted but not authenticated, so anyone between client and
+   * server can read and change the traffic. Default false.
+   */
+  public ClientOptions insecure(boolean insecure) {
+    tls = new io.wsmsg.tls.ClientTls(tls.ca(), insecure, tls.cert(), tls.key());
+    return this;
+  }
+
+  /** For servers with mutual TLS (tls.clientCa): this client's PEM certificate and its PKCS#8 key. */
+  public ClientOptions clientCertificate(java.nio.file.Path cert, java.nio.file.Path key) {
+    Objects.requireNonNull(cert, "cert");
+    Objects.requireNonNull(key, "key");
+    io.wsmsg.tls.Pem.certificates(cert, "the client certificate");
+    io.wsmsg.tls.Pem.privateKey(key, "the client key");
+    tls = new io.wsmsg.tls.ClientTls(tls.ca(), tls.insecure(), cert, key);
+    return this;
+  }
+
+  /** All TLS settings at once (the CLI's --ca, --insecure, --cert, --key). */
+  public ClientOptions tls(io.wsmsg.tls.ClientTls tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /** The TLS settings: CA, insecure, client certificate. */
+  public io.wsmsg.tls.ClientTls tls() {
+    return tls;
   }
 
   private static Duration positive(Duration d, String what) {

@@ -167,6 +167,8 @@ public final class WsmsgClient {
   private final boolean ephemeral;
   private final WireOrder order;
   private final Context ctx;
+  /** insecure(true) is said once per JVM: a load tool makes thousands of clients. */
+  private static final java.util.concurrent.atomic.AtomicBoolean INSECURE_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
   private final WebSocketClient wsClient; // a field: an unreferenced client is closed by a cleaner
 
   private final CopyOnWriteArrayList<Consumer<Message>> systemListeners = new CopyOnWriteArrayList<>();
@@ -245,11 +247,15 @@ public final class WsmsgClient {
     this.paused = options.paused();
     this.ctx = vertx.getOrCreateContext();
     int closingSeconds = 1;
-    this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+    if (options.tls().insecure() && INSECURE_WARNED.compareAndSet(false, true)) {
+      LOG.warning("ClientOptions.insecure(true): the server's TLS certificate is not checked; anyone in the path can"
+          + " read and change this connection's traffic (development only)");
+    }
+    this.wsClient = vertx.createWebSocketClient(options.tls().apply(new WebSocketClientOptions()
         .setMaxFrameSize(options.maxFrameBytes())
         .setMaxMessageSize(options.maxFrameBytes())
         .setClosingTimeout(closingSeconds)
-        .setTcpNoDelay(true));
+        .setTcpNoDelay(true)));
   }
 
   // =====================================================================================
@@ -381,8 +387,14 @@ public final class WsmsgClient {
           : WsmsgException.CONNECT_FAILED, u.text() + " refused the connection with HTTP " + status
           + (body.isEmpty() ? "" : ": " + body), null, status, r);
     }
+    String tls = io.wsmsg.tls.ClientTls.explain(t, u.ssl(), u.host());
+    if (tls != null) return new WsmsgException(WsmsgException.CONNECT_FAILED, "could not connect to " + u.text() + ": "
+        + tls, null, 0, t);
     return new WsmsgException(WsmsgException.CONNECT_FAILED, "could not connect to " + u.text() + ": "
-        + (t.getMessage() != null ? t.getMessage() : t.toString()), null, 0, t);
+        + (t.getMessage() != null ? t.getMessage() : t.toString())
+        // a TLS port answers plain HTTP by closing: say what that likely means
+        + (!u.ssl() && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("closed")
+            ? " (if the server uses TLS, connect with wss://)" : ""), null, 0, t);
   }
 
   /** Percent-encodes one path segment (everything but RFC 3986 unreserved characters). */

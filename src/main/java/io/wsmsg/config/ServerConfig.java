@@ -124,6 +124,18 @@ public final class ServerConfig {
   /** The cluster CA (PEM): the only issuer whose members this one talks to. */
   public final String clusterTlsCa;
 
+  // ---- TLS (tls.*, management.tls; issue 11, TLS helper) ----
+  /** PEM certificate chain served on wss:// (and https:// on the management port); null = plain ws://. */
+  public final Path tlsCert;
+  /** PEM private key (PKCS#8) of {@link #tlsCert}. */
+  public final Path tlsKey;
+  /** PEM CA(s) a client certificate must chain to (mutual TLS); null = no client certificate asked. */
+  public final Path tlsClientCa;
+  /** How often the certificate files are checked for a change; 0 = only on SIGHUP. */
+  public final int tlsReloadSeconds;
+  /** The management port uses the same certificate when tls.cert is set (management.tls). */
+  public final boolean managementTls;
+
   /** The accepted values of log.level, least verbose first. */
   public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
@@ -293,6 +305,31 @@ public final class ServerConfig {
         }
       }
     }
+    // ---- TLS (issue 11, TLS helper) ----
+    JsonObject t = j.getJsonObject("tls");
+    String cert = blankToNull(string(t, "tls.", "cert", true));
+    String key = blankToNull(string(t, "tls.", "key", true));
+    String ca = blankToNull(string(t, "tls.", "clientCa", true));
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException("tls.cert and tls.key go together (WSMSG_TLS_CERT, WSMSG_TLS_KEY): "
+          + (cert == null ? "tls.key is set but tls.cert is not" : "tls.cert is set but tls.key is not"));
+    }
+    if (ca != null && cert == null) {
+      throw new IllegalArgumentException("tls.clientCa (mutual TLS) needs tls.cert and tls.key: the server must speak"
+          + " TLS before it can ask for a client certificate");
+    }
+    tlsCert = cert == null ? null : Path.of(cert);
+    tlsKey = key == null ? null : Path.of(key);
+    tlsClientCa = ca == null ? null : Path.of(ca);
+    tlsReloadSeconds = intIn(t, "tls.", "reloadSeconds", 0, 86_400);
+    Object mt = mg.getValue("tls");
+    if (!(mt instanceof Boolean)) throw new IllegalArgumentException("management.tls must be true or false, not " + mt);
+    managementTls = (Boolean) mt;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+
   }
 
   /** True when the event bus runs over mutual TLS. */
@@ -360,6 +397,7 @@ public final class ServerConfig {
     // ---- end management access ----
     if (env.containsKey("WSMSG_AUTH_MODE")) j.getJsonObject("auth").put("mode", env.get("WSMSG_AUTH_MODE"));
     if (env.containsKey("WSMSG_JWT_SECRET")) j.getJsonObject("auth").put("hs256Secret", env.get("WSMSG_JWT_SECRET"));
+    applyTlsEnv(j, env);
     JsonObject cl = j.getJsonObject("cluster");
     if (env.containsKey("WSMSG_CLUSTER")) {
       String v = env.get("WSMSG_CLUSTER").trim().toLowerCase(java.util.Locale.ROOT);
@@ -384,6 +422,24 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_CLUSTER_TLS_CERT")) cl.getJsonObject("tls").put("cert", env.get("WSMSG_CLUSTER_TLS_CERT"));
     if (env.containsKey("WSMSG_CLUSTER_TLS_KEY")) cl.getJsonObject("tls").put("key", env.get("WSMSG_CLUSTER_TLS_KEY"));
     if (env.containsKey("WSMSG_CLUSTER_TLS_CA")) cl.getJsonObject("tls").put("ca", env.get("WSMSG_CLUSTER_TLS_CA"));
+  }
+
+  /** TLS environment variables (issue 11, TLS helper); an empty value unsets a path. */
+  private static void applyTlsEnv(JsonObject j, Map<String, String> env) {
+    JsonObject t = j.getJsonObject("tls");
+    if (env.containsKey("WSMSG_TLS_CERT")) t.put("cert", env.get("WSMSG_TLS_CERT"));
+    if (env.containsKey("WSMSG_TLS_KEY")) t.put("key", env.get("WSMSG_TLS_KEY"));
+    if (env.containsKey("WSMSG_TLS_CLIENT_CA")) t.put("clientCa", env.get("WSMSG_TLS_CLIENT_CA"));
+    if (env.containsKey("WSMSG_TLS_RELOAD_SECONDS")) {
+      t.put("reloadSeconds", parseInt("WSMSG_TLS_RELOAD_SECONDS", env.get("WSMSG_TLS_RELOAD_SECONDS")));
+    }
+    if (env.containsKey("WSMSG_MANAGEMENT_TLS")) {
+      String v = env.get("WSMSG_MANAGEMENT_TLS").trim().toLowerCase(java.util.Locale.ROOT);
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new IllegalArgumentException("WSMSG_MANAGEMENT_TLS must be true or false, not \"" + env.get("WSMSG_MANAGEMENT_TLS") + "\"");
+      }
+      j.getJsonObject("management").put("tls", Boolean.parseBoolean(v));
+    }
   }
 
   private static int parseInt(String name, String v) {

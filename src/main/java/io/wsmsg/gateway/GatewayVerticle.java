@@ -90,6 +90,14 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
   }
 
+  /** The certificate when the port speaks wss:// (set before deploying), else null. */
+  private io.wsmsg.tls.CertificateReloader tls;
+
+  /** Serve wss:// with this certificate, reloaded as it changes. */
+  public void tls(io.wsmsg.tls.CertificateReloader tls) {
+    this.tls = tls;
+  }
+
   @Override
   public void start(Promise<Void> started) {
     vertx.eventBus().<Delivery>localConsumer(Delivery.ADDRESS, m -> deliver(m.body()));
@@ -115,16 +123,23 @@ public final class GatewayVerticle extends AbstractVerticle {
         // request stalled halfway would escape the connection limits and the handshake timeout.
         .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true);
+    if (tls != null) tls.current().apply(opts, true);
     admission = new Admission(vertx, config, counters, log);
     // One thread per two cores at most: a burst of RS256/ES256 logins then takes at most half
     // of the machine, and the event loops keep serving connected nodes.
     verifiers = Authenticator.verifierPool(vertx);
     server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
-    link.start().compose(v -> server.listen()).<Void>mapEmpty().onComplete(started);
+    if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
+    link.start().compose(v -> server.listen()).<Void>mapEmpty()
+        .onSuccess(v -> {
+          if (tls != null) tls.register(server, true);
+        })
+        .onComplete(started);
   }
 
   @Override
   public void stop() {
+    if (tls != null && server != null) tls.unregister(server);
     link.close();
     if (verifiers != null) verifiers.close();
   }

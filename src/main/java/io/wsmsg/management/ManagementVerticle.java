@@ -88,6 +88,14 @@ public final class ManagementVerticle extends AbstractVerticle {
     }
   }
 
+  /** The certificate when the port speaks https:// (tls.cert with management.tls), else null. */
+  private io.wsmsg.tls.CertificateReloader tls;
+
+  /** Serve https:// with this certificate, reloaded as it changes. */
+  public void tls(io.wsmsg.tls.CertificateReloader tls) {
+    this.tls = tls;
+  }
+
   @Override
   public void start(Promise<Void> started) {
     metrics = new MetricsExport(counters, registry, routers, config.metricsTopN);
@@ -107,12 +115,25 @@ public final class ManagementVerticle extends AbstractVerticle {
     router.get("/v1/channels").handler(guarded(Access.ADMIN, this::v1Channels));
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
         "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/endpoints or /v1/channels")));
-    server = vertx.createHttpServer().requestHandler(router);
-    server.listen(config.managementPort, config.managementHost).<Void>mapEmpty().onComplete(started);
+    io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
+    // no client certificate here even with tls.clientCa: probes (/health, /ready) cannot show
+    // one, and the routes that reveal anything are for tokens
+    if (tls != null) tls.current().apply(opts, false);
+    server = vertx.createHttpServer(opts).requestHandler(router);
+    if (tls != null) {
+      server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(java.util.logging.Logger.getLogger(
+          ManagementVerticle.class.getName()), "management port"));
+    }
+    server.listen(config.managementPort, config.managementHost).<Void>mapEmpty()
+        .onSuccess(v -> {
+          if (tls != null) tls.register(server, false);
+        })
+        .onComplete(started);
   }
 
   @Override
   public void stop() {
+    if (tls != null && server != null) tls.unregister(server);
     if (metrics != null) metrics.close();
     if (verifiers != null) verifiers.close();
   }

@@ -69,6 +69,8 @@ public final class WsmsgServer {
   /** The periodic "dropped N messages" line (see {@link DropSummary}). */
   private DropSummary drops;
   private long dropTimer = -1;
+  /** The certificate of wss:// and https:// and its reload; null when TLS is off. */
+  private volatile io.wsmsg.tls.CertificateReloader tls;
   /** How often dropped messages are summed up in the log. */
   static final long DROP_SUMMARY_MILLIS = 60_000;
 
@@ -126,7 +128,16 @@ public final class WsmsgServer {
     stopping.set(true);
     List<Future<Void>> all = new ArrayList<>();
     for (String id : deployments) all.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-    return Future.join(all).<Void>mapEmpty().onComplete(v -> releaseDataDir());
+    return Future.join(all).<Void>mapEmpty().onComplete(v -> {
+      releaseDataDir();
+      closeTls();
+    });
+  }
+
+  private void closeTls() {
+    io.wsmsg.tls.CertificateReloader t = tls;
+    tls = null;
+    if (t != null) t.close();
   }
 
   private void releaseDataDir() {
@@ -150,6 +161,11 @@ public final class WsmsgServer {
     return vertx.<Void>executeBlocking(() -> {
           dataLock = DataDirLock.acquire(config.dataDir);
           restore();
+          io.wsmsg.tls.TlsSettings ts = io.wsmsg.tls.TlsSettings.of(config);
+          if (ts.enabled()) {
+            tls = io.wsmsg.tls.CertificateReloader.start(vertx, ts);
+            gateway.tls(tls);
+          }
           return null;
         })
         // the registry dumps to and takes replicas from proven members only: wait (bounded) for the proofs
@@ -166,6 +182,7 @@ public final class WsmsgServer {
           if (!config.managementEnabled) return Future.succeededFuture();
           management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId,
               auth);
+          if (tls != null && tls.settings().managementEnabled()) management.tls(tls);
           return vertx.deployVerticle(management).recover(e -> bindFailure(e, config.managementHost,
               config.managementPort, "management.port", "--management-port or WSMSG_MANAGEMENT_PORT")).map(mid -> {
             deployments.add(mid);
@@ -271,6 +288,22 @@ public final class WsmsgServer {
     return gateway.actualPort();
   }
 
+  /** True when the WebSocket port speaks TLS (wss://). */
+  public boolean tls() {
+    return io.wsmsg.tls.TlsSettings.of(config).enabled();
+  }
+
+  /** True when the management port speaks TLS (https://). */
+  public boolean managementTls() {
+    io.wsmsg.tls.CertificateReloader t = tls;
+    return management != null && t != null && t.settings().managementEnabled();
+  }
+
+  /** The certificate reload (tests and the banner), or null when TLS is off. */
+  public io.wsmsg.tls.CertificateReloader certificates() {
+    return tls;
+  }
+
   /** The management port actually bound, or -1 when it is disabled. */
   public int managementPort() {
     return management == null ? -1 : management.actualPort();
@@ -358,6 +391,7 @@ public final class WsmsgServer {
         .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
           stopDropSummary();
           releaseDataDir();
+          closeTls();
           LOG.info("stopped");
           if (written.succeeded()) stopped.tryComplete();
           else stopped.tryFail(written.cause());
@@ -394,6 +428,7 @@ public final class WsmsgServer {
         .onComplete(ar -> {
           stopDropSummary();
           releaseDataDir();
+          closeTls();
           stopped.tryComplete();
         });
   }

@@ -46,6 +46,26 @@ public final class TestServer implements AutoCloseable {
     return start(null);
   }
 
+  /**
+   * Starts with wss:// (and https:// on the management port) using TestCerts' server
+   * certificate, then {@code overrides}.
+   */
+  public static TestServer startTls(JsonObject overrides) {
+    JsonObject tls = new JsonObject().put("tls", new JsonObject()
+        .put("cert", TestCerts.serverCert().toString()).put("key", TestCerts.serverKey().toString()));
+    return start(overrides == null ? tls : deepMerge(tls, overrides));
+  }
+
+  /** The WebSocket URL, wss:// when the server speaks TLS. */
+  public String url() {
+    return (server.tls() ? "wss" : "ws") + "://127.0.0.1:" + port() + "/";
+  }
+
+  /** The management port's base URL, https:// when it speaks TLS. */
+  public String managementUrl() {
+    return (server.managementTls() ? "https" : "http") + "://127.0.0.1:" + server.managementPort();
+  }
+
   /** Each server gets its own data directory, so snapshots never leak between tests. */
   static String tempDir() {
     try {

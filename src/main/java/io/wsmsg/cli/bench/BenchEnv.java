@@ -108,13 +108,13 @@ final class BenchEnv implements AutoCloseable {
     this.url = pubTargets.get(0).url;
     for (Target t : pubTargets) opened.putIfAbsent(t.url, new LinkedHashMap<>());
     for (Target t : subTargets) opened.putIfAbsent(t.url, new LinkedHashMap<>());
-    this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+    this.wsClient = vertx.createWebSocketClient(s.tls.apply(new WebSocketClientOptions()
         .setMaxConnections(maxConnections)
         .setMaxFrameSize(16 << 20)
         .setMaxMessageSize(16 << 20)
         .setTcpNoDelay(true)
         .setConnectTimeout(10_000)
-        .setClosingTimeout(1));
+        .setClosingTimeout(1)));
   }
 
   static BenchEnv open(BenchSettings s, int plannedConnections) throws Exception {
@@ -247,7 +247,8 @@ final class BenchEnv implements AutoCloseable {
   ClientOptions clientOptions(Target t, String endpoint, int window) {
     ClientOptions o = new ClientOptions().url(t.url).endpoint(endpoint).window(window)
         .requestTimeout(Duration.ofMillis(s.requestTimeoutMillis))
-        .reconnect(false);
+        .reconnect(false)
+        .tls(s.tls);
     if (s.token != null && !s.token.isEmpty()) o.token(s.token);
     return o;
   }
@@ -329,6 +330,9 @@ final class BenchEnv implements AutoCloseable {
   }
 
   static String describe(Throwable t) {
+    // a raw connection's TLS failure is Netty's words: say what is wrong and what to pass
+    String tls = t instanceof io.wsmsg.client.WsmsgException ? null : io.wsmsg.tls.ClientTls.explain(t, true, "the server");
+    if (tls != null) return tls;
     String m = t.getMessage();
     return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;
   }

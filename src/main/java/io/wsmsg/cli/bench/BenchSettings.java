@@ -20,6 +20,8 @@ public final class BenchSettings {
   /** Endpoint names start with this and a dash: bench-rpc-0, bench-fanout-3, bench-control... */
   public String endpointPrefix = "bench";
   public String token;
+  /** wss:// servers: the CA to trust, a client certificate, or (unsafe) no check at all. */
+  public io.wsmsg.tls.ClientTls tls = io.wsmsg.tls.ClientTls.DEFAULT;
   public boolean embedded;
   /** rpc: requesters; fanout: subscribers; queue: consumers; conns: connections to hold. */
   public int connections = 1;

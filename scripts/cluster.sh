@@ -11,7 +11,7 @@
 #
 # TLS is on by default: clients use wss:// and https:// (certificate CERTS/server.pem), and the
 # members talk over an event bus with mutual TLS, each with its own CERTS/gatewayN.pem signed by
-# CERTS/ca.pem (a member without such a certificate is never routed to). The first start runs
+# CERTS/cluster-ca.pem (a member without such a certificate is never routed to). The first start runs
 # scripts/gen-certs.sh to make development certificates in certs/; later starts reuse them.
 #   scripts/cluster.sh start --no-tls     (or WSMSG_NO_TLS=1) plain ws://, http:// and event bus,
 #                                         for debugging only: anyone who reaches the ports is a member
@@ -26,7 +26,7 @@
 # running gateways. The gateways share one JWT secret: $WSMSG_JWT_SECRET if set, else
 # run/cluster/secret, made on the first start and reused.
 # Settings: JAVA_OPTS (extra JVM options), START_TIMEOUT (90 s), STOP_TIMEOUT (40 s), CERTS (certs:
-# a directory of your own with ca.pem, server.pem/.key and gateway1..3.pem/.key is used as it is,
+# a directory of your own with ca.pem, server.pem/.key, cluster-ca.pem and gateway1..3.pem/.key is used as it is,
 # never generated into).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -116,7 +116,7 @@ plain_hint() {
 # CERTS directory of the user's own is only checked: generating into it could replace their CA.
 ensure_certs() {
   local f missing=()
-  for f in ca.pem server.pem server.key "${GATEWAYS[@]/%/.pem}" "${GATEWAYS[@]/%/.key}"; do
+  for f in ca.pem server.pem server.key cluster-ca.pem "${GATEWAYS[@]/%/.pem}" "${GATEWAYS[@]/%/.key}"; do
     [ -r "$CERTS/$f" ] || missing+=("$f")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -176,7 +176,7 @@ launch() {
   c=$(cd "$CERTS" 2>/dev/null && pwd || echo "$CERTS")
   case "$TLS" in
     on) tls=(WSMSG_TLS_CERT="$c/server.pem" WSMSG_TLS_KEY="$c/server.key"
-      WSMSG_CLUSTER_TLS_CERT="$c/$name.pem" WSMSG_CLUSTER_TLS_KEY="$c/$name.key" WSMSG_CLUSTER_TLS_CA="$c/ca.pem") ;;
+      WSMSG_CLUSTER_TLS_CERT="$c/$name.pem" WSMSG_CLUSTER_TLS_KEY="$c/$name.key" WSMSG_CLUSTER_TLS_CA="$c/cluster-ca.pem") ;;
     edge) tls=(WSMSG_TLS_CERT="$c/server.pem" WSMSG_TLS_KEY="$c/server.key") ;;
   esac
   if [ -f "$RUN/$name.log" ]; then mv -f "$RUN/$name.log" "$RUN/$name.log.1"; fi

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Makes development certificates for wsmsg with openssl (nothing is downloaded):
 #
-#   DIR/ca.pem, ca.key            a development CA (kept and reused on later runs, so adding a
-#                                 gateway or a host name signs with the same CA)
+#   DIR/ca.pem, ca.key            a development CA for what clients see (kept and reused on
+#                                 later runs, so adding a host name signs with the same CA)
 #   DIR/server.pem, server.key    the certificate clients see on wss:// and https:// (SANs:
-#                                 localhost, 127.0.0.1, ::1, gateway1..N and every --host)
+#                                 localhost, 127.0.0.1, ::1, gateway1..N and every --host),
+#                                 signed by ca.pem; clients trust ca.pem (--ca, WSMSG_CA)
+#   DIR/cluster-ca.pem, .key      a second CA that signs member certificates only: whoever holds
+#                                 a certificate from it is a member, so it signs nothing else
 #   DIR/gatewayN.pem, .key        one member certificate per gateway, for cluster.tls.* (the
-#                                 event bus checks both ends against ca.pem)
+#                                 event bus checks both ends against cluster-ca.pem)
 #
 #   scripts/gen-certs.sh [--out DIR] [--gateways N] [--host NAME]... [--days D] [--force]
 #
@@ -20,7 +23,7 @@ GATEWAYS=3
 DAYS=825
 FORCE=false
 HOSTS=()
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
@@ -44,19 +47,26 @@ trap 'rm -rf "$tmp"' EXIT
 
 newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 
-if [ "$FORCE" = true ] || [ ! -f "$OUT/ca.pem" ] || [ ! -f "$OUT/ca.key" ]; then
-  newkey "$OUT/ca.key"
-  openssl req -x509 -new -key "$OUT/ca.key" -sha256 -days 3650 -subj "/CN=wsmsg development CA" \
+# newca NAME CN: a CA (NAME.pem, NAME.key) unless it exists; returns 0 when it made one.
+newca() {
+  if [ "$FORCE" != true ] && [ -f "$OUT/$1.pem" ] && [ -f "$OUT/$1.key" ]; then return 1; fi
+  newkey "$OUT/$1.key"
+  openssl req -x509 -new -key "$OUT/$1.key" -sha256 -days 3650 -subj "/CN=$2" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$OUT/ca.pem"
-  FORCE=true   # a new CA invalidates every certificate signed by the old one
-  echo "made $OUT/ca.pem (development CA)"
-fi
+    -out "$OUT/$1.pem"
+  echo "made $OUT/$1.pem ($2)"
+}
 
-# sign NAME CN SAN...: NAME.pem and NAME.key, signed by the CA, usable as TLS server and client.
+# A new CA invalidates every certificate signed by the old one: re-sign those.
+FORCE_SERVER=$FORCE
+FORCE_MEMBERS=$FORCE
+if newca ca "wsmsg development CA"; then FORCE_SERVER=true; fi
+if newca cluster-ca "wsmsg development cluster CA (members only)"; then FORCE_MEMBERS=true; fi
+
+# sign CA FORCE NAME CN SAN...: NAME.pem and NAME.key, signed by CA, usable as TLS server and client.
 sign() {
-  local name=$1 cn=$2; shift 2
-  if [ "$FORCE" != true ] && [ -f "$OUT/$name.pem" ] && [ -f "$OUT/$name.key" ]; then
+  local ca=$1 force=$2 name=$3 cn=$4; shift 4
+  if [ "$force" != true ] && [ -f "$OUT/$name.pem" ] && [ -f "$OUT/$name.key" ]; then
     echo "kept $OUT/$name.pem"
     return
   fi
@@ -72,7 +82,7 @@ keyUsage=critical,digitalSignature,keyAgreement
 extendedKeyUsage=serverAuth,clientAuth
 subjectAltName=${san%,}
 EXT
-  openssl x509 -req -in "$tmp/$name.csr" -CA "$OUT/ca.pem" -CAkey "$OUT/ca.key" \
+  openssl x509 -req -in "$tmp/$name.csr" -CA "$OUT/$ca.pem" -CAkey "$OUT/$ca.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days "$DAYS" -sha256 -extfile "$tmp/$name.ext" \
     -out "$OUT/$name.pem" 2>/dev/null
   echo "made $OUT/$name.pem ($cn)"
@@ -80,7 +90,7 @@ EXT
 
 gateways=()
 for ((i = 1; i <= GATEWAYS; i++)); do gateways+=("gateway$i"); done
-sign server "wsmsg server" localhost 127.0.0.1 ::1 "${gateways[@]}" "${HOSTS[@]}"
-for g in "${gateways[@]}"; do sign "$g" "wsmsg member $g" "$g" localhost 127.0.0.1 "${HOSTS[@]}"; done
+sign ca "$FORCE_SERVER" server "wsmsg server" localhost 127.0.0.1 ::1 "${gateways[@]}" "${HOSTS[@]}"
+for g in "${gateways[@]}"; do sign cluster-ca "$FORCE_MEMBERS" "$g" "wsmsg member $g" "$g" localhost 127.0.0.1 "${HOSTS[@]}"; done
 chmod 644 "$OUT"/*.pem
 echo "certificates in $OUT (keys readable by $(id -un) only)"

@@ -79,7 +79,7 @@ final class MemberProcesses implements AutoCloseable {
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1").put("port", hz[i])
             .put("members", members).put("tls", new JsonObject().put("cert", TestCerts.memberCert(cert).toString())
-                .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.ca().toString())))
+                .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.clusterCa().toString())))
         .encodePrettily());
     logs[i] = dir.resolve("gateway" + i + ".log");
     List<String> cmd = jvm();

@@ -56,8 +56,13 @@ class GenCertsScriptTest {
     return out;
   }
 
+  /** openssl verify of NAME.pem against the CA that should sign it: cluster-ca.pem for members, ca.pem else. */
   static Run verify(Path dir, String name) throws Exception {
-    return run(List.of("openssl", "verify", "-CAfile", dir.resolve("ca.pem").toString(),
+    return verify(dir, name, name.startsWith("gateway") ? "cluster-ca" : "ca");
+  }
+
+  static Run verify(Path dir, String name, String ca) throws Exception {
+    return run(List.of("openssl", "verify", "-CAfile", dir.resolve(ca + ".pem").toString(),
         dir.resolve(name + ".pem").toString()));
   }
 
@@ -67,14 +72,15 @@ class GenCertsScriptTest {
     Run r = genCerts("--out", dir.toString(), "--gateways", "2", "--host", "wsmsg.example.org", "--host", "10.1.2.3");
     assertThat(r.exit()).as(r.out()).isZero();
 
-    for (String f : List.of("ca.pem", "ca.key", "server.pem", "server.key", "gateway1.pem", "gateway1.key",
+    for (String f : List.of("ca.pem", "ca.key", "cluster-ca.pem", "cluster-ca.key", "server.pem", "server.key",
+        "gateway1.pem", "gateway1.key",
         "gateway2.pem", "gateway2.key")) {
       assertThat(dir.resolve(f)).as(f).isRegularFile();
     }
     assertThat(dir.resolve("gateway3.pem")).doesNotExist();
     // keys: their owner only; certificates are public
     Set<PosixFilePermission> ownerRw = PosixFilePermissions.fromString("rw-------");
-    for (String k : List.of("ca.key", "server.key", "gateway1.key", "gateway2.key")) {
+    for (String k : List.of("ca.key", "cluster-ca.key", "server.key", "gateway1.key", "gateway2.key")) {
       assertThat(Files.getPosixFilePermissions(dir.resolve(k))).as(k).isEqualTo(ownerRw);
     }
     assertThat(Files.getPosixFilePermissions(dir.resolve("server.pem")))
@@ -95,6 +101,10 @@ class GenCertsScriptTest {
       assertThat(v.exit()).as(v.out()).isZero();
       assertThat(v.out()).contains(": OK");
     }
+    // members come from a CA of their own: the server certificate is no member, a member certificate
+    // no server certificate for clients
+    assertThat(verify(dir, "server", "cluster-ca").exit()).isNotZero();
+    assertThat(verify(dir, "gateway1", "ca").exit()).isNotZero();
     // a member certificate authenticates both ends of an event-bus connection
     X509Certificate g1 = cert(dir.resolve("gateway1.pem"));
     assertThat(g1.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
@@ -158,10 +168,16 @@ class GenCertsScriptTest {
     Path dir = tmp.resolve("certs");
     assertThat(genCerts("--out", dir.toString(), "--gateways", "1").exit()).isZero();
     byte[] g1 = Files.readAllBytes(dir.resolve("gateway1.pem"));
-    Files.delete(dir.resolve("ca.key"));
+    byte[] server = Files.readAllBytes(dir.resolve("server.pem"));
+    Files.delete(dir.resolve("cluster-ca.key"));
     assertThat(genCerts("--out", dir.toString(), "--gateways", "1").exit()).isZero();
     assertThat(Files.readAllBytes(dir.resolve("gateway1.pem"))).isNotEqualTo(g1);
     assertThat(verify(dir, "gateway1").exit()).isZero();
+    assertThat(Files.readAllBytes(dir.resolve("server.pem"))).isEqualTo(server); // the other CA's are kept
+    Files.delete(dir.resolve("ca.key"));
+    assertThat(genCerts("--out", dir.toString(), "--gateways", "1").exit()).isZero();
+    assertThat(Files.readAllBytes(dir.resolve("server.pem"))).isNotEqualTo(server);
+    assertThat(verify(dir, "server").exit()).isZero();
   }
 
   @Test

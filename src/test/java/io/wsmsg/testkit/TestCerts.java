@@ -15,7 +15,7 @@ public final class TestCerts {
 
   private TestCerts() {}
 
-  /** The directory holding ca.pem/.key, server.pem/.key and gateway1..3.pem/.key. */
+  /** The directory holding ca.pem/.key, server.pem/.key, cluster-ca.pem/.key and gateway1..3.pem/.key. */
   public static synchronized Path dir() {
     if (dir == null) {
       try {
@@ -41,6 +41,11 @@ public final class TestCerts {
     return dir().resolve("ca.pem");
   }
 
+  /** The CA of member certificates only (cluster.tls.ca); the server certificate is not from it. */
+  public static Path clusterCa() {
+    return dir().resolve("cluster-ca.pem");
+  }
+
   public static Path serverCert() {
     return dir().resolve("server.pem");
   }
@@ -49,7 +54,7 @@ public final class TestCerts {
     return dir().resolve("server.key");
   }
 
-  /** Member certificate of gateway {@code n} (1..3), for cluster.tls.cert. */
+  /** Member certificate of gateway {@code n} (1..3), for cluster.tls.cert, signed by {@link #clusterCa()}. */
   public static Path memberCert(int n) {
     return dir().resolve("gateway" + n + ".pem");
   }

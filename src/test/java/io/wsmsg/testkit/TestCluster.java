@@ -83,7 +83,7 @@ public final class TestCluster implements AutoCloseable {
     // the event bus runs over mutual TLS, as shipped: member i uses gatewayN's certificate
     int cert = index % 3 + 1;
     j.getJsonObject("cluster").put("tls", new JsonObject().put("cert", TestCerts.memberCert(cert).toString())
-        .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.ca().toString()));
+        .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.clusterCa().toString()));
     j = TestServer.deepMerge(j, overrides);
     if (extra != null) j = TestServer.deepMerge(j, extra);
     ServerConfig cfg = ServerConfig.of(j);

@@ -102,7 +102,7 @@ final class MemberProcesses implements AutoCloseable {
   JsonObject status(int i) {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmt[i] + "/status"))
-          .header("Authorization", "Bearer " + token) // needed once the management port asks for it
+          .header("Authorization", "Bearer " + token) // /status is for admins
           .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
     } catch (Exception e) {

@@ -106,6 +106,11 @@ public final class ServerConfig {
 
   public final boolean clusterEnabled;
   public final String clusterName;
+  /**
+   * How long a removal is remembered (cluster.tombstoneSeconds, default 24 h): a stale copy of
+   * a removed subscription (a snapshot, a healed partition) older than this is no longer refused.
+   */
+  public final long tombstoneMillis;
   /** Hazelcast XML; when the file does not exist, the copy bundled in the jar is used. */
   public final String clusterConfigFile;
   /** Interface Hazelcast and the event bus bind to; 0.0.0.0 binds all (then publicHost is required). */
@@ -282,6 +287,8 @@ public final class ServerConfig {
     }
     clusterEventBusPort = intIn(cl, "cluster.", "eventBusPort", 0, 65535);
     handoffTimeoutMillis = millis(cl, "cluster.", "handoffTimeoutSeconds");
+    tombstoneMillis = cl.containsKey("tombstoneSeconds") ? millis(cl, "cluster.", "tombstoneSeconds") : 86_400_000L;
+    if (tombstoneMillis <= 0) throw new IllegalArgumentException("cluster.tombstoneSeconds must be > 0");
 
     // --- cluster TLS (CLUSTER helper) ---
     if (clusterEnabled && (clusterName.isBlank() || "dev".equals(clusterName))) {

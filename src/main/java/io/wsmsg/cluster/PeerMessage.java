@@ -100,6 +100,10 @@ public sealed interface PeerMessage {
     public byte type() { return PeerWire.VIEW; }
   }
 
+  record Return(String endpoint, String nodeId, List<byte[]> uids) implements PeerMessage {
+    public byte type() { return PeerWire.RETURN; }
+  }
+
   /** Decodes and checks one gateway peer message. */
   static PeerMessage decode(Buffer b, ServerConfig config) {
     PeerWire.Reader r = new PeerWire.Reader(b);
@@ -142,6 +146,15 @@ public sealed interface PeerMessage {
       case PeerWire.PING -> new Ping();
       case PeerWire.RELEASE -> new Release(r.name("endpoint"), claim(r));
       case PeerWire.VIEW -> new View(member(r, "requester"));
+      case PeerWire.RETURN -> {
+        String ep = r.name("endpoint");
+        String node = r.name("node id");
+        // an owner sends a remote node at most twice its window (see ClusterLink.onAttach)
+        int n = r.count("uid count", 5, 2L * config.maxWindow);
+        List<byte[]> uids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) uids.add(r.uid("uid"));
+        yield new Return(ep, node, uids);
+      }
       default -> throw new PeerWireException(Reason.UNKNOWN_TYPE, "type " + type);
     };
     r.end();
@@ -207,6 +220,7 @@ public sealed interface PeerMessage {
       case PeerWire.PING -> "ping";
       case PeerWire.RELEASE -> "release";
       case PeerWire.VIEW -> "view";
+      case PeerWire.RETURN -> "return";
       case PeerWire.REPLICATE -> "replicate";
       case PeerWire.DUMP -> "dump";
       default -> "unknown";

@@ -41,6 +41,11 @@ public final class PeerWire {
    * the JSON of GatewayVerticle.memberView (an admin request, not traffic).
    */
   public static final byte VIEW = 13;
+  /**
+   * A stopping gateway to an endpoint's owner: deliveries it took for a node but never wrote
+   * to it (by uid); the owner puts them back at the head of the endpoint's queue.
+   */
+  public static final byte RETURN = 14;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

@@ -55,6 +55,11 @@ final class ClusterLink {
   private static final int MAX_PENDING_HANDOFFS = 1024;
   /** A remote node not renewed for this long is taken for gone (renewals come every 5 s). */
   private static final long LEASE_MILLIS = 20_000;
+  /**
+   * How long a leaving member keeps relaying after every other member confirmed its heirs'
+   * claims: a router that read the old claim just before the change may still send to it.
+   */
+  private static final long LEAVE_LINGER_MILLIS = 300;
 
   private final GatewayVerticle gw;
   final Membership membership;
@@ -71,6 +76,15 @@ final class ClusterLink {
   private long pendingHandoffBytes;
   /** Refused peer messages: one line per 10 s at most, a flood must not flood the log too. */
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
+  /** Messages dropped after too many hops between owners: one line per 10 s at most. */
+  private final RateLimitedLog hopsLog = new RateLimitedLog(LOG, 10_000);
+  /** A message for an endpoint that this leaving member is handing over, held until its heir has the queue. */
+  private record Held(Frame frame, int priority, int hops) {}
+  /**
+   * Endpoints this leaving member is handing over, with the messages that arrived for them
+   * meanwhile (see {@link #handOffAll}).
+   */
+  private final Map<String, List<Held>> handingOver = new HashMap<>();
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
@@ -275,6 +289,7 @@ final class ClusterLink {
       Endpoint e = gw.endpoint(ep);
       for (Session s : sessionsOf(ep)) {
         if (s.endpoint == null) {
+          passOnUnwritten(s, ep, s.owner, self);
           s.owner = null;
           s.forgetOwner();
           s.endpoint = e;
@@ -299,10 +314,28 @@ final class ClusterLink {
       if (!queued.isEmpty()) handOverLost(ep, queued, 0);
     }
     for (Session s : sessionsOf(ep)) {
+      if (s.endpoint == null && s.owner != null) passOnUnwritten(s, ep, s.owner, newOwner);
       s.endpoint = null;
       s.forgetOwner(); // the new owner keeps the window from now on
       s.owner = newOwner;
       sendAttach(s, 0);
+    }
+  }
+
+  /**
+   * What the old owner sent a node here that was never written to it. An old owner that is
+   * still a member hands over (or keeps) every unacked delivery of an endpoint that requeues,
+   * these included; for any other endpoint, or when the old owner is gone with its state, these
+   * are the only copies, so they go to the new owner (at priority 0: TO_NODE does not carry it).
+   */
+  private void passOnUnwritten(Session s, String ep, String oldOwner, String newOwner) {
+    List<Frame> unwritten = s.takeFromOwner();
+    if (unwritten.isEmpty()) return;
+    boolean ownerGone = oldOwner == null || !membership.members().contains(oldOwner);
+    if (!ownerGone && gw.requeues(ep)) return;
+    for (Frame f : unwritten) {
+      if (newOwner.equals(self)) gw.enqueue(ep, f, 0);
+      else relay(f, List.of(ep), 0, 0, newOwner);
     }
   }
 
@@ -531,7 +564,7 @@ final class ClusterLink {
 
   private Buffer attachMessage(Session s) {
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
-    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused).bool(s.congested());
+    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused || gw.stopping).bool(s.congested());
     return w.buffer();
   }
 
@@ -558,7 +591,7 @@ final class ClusterLink {
   void flow(Session s, boolean congested) {
     if (s.owner == null) return;
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
-    w.str(s.endpointName).str(s.nodeId).bool(s.paused).bool(congested);
+    w.str(s.endpointName).str(s.nodeId).bool(s.paused || gw.stopping).bool(congested);
     gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
   }
 
@@ -657,7 +690,9 @@ final class ClusterLink {
       onDeliver(d);
     } else if (m instanceof PeerMessage.ToNode t) {
       Session s = sessionsById.get(t.nodeId());
-      if (s != null && !s.closed) {
+      if (s != null && !s.closed && gw.stopping && t.owner().equals(s.owner)) {
+        giveBack(s, List.of(t.frame())); // sent before the owner heard this gateway is stopping
+      } else if (s != null && !s.closed) {
         s.deliverFromOwner(t.frame());
       } else {
         // the node is gone and its DETACH did not arrive: tell the owner again
@@ -677,6 +712,8 @@ final class ClusterLink {
       }
     } else if (m instanceof PeerMessage.Attach a) {
       onAttach(a, msg);
+    } else if (m instanceof PeerMessage.Return r) {
+      onReturn(r);
     } else if (m instanceof PeerMessage.Detach d) {
       RemoteNode n = remoteNodes.get(d.nodeId());
       if (n != null && n.endpoint.name.equals(d.endpoint())) {
@@ -714,6 +751,11 @@ final class ClusterLink {
     Frame f = d.frame();
     Map<String, List<String>> elsewhere = null;
     for (String ep : d.endpoints()) {
+      List<Held> held = handingOver.get(ep);
+      if (held != null) {
+        held.add(new Held(f, priority, hops)); // relayed once the heir has the queue (handOffAll)
+        continue;
+      }
       String owner = ownerFor(ep);
       if (owner.equals(self)) {
         gw.enqueue(ep, f, priority);
@@ -724,14 +766,25 @@ final class ClusterLink {
     }
     if (elsewhere == null) return;
     // ownership moved while the message travelled: pass it on to the new owner
-    for (Map.Entry<String, List<String>> e : elsewhere.entrySet()) {
-      if (hops + 1 >= MAX_HOPS) {
-        gw.counters.drop(Counters.Drop.UNREACHABLE, e.getValue().size());
-      } else {
-        gw.getVertx().eventBus().send(PeerWire.gatewayAddress(e.getKey()),
-            ClusterOutbound.deliver(f, e.getValue(), priority, hops + 1));
-      }
+    for (Map.Entry<String, List<String>> e : elsewhere.entrySet()) relay(f, e.getValue(), priority, hops, e.getKey());
+  }
+
+  /**
+   * Passes a message on to the owner an earlier hop did not know. After {@link #MAX_HOPS} it is
+   * dropped and counted, but not by a leaving member: its counters leave with it, so it passes
+   * the message on once more and a member that stays counts it if it must (unless it has
+   * reached the hop limit at a leaver already: then everyone is stopping).
+   */
+  private void relay(Frame f, List<String> eps, int priority, int hops, String owner) {
+    boolean last = hops + 1 >= MAX_HOPS;
+    if (last && (!gw.stopping || hops >= MAX_HOPS)) {
+      gw.counters.drop(Counters.Drop.UNREACHABLE, eps.size());
+      hopsLog.log("dropped a message for endpoint(s) " + eps + " after " + (hops + 1) + " hops between members that"
+          + " each took another for the owner (last pointed to " + owner + "); counted as dropped.unreachable");
+      return;
     }
+    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(owner),
+        ClusterOutbound.deliver(f, eps, priority, Math.min(MAX_HOPS, hops + 1)));
   }
 
   private void onAttach(PeerMessage.Attach a, Message<Buffer> msg) {
@@ -859,9 +912,20 @@ final class ClusterLink {
    * the others would pick if this one failed. Deliveries are frozen first. Completes with
    * what could not be handed over (no other member, or it refused because it is stopping
    * too): those queues go into this member's snapshot instead.
+   *
+   * <p>Every message on its way during the handoff has exactly one place to go: until the heir
+   * has taken the last part of the queue (and with it the claim), messages arriving here for
+   * the endpoint are held here, not forwarded, because the heir would still take this member
+   * for the owner and send them back (a large queue goes in parts, and they bounced until the
+   * hop limit dropped them). Then the held ones are relayed to the heir, which owns the
+   * endpoint by then, and the new claim is sent to every other member, each of which answers
+   * once it routes by it; until then, and a moment longer for routers that read the old claim,
+   * this member keeps relaying to the heir. The simplest order that is correct: the heir knows
+   * first, the others next, and the leaver stops listening last.
    */
   Future<HandOff> handOffAll() {
     Map<String, List<Queued>> left = new HashMap<>();
+    Map<String, Claim> moved = new HashMap<>();
     boolean[] complete = {true};
     List<String> others = new ArrayList<>(membership.members());
     others.remove(self);
@@ -878,18 +942,107 @@ final class ClusterLink {
       Claim old = claims.get(ep);
       Claim next = new Claim(to, (old == null ? 1 : old.epoch()) + 1);
       claims.offer(ep, next);
-      all.add(handOff(ep, to, next, queued).onSuccess(v -> publishClaims(Map.of(ep, next))).recover(err -> {
+      handingOver.put(ep, new ArrayList<>());
+      all.add(handOff(ep, to, next, queued).onSuccess(v -> {
+        moved.put(ep, next);
+        // the heir owns it now (it takes the claim before it answers the last part)
+        for (Held h : handingOver.remove(ep)) relay(h.frame(), List.of(ep), h.priority(), h.hops(), to);
+      }).recover(err -> {
+        List<Held> late = handingOver.remove(ep);
         LOG.warning("endpoint " + ep + " could not be handed to member " + to + " (" + err.getMessage()
-            + "); its " + queued.size() + " queued messages are kept in this member's snapshot");
+            + "); its " + (queued.size() + late.size()) + " queued messages are kept in this member's snapshot");
         complete[0] = false; // most likely the whole cluster is stopping: keep the state here
-        if (!queued.isEmpty()) left.put(ep, queued);
+        List<Queued> keep = new ArrayList<>(queued);
+        long now = System.currentTimeMillis();
+        for (Held h : late) keep.add(new Queued(h.frame(), h.priority(), now));
+        if (!keep.isEmpty()) left.put(ep, keep);
         return Future.succeededFuture();
       }));
     }
     if (others.isEmpty()) complete[0] = false;
     Promise<HandOff> done = Promise.promise();
-    Future.join(all).onComplete(ar -> done.complete(new HandOff(left, complete[0])));
+    Future.join(all).transform(ar -> confirmClaims(moved, others))
+        .onComplete(ar -> done.complete(new HandOff(left, complete[0])));
     return done.future();
+  }
+
+  /**
+   * Sends claims to each of {@code members} and waits for each to answer (it has applied
+   * them: its routers send to the new owners from then on), then lingers a moment. A member
+   * that does not answer within a few seconds is not waited for (it learns them from the
+   * heir's next announcement).
+   */
+  private Future<Void> confirmClaims(Map<String, Claim> cs, List<String> members) {
+    if (cs.isEmpty()) return Future.succeededFuture();
+    List<Future<Buffer>> asks = new ArrayList<>();
+    for (Map<String, Claim> part : parts(cs)) {
+      Buffer msg = claimsMessage(part);
+      for (String m : members) asks.add(requestWithRetry(m, msg, 3).otherwise(e -> {
+        LOG.warning("member " + m + " did not confirm the new owners of this member's endpoints (" + e.getMessage()
+            + "); it learns them from their next announcement");
+        return null;
+      }));
+    }
+    Promise<Void> p = Promise.promise();
+    Future.join(asks).onComplete(ar -> gw.getVertx().setTimer(LEAVE_LINGER_MILLIS, t -> p.complete()));
+    return p.future();
+  }
+
+  /** Claims in parts of at most limits.maxEndpoints: receivers refuse bigger CLAIMS messages. */
+  private List<Map<String, Claim>> parts(Map<String, Claim> cs) {
+    int part = Math.max(1, gw.config.maxEndpoints);
+    List<Map<String, Claim>> out = new ArrayList<>();
+    Map<String, Claim> chunk = new HashMap<>();
+    for (Map.Entry<String, Claim> e : cs.entrySet()) {
+      chunk.put(e.getKey(), e.getValue());
+      if (chunk.size() == part) {
+        out.add(chunk);
+        chunk = new HashMap<>();
+      }
+    }
+    if (!chunk.isEmpty()) out.add(chunk);
+    return out;
+  }
+
+  // ---- a stopping gateway's nodes served from elsewhere ----
+
+  /**
+   * This gateway announced {@code stopping}: nodes attached here to endpoints owned elsewhere
+   * take no new deliveries (the owners are told they are paused), and what the owners sent
+   * here but was never written to the node goes back to them, to the head of the queue, for
+   * the node's next connection or another node. What was written and is acked meanwhile is
+   * done; what is still unacked when the node is closed is settled by the owner on DETACH (put
+   * back for endpoints that requeue).
+   */
+  void stopTakingDeliveries() {
+    for (Session s : new ArrayList<>(sessionsById.values())) {
+      if (s.closed || s.endpoint != null || s.owner == null) continue;
+      flow(s, s.congested()); // paused, as every FLOW and ATTACH from a stopping gateway says
+      giveBack(s, s.takeFromOwner());
+    }
+  }
+
+  /** Returns deliveries never written to {@code s} to its endpoint's owner (after the FLOW that paused it). */
+  private void giveBack(Session s, List<Frame> frames) {
+    if (frames.isEmpty()) return;
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.RETURN, 128 + frames.size() * 40);
+    w.str(s.endpointName).str(s.nodeId).i32(frames.size());
+    for (Frame f : frames) w.bytes(f.uid());
+    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  }
+
+  /** A node's gateway gave deliveries back unwritten: they go to the head of the queue, in order. */
+  private void onReturn(PeerMessage.Return r) {
+    RemoteNode n = remoteNodes.get(r.nodeId());
+    if (n == null || !n.endpoint.name.equals(r.endpoint())) return; // released meanwhile: settled there
+    List<Queued> back = new ArrayList<>(r.uids().size());
+    for (byte[] u : r.uids()) {
+      InFlightTable.Entry e = n.inFlight.ack(Uid.of(u));
+      if (e != null) back.add(e.queued);
+    }
+    for (int i = back.size() - 1; i >= 0; i--) n.endpoint.queue.offerFirst(back.get(i));
+    gw.trimToLimits(n.endpoint);
+    n.endpoint.dispatch();
   }
 
   /** Asks every member to stop and persist its share (the stop command). */

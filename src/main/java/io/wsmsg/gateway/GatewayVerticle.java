@@ -487,13 +487,17 @@ public final class GatewayVerticle extends AbstractVerticle {
     return endpoints.remove(name);
   }
 
+  /** Whether the endpoint puts unacked deliveries back when their node goes (endpoints.requeueUnacked). */
+  boolean requeues(String name) {
+    for (Glob g : requeueGlobs) if (g.matches(name)) return true;
+    return false;
+  }
+
   /** The endpoint this gateway owns by that name, created on first use. */
   Endpoint endpoint(String name) {
     Endpoint ep = endpoints.get(name);
     if (ep == null) {
-      boolean requeue = false;
-      for (Glob g : requeueGlobs) requeue |= g.matches(name);
-      ep = new Endpoint(name, requeue, config.endpointTtlMillis, counters, budget);
+      ep = new Endpoint(name, requeues(name), config.endpointTtlMillis, counters, budget);
       ep.onLastNodeLeft = lifecycle::lastNodeLeft;
       endpoints.put(name, ep);
     }
@@ -738,6 +742,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     return runHere(() -> {
       stopping = true;
       for (Session s : sessions) s.sendNotice("stopping", List.of(), stopCause);
+      if (link.clustered()) link.stopTakingDeliveries(); // nodes served from elsewhere: see there
     });
   }
 

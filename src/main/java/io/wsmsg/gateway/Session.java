@@ -281,6 +281,14 @@ final class Session implements Consumer {
     kick();
   }
 
+  /** Takes the deliveries the owner prefetched here and not yet written (to give them back). */
+  java.util.List<Frame> takeFromOwner() {
+    java.util.List<Frame> out = new java.util.ArrayList<>(fromOwner);
+    for (Frame f : fromOwner) gateway.budget.release(f);
+    fromOwner.clear();
+    return out;
+  }
+
   /** The endpoint changed hands: what the old owner prefetched here is its business no more. */
   void forgetOwner() {
     for (Frame f : fromOwner) gateway.budget.release(f);

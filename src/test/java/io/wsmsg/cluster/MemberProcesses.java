@@ -67,6 +67,9 @@ final class MemberProcesses implements AutoCloseable {
     return cmd;
   }
 
+  /** Settings every member started from now on gets on top of the ones below (null: none). */
+  JsonObject extraConf;
+
   /** Starts member {@code i} with gateway(i+1)'s certificate. */
   Process start(int i) throws Exception {
     JsonArray members = new JsonArray();
@@ -80,6 +83,7 @@ final class MemberProcesses implements AutoCloseable {
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1").put("port", hz[i])
             .put("members", members).put("tls", new JsonObject().put("cert", TestCerts.memberCert(cert).toString())
                 .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.clusterCa().toString())))
+        .mergeIn(extraConf == null ? new JsonObject() : extraConf.copy())
         .encodePrettily());
     logs[i] = dir.resolve("gateway" + i + ".log");
     List<String> cmd = jvm();

@@ -151,6 +151,22 @@ class PeerMessageTest {
   }
 
   @Test
+  void returnCarriesUidsWithinTwiceTheLargestWindow() {
+    PeerMessage r = PeerMessage.decode(msg(PeerWire.RETURN, w -> w.str("ep").str("node").i32(2).bytes(new byte[] {1})
+        .bytes(new byte[] {2})), CONFIG);
+    assertThat(((PeerMessage.Return) r).uids()).hasSize(2);
+    assertThat(((PeerMessage.Return) r).endpoint()).isEqualTo("ep");
+    // an owner sends a node at most twice its window, so more cannot be given back
+    int over = 2 * CONFIG.maxWindow + 1;
+    assertThat(reasonOf(msg(PeerWire.RETURN, w -> {
+      w.str("ep").str("node").i32(over);
+      for (int i = 0; i < over; i++) w.bytes(new byte[] {1});
+    }))).isEqualTo(Reason.OVER_LIMIT);
+    assertThat(reasonOf(msg(PeerWire.RETURN, w -> w.str("ep").str("node").i32(2).bytes(new byte[0]).bytes(new byte[] {1, 2}))))
+        .isEqualTo(Reason.BAD_VALUE);
+  }
+
+  @Test
   void randomAndTruncatedBuffersThrowNothingButPeerWireException() {
     Random rnd = new Random(11);
     byte[] raw = frame();
@@ -162,7 +178,8 @@ class PeerMessageTest {
         msg(PeerWire.TO_NODE, w -> w.str("node").str("ep").str("m1").bytes(raw)),
         msg(PeerWire.ACK, w -> w.str("ep").str("node").bytes(new byte[16])),
         msg(PeerWire.STOP_ALL, w -> w.str("m1").bytes(new byte[16])),
-        msg(PeerWire.RELEASE, w -> w.str("ep").str("m1").i64(2)));
+        msg(PeerWire.RELEASE, w -> w.str("ep").str("m1").i64(2)),
+        msg(PeerWire.RETURN, w -> w.str("ep").str("node").i32(2).bytes(new byte[16]).bytes(new byte[16])));
     int refused = 0;
     for (Buffer v : valid) {
       assertThat(PeerMessage.decode(v, CONFIG)).isNotNull();

@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * on the same event-bus connection. The peer's gateway handles its messages in order, so its
  * answer says every DELIVER sent before the PING has reached its endpoint queues. A PING not
  * answered within {@link #markTimeoutMillis} (the failure detection time and then some: the
- * member hung until it was removed, or died) settles what it covered as
+ * member hung until it was removed, or died) settles everything unconfirmed as
  * {@link Counters.Drop#UNREACHABLE}. Any other failure (no handler: the member left, or is
  * leaving, and hands its queues on) settles it without counting.
  * Thread-safe: every channel router calls it from its own event loop.
@@ -109,9 +109,17 @@ public final class PeerBudgets {
           boolean more;
           synchronized (p) {
             p.marking = false;
-            lost = timedOut(ar.cause()) ? Math.max(0, copies - p.ackedCopies) : 0;
-            p.ackedBytes = Math.max(p.ackedBytes, bytes);
-            p.ackedCopies = Math.max(p.ackedCopies, copies);
+            if (timedOut(ar.cause())) {
+              // silent that long, the member hung past its removal or died: what went after the
+              // PING went into the same dead connection (or, once it was removed, to no handler)
+              lost = p.sentCopies - p.ackedCopies;
+              p.ackedBytes = p.sentBytes;
+              p.ackedCopies = p.sentCopies;
+            } else {
+              lost = 0;
+              p.ackedBytes = Math.max(p.ackedBytes, bytes);
+              p.ackedCopies = Math.max(p.ackedCopies, copies);
+            }
             more = p.sentBytes > p.ackedBytes;
           }
           if (lost > 0) {

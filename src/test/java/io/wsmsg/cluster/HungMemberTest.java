@@ -40,7 +40,7 @@ class HungMemberTest {
   /** On failure: what each member counted, and its warnings. */
   private void explain() throws Exception {
     for (int i = 0; i < 3; i++) {
-      m.signal(i, "CONT");
+      if (m.processes.get(i).isAlive()) m.signal(i, "CONT");
       JsonObject st = m.status(i);
       System.out.println("member " + i + ": " + (st == null ? "no status" : st.getJsonObject("messages")));
       m.log(i).lines().filter(l -> l.contains("WARN") || l.contains("SEVERE")).limit(20).forEach(System.out::println);
@@ -154,6 +154,94 @@ class HungMemberTest {
       assertThat(b.count(0, total)).isEqualTo(total);
       a.stop = true;
       b.stop = true;
+    }
+  }
+
+  /**
+   * A member hung past cluster.failureDetectionSeconds: it is removed, its endpoint moves to a
+   * survivor, and B never waits. What member 1 sent it during the hang is counted there
+   * (peer_backlog past the budget, unreachable once unconfirmed past detection + 5 s); the rest
+   * reaches A's new owner. Then the hung member is killed, as an operator would.
+   */
+  @Test
+  void aMemberHungUntilItIsRemovedHasEveryMessageForItsEndpointsDeliveredOrCounted() throws Exception {
+    try {
+      runRemoval();
+    } catch (AssertionError e) {
+      explain();
+      throw e;
+    }
+  }
+
+  private void runRemoval() throws Exception {
+    m = new MemberProcesses(dir, 3, 0);
+    m.clusterExtra.put("peerBudgetKiB", BUDGET_KIB).put("failureDetectionSeconds", 5);
+    for (int i = 0; i < 3; i++) m.start(i);
+    for (int i = 0; i < 3; i++) m.awaitMembers(i, 3);
+    String member0 = m.status(0).getJsonObject("cluster").getString("member");
+    String member2 = m.status(2).getJsonObject("cluster").getString("member");
+    Seen a = new Seen();
+    Seen b = new Seen();
+    try (TestNode nodeA = TestNode.connect(m.clientVertx, m.ws[2], "epA?window=64", m.token, WireOrder.SEED);
+        TestNode nodeB = TestNode.connect(m.clientVertx, m.ws[0], "epB?window=64", m.token, WireOrder.SEED);
+        TestNode pub = TestNode.connect(m.clientVertx, m.ws[1], "pub", m.token, WireOrder.SEED)) {
+      nodeA.command("subscribe.channel", "epA", "c", "*");
+      nodeA.sync("epA");
+      nodeB.command("subscribe.channel", "epB", "c", "*");
+      nodeB.sync("epB");
+      Await.until("member 1 to know both subscriptions", () -> subscriptions(1), n -> n >= 2);
+      Await.until("member 1 to say member 2 owns epA", () -> MemberProcesses.owner(m.status(1), "epA"), member2::equals);
+      Await.until("member 1 to say member 0 owns epB", () -> MemberProcesses.owner(m.status(1), "epB"), member0::equals);
+      nodeA.autoAck(true);
+      nodeB.autoAck(true);
+      a.drain(nodeA);
+      b.drain(nodeB);
+      int before = 200;
+      publish(pub, 0, before);
+      Await.until("B to receive the first " + before, () -> b.count(0, before), n -> n == before, Duration.ofSeconds(60));
+      Await.until("A to receive the first " + before, () -> a.count(0, before), n -> n == before, Duration.ofSeconds(60));
+
+      m.signal(2, "STOP");
+      long t1 = System.nanoTime();
+      int next = before;
+      long removedAfter = -1;
+      // publish in seconds of 400 until member 1 has removed member 2, and two more after
+      for (int chunk = 0, after = 0; chunk < 30 && after < 2; chunk++) {
+        publish(pub, next, next + 400);
+        next += 400;
+        if (removedAfter >= 0) {
+          after++;
+        } else if (m.status(1).getJsonObject("cluster").getJsonArray("members").size() == 2) {
+          removedAfter = ms(t1);
+        }
+      }
+      long pubMs = ms(t1);
+      int total = next;
+      assertThat(removedAfter).as("member 2 removed while publishing").isPositive();
+      Await.until("B to receive everything published through the hang and the removal",
+          () -> b.count(before, total), n -> n == total - before, Duration.ofSeconds(60));
+      long bLag = ms(t1) - pubMs;
+      m.processes.get(2).destroyForcibly(); // SIGKILL: it never comes back
+      // A's endpoint is served by its new owner now: drain it through member 1
+      try (TestNode heirA = TestNode.connect(m.clientVertx, m.ws[1], "epA?window=64", m.token, WireOrder.SEED)) {
+        heirA.autoAck(true);
+        a.drain(heirA);
+        Await.until("every message for A delivered or counted on member 1",
+            () -> a.count(0, total) + dropped(m.status(1), "peer_backlog") + dropped(m.status(1), "unreachable"),
+            n -> n >= total, Duration.ofSeconds(60));
+        long backlog = dropped(m.status(1), "peer_backlog");
+        long unreachable = dropped(m.status(1), "unreachable");
+        System.out.printf("hung member removed: failure detection 5 s, removed %d ms after SIGSTOP; %d messages"
+            + " published in %d ms through the hang and the removal, B caught up %d ms after the last; A got %d of"
+            + " %d, member 1 counted %d peer_backlog + %d unreachable; duplicates A %d, B %d%n", removedAfter,
+            total - before, pubMs, bLag, a.count(0, total), total, backlog, unreachable, a.dups.get(), b.dups.get());
+        assertThat(a.count(0, total) + backlog + unreachable).as("A delivered + counted on member 1").isEqualTo(total);
+        assertThat(a.dups.get()).isZero();
+        assertThat(b.dups.get()).isZero();
+      } finally {
+        a.stop = true;
+        b.stop = true;
+      }
     }
   }
 

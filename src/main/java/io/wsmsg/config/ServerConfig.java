@@ -106,6 +106,11 @@ public final class ServerConfig {
 
   public final boolean clusterEnabled;
   public final String clusterName;
+  /**
+   * How long a removal is remembered (cluster.tombstoneSeconds, default 24 h): a stale copy of
+   * a removed subscription (a snapshot, a healed partition) older than this is no longer refused.
+   */
+  public final long tombstoneMillis;
   /** Hazelcast XML; when the file does not exist, the copy bundled in the jar is used. */
   public final String clusterConfigFile;
   /** Interface Hazelcast and the event bus bind to; 0.0.0.0 binds all (then publicHost is required). */
@@ -293,6 +298,8 @@ public final class ServerConfig {
     // --- hung member (HANG helper): below 3 s a GC pause or a busy machine gets members removed ---
     clusterFailureDetectionSeconds = intIn(cl, "cluster.", "failureDetectionSeconds", 3, 600);
     clusterPeerBudgetBytes = (long) intIn(cl, "cluster.", "peerBudgetKiB", 16, 4 << 20) << 10;
+    tombstoneMillis = cl.containsKey("tombstoneSeconds") ? millis(cl, "cluster.", "tombstoneSeconds") : 86_400_000L;
+    if (tombstoneMillis <= 0) throw new IllegalArgumentException("cluster.tombstoneSeconds must be > 0");
 
     // --- cluster TLS (CLUSTER helper) ---
     if (clusterEnabled && (clusterName.isBlank() || "dev".equals(clusterName))) {

@@ -1,6 +1,7 @@
 package io.wsmsg.persistence;
 
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.registry.Stamp;
 
 /**
  * What a snapshot holds, as the callbacks a reader feeds and a writer is fed with. The server
@@ -13,12 +14,25 @@ public final class Snapshot {
   public interface Sink {
     void channel(String name, int size, int priority);
 
+    /** A channel with the versions of its size and priority (version 2 files). */
+    default void channel(String name, int size, int priority, Stamp sizeStamp, Stamp priorityStamp) {
+      channel(name, size, priority);
+    }
+
     void endpoint(String name, int size);
 
     /** The endpoint (given before by {@link #endpoint}) is ephemeral; older snapshots have none. */
     default void ephemeralEndpoint(String name) {}
 
     void subscription(String endpoint, String channelPattern, String subjectPattern);
+
+    /** A subscription with its version (version 2 files). */
+    default void subscription(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {
+      subscription(endpoint, channelPattern, subjectPattern);
+    }
+
+    /** A removed subscription and the version of its removal (version 2 files): a stale copy elsewhere loses to it. */
+    default void tombstone(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {}
 
     void messageSubscription(String endpoint, byte[] uid, long expiresAt);
 

@@ -22,6 +22,7 @@ final class SnapshotChecker {
   private final Set<String> endpoints = new HashSet<>();
   private long subscriptions;
   private long messageSubscriptions;
+  private long tombstones;
   private long queuedBytes;
   /** The endpoint of the previous record: queued messages come grouped by endpoint. */
   private String lastEndpoint;
@@ -63,6 +64,28 @@ final class SnapshotChecker {
     if (++subscriptions > limits.maxSubscriptions()) {
       throw new SnapshotException("it holds more than limits.maxSubscriptions (" + limits.maxSubscriptions()
           + ") subscriptions");
+    }
+  }
+
+  /** A removed subscription: like a subscription, and at most limits.maxSubscriptions of them. */
+  void tombstone(String endpoint, String channelPattern, String subjectPattern) throws SnapshotException {
+    name("an endpoint", endpoint); // its endpoint may be gone: not counted as one
+    pattern("channel pattern", channelPattern, false);
+    pattern("subject pattern", subjectPattern, true);
+    if (++tombstones > limits.maxSubscriptions()) {
+      throw new SnapshotException("it holds more than limits.maxSubscriptions (" + limits.maxSubscriptions()
+          + ") removed subscriptions");
+    }
+  }
+
+  /** A version: its clock not negative nor ahead of this server's clock by more than the tolerance. */
+  void stamp(io.wsmsg.registry.Stamp s) throws SnapshotException {
+    if (s.clock() < 0 || s.clock() > io.wsmsg.registry.Stamp.latestAcceptable(now, SnapshotLimits.CLOCK_TOLERANCE_MILLIS)) {
+      throw new SnapshotException("a version clock " + s.clock() + " is negative or ahead of this server's clock");
+    }
+    int len = utf8Length(s.member());
+    if (len < 0 || len > FrameCodec.MAX_NAME_BYTES) {
+      throw new SnapshotException("a version names member " + show(s.member()) + ", which is not 0 to 255 bytes of UTF-8");
     }
   }
 

@@ -2,6 +2,7 @@ package io.wsmsg.persistence;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.FrameCodec;
+import io.wsmsg.registry.Stamp;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -57,10 +58,11 @@ public final class SnapshotReader {
       in.readFully(magic);
       if (!Arrays.equals(magic, SnapshotFormat.MAGIC)) throw new SnapshotException("it is not a wsmsg snapshot");
       int version = in.readInt();
-      if (version != SnapshotFormat.VERSION) {
-        throw new SnapshotException("it has format version " + version + "; this server reads version "
-            + SnapshotFormat.VERSION);
+      if (version != SnapshotFormat.VERSION && version != SnapshotFormat.VERSION_1) {
+        throw new SnapshotException("it has format version " + version + "; this server reads versions "
+            + SnapshotFormat.VERSION_1 + " to " + SnapshotFormat.VERSION);
       }
+      boolean versioned = version >= 2;
       in.readLong(); // written-at, informative
       SnapshotChecker check = pass.check;
       while (true) {
@@ -70,7 +72,16 @@ public final class SnapshotReader {
             String name = in.readUTF();
             int s = in.readInt();
             int p = in.readInt();
-            if (pass.valid(() -> check.channel(name, s, p)) && sink != null) sink.channel(name, s, p);
+            Stamp ss = versioned ? stamp(in) : Stamp.ZERO;
+            Stamp ps = versioned ? stamp(in) : Stamp.ZERO;
+            if (pass.valid(() -> {
+              check.channel(name, s, p);
+              check.stamp(ss);
+              check.stamp(ps);
+            }) && sink != null) {
+              if (versioned) sink.channel(name, s, p, ss, ps);
+              else sink.channel(name, s, p);
+            }
           }
           case SnapshotFormat.ENDPOINT -> {
             String name = in.readUTF();
@@ -85,7 +96,25 @@ public final class SnapshotReader {
             String ep = in.readUTF();
             String ch = in.readUTF();
             String su = in.readUTF();
-            if (pass.valid(() -> check.subscription(ep, ch, su)) && sink != null) sink.subscription(ep, ch, su);
+            Stamp st = versioned ? stamp(in) : Stamp.ZERO;
+            if (pass.valid(() -> {
+              check.subscription(ep, ch, su);
+              check.stamp(st);
+            }) && sink != null) {
+              if (versioned) sink.subscription(ep, ch, su, st);
+              else sink.subscription(ep, ch, su);
+            }
+          }
+          case SnapshotFormat.TOMBSTONE -> {
+            if (!versioned) throw new SnapshotException("record " + (pass.records + 1) + " has an unknown type " + type);
+            String ep = in.readUTF();
+            String ch = in.readUTF();
+            String su = in.readUTF();
+            Stamp st = stamp(in);
+            if (pass.valid(() -> {
+              check.tombstone(ep, ch, su);
+              check.stamp(st);
+            }) && sink != null) sink.tombstone(ep, ch, su, st);
           }
           case SnapshotFormat.MESSAGE_SUBSCRIPTION -> {
             String ep = in.readUTF();
@@ -155,6 +184,11 @@ public final class SnapshotReader {
         return false;
       }
     }
+  }
+
+  private static Stamp stamp(DataInputStream in) throws IOException {
+    long clock = in.readLong();
+    return new Stamp(clock, in.readUTF());
   }
 
   /** A length-prefixed byte array whose length is checked before anything is allocated. */

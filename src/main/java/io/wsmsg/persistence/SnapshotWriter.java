@@ -1,6 +1,7 @@
 package io.wsmsg.persistence;
 
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.registry.Stamp;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -36,9 +37,19 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
   private final CheckedOutputStream checked;
   private final DataOutputStream out;
   private long records;
+  private final int version;
   private boolean committed;
 
   public SnapshotWriter(Path target) throws IOException {
+    this(target, SnapshotFormat.VERSION);
+  }
+
+  /** A writer of format {@code version} (1 or 2): tests that older files are still read. */
+  public SnapshotWriter(Path target, int version) throws IOException {
+    if (version != SnapshotFormat.VERSION && version != SnapshotFormat.VERSION_1) {
+      throw new IllegalArgumentException("snapshot format version " + version);
+    }
+    this.version = version;
     this.target = target;
     Files.createDirectories(target.toAbsolutePath().getParent());
     this.temp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -48,18 +59,33 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
         new CRC32C());
     this.out = new DataOutputStream(checked);
     out.write(SnapshotFormat.MAGIC);
-    out.writeInt(SnapshotFormat.VERSION);
+    out.writeInt(version);
     out.writeLong(System.currentTimeMillis());
   }
 
   @Override
   public void channel(String name, int size, int priority) {
+    channel(name, size, priority, Stamp.ZERO, Stamp.ZERO);
+  }
+
+  @Override
+  public void channel(String name, int size, int priority, Stamp sizeStamp, Stamp priorityStamp) {
     write(() -> {
       out.writeByte(SnapshotFormat.CHANNEL);
       out.writeUTF(name);
       out.writeInt(size);
       out.writeInt(priority);
+      if (version >= 2) {
+        stamp(sizeStamp);
+        stamp(priorityStamp);
+      }
     });
+  }
+
+  private void stamp(Stamp s) throws IOException {
+    Stamp v = s == null ? Stamp.ZERO : s;
+    out.writeLong(v.clock());
+    out.writeUTF(v.member());
   }
 
   @Override
@@ -81,11 +107,29 @@ public final class SnapshotWriter implements Snapshot.Sink, AutoCloseable {
 
   @Override
   public void subscription(String endpoint, String channelPattern, String subjectPattern) {
+    subscription(endpoint, channelPattern, subjectPattern, Stamp.ZERO);
+  }
+
+  @Override
+  public void subscription(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {
     write(() -> {
       out.writeByte(SnapshotFormat.SUBSCRIPTION);
       out.writeUTF(endpoint);
       out.writeUTF(channelPattern);
       out.writeUTF(subjectPattern);
+      if (version >= 2) stamp(stamp);
+    });
+  }
+
+  @Override
+  public void tombstone(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {
+    if (version < 2) return; // version 1 has no tombstones
+    write(() -> {
+      out.writeByte(SnapshotFormat.TOMBSTONE);
+      out.writeUTF(endpoint);
+      out.writeUTF(channelPattern);
+      out.writeUTF(subjectPattern);
+      stamp(stamp);
     });
   }
 

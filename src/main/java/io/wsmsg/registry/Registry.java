@@ -24,6 +24,21 @@ public final class Registry {
   private volatile int[] priorities = {ChannelSettings.SYSTEM_PRIORITY, 0};
   private final ChannelSettings defaultChannel;
   private final QuotaBook quotas = new QuotaBook();
+  /** Versions (see {@link Stamp}): what a merge compares, so a stale copy never overwrites a newer change. */
+  private final Stamp.Clock clock = new Stamp.Clock();
+  private final ConcurrentHashMap<SubKey, Stamp> subscriptionStamps = new ConcurrentHashMap<>();
+  /** Removed subscriptions and when: a copy older than its removal is refused (until the tombstone expires). */
+  private final ConcurrentHashMap<SubKey, Stamp> tombstones = new ConcurrentHashMap<>();
+  /** Versions of channel sizes and priorities; kept a while after a channel is reclaimed (its tombstone). */
+  private final ConcurrentHashMap<String, Stamp> sizeStamps = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Stamp> priorityStamps = new ConcurrentHashMap<>();
+
+  /** A subscription's identity: what a version and a tombstone are kept for. */
+  public record SubKey(String endpoint, String channel, String subject) {
+    static SubKey of(Subscription s) {
+      return new SubKey(s.endpoint(), s.channel().pattern(), s.subject().pattern());
+    }
+  }
 
   public Registry(ServerConfig config) {
     this.config = config;
@@ -143,7 +158,80 @@ public final class Registry {
     return priorities;
   }
 
+  /** The version of a live subscription (null: none, or from before versions: {@link Stamp#ZERO}). */
+  public Stamp subscriptionStamp(Subscription s) {
+    return subscriptionStamps.get(SubKey.of(s));
+  }
+
+  /** Removed subscriptions not yet expired, with the version of their removal. */
+  public Map<SubKey, Stamp> tombstones() {
+    return java.util.Collections.unmodifiableMap(tombstones);
+  }
+
+  public Stamp sizeStamp(String channel) {
+    return sizeStamps.get(channel);
+  }
+
+  public Stamp priorityStamp(String channel) {
+    return priorityStamps.get(channel);
+  }
+
   // ---- writes: RegistryVerticle only ----
+
+  Stamp.Clock clock() {
+    return clock;
+  }
+
+  Stamp liveStamp(SubKey k) {
+    return subscriptionStamps.get(k);
+  }
+
+  Stamp tombstone(SubKey k) {
+    return tombstones.get(k);
+  }
+
+  void subscribed(SubKey k, Stamp s) {
+    subscriptionStamps.put(k, s);
+    tombstones.remove(k);
+  }
+
+  void unsubscribed(SubKey k, Stamp s) {
+    subscriptionStamps.remove(k);
+    tombstones.put(k, s);
+  }
+
+  void sizeStamp(String channel, Stamp s) {
+    sizeStamps.put(channel, s);
+  }
+
+  void priorityStamp(String channel, Stamp s) {
+    priorityStamps.put(channel, s);
+  }
+
+  /**
+   * Forgets tombstones made before {@code before} (epoch millis), and the oldest beyond
+   * {@code max}; and the versions of reclaimed channels that old. Returns how many went.
+   */
+  int expireTombstones(long before, int max) {
+    int n = 0;
+    for (var it = tombstones.entrySet().iterator(); it.hasNext(); ) {
+      if (it.next().getValue().millis() < before) {
+        it.remove();
+        n++;
+      }
+    }
+    if (tombstones.size() > max) {
+      java.util.List<Map.Entry<SubKey, Stamp>> all = new java.util.ArrayList<>(tombstones.entrySet());
+      all.sort(Map.Entry.comparingByValue());
+      for (int i = 0; i < all.size() - max; i++) {
+        tombstones.remove(all.get(i).getKey());
+        n++;
+      }
+    }
+    sizeStamps.entrySet().removeIf(e -> !channels.containsKey(e.getKey()) && e.getValue().millis() < before);
+    priorityStamps.entrySet().removeIf(e -> !channels.containsKey(e.getKey()) && e.getValue().millis() < before);
+    return n;
+  }
 
   void setTable(SubscriptionTable t) {
     table = t;
@@ -164,6 +252,10 @@ public final class Registry {
     table = SubscriptionTable.EMPTY;
     messages.clear();
     ephemeral.clear();
+    subscriptionStamps.clear();
+    tombstones.clear();
+    sizeStamps.clear();
+    priorityStamps.clear();
     endpoints.clear();
     channels.clear();
     channels.put(SYSTEM, new ChannelSettings(config.channelSize, ChannelSettings.SYSTEM_PRIORITY));

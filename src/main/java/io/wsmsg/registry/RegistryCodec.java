@@ -36,11 +36,32 @@ public final class RegistryCodec {
   }
 
   private static void write(MessageBufferPacker p, RegistryCommand cmd) throws IOException {
+    Stamp stamp = null;
+    if (cmd instanceof RegistryCommand.Versioned v) {
+      stamp = v.stamp();
+      cmd = v.command();
+    }
+    int extra = stamp == null ? 0 : 2; // the version goes last: clock, member
     if (cmd instanceof RegistryCommand.SubscribeChannel c) {
       // the admin mark is a fifth element; a four-element entry (older member) reads as not admin
-      p.packArrayHeader(5).packInt(1).packString(c.endpoint()).packString(c.channel().pattern())
+      p.packArrayHeader(5 + extra).packInt(1).packString(c.endpoint()).packString(c.channel().pattern())
           .packString(c.subject().pattern()).packBoolean(c.admin());
-    } else if (cmd instanceof RegistryCommand.UnsubscribeChannel c) {
+    } else if (cmd instanceof RegistryCommand.RemoveSubscription c) {
+      p.packArrayHeader(4 + extra).packInt(13).packString(c.endpoint()).packString(c.channel().pattern())
+          .packString(c.subject().pattern());
+    } else if (cmd instanceof RegistryCommand.SizeChannel c) {
+      p.packArrayHeader(3 + extra).packInt(6).packString(c.channel()).packInt(c.size());
+    } else if (cmd instanceof RegistryCommand.PrioritizeChannel c) {
+      p.packArrayHeader(3 + extra).packInt(7).packString(c.channel()).packInt(c.priority());
+    } else {
+      stamp = null; // other commands carry no version
+      writeUnversioned(p, cmd);
+    }
+    if (stamp != null) p.packLong(stamp.clock()).packString(stamp.member());
+  }
+
+  private static void writeUnversioned(MessageBufferPacker p, RegistryCommand cmd) throws IOException {
+    if (cmd instanceof RegistryCommand.UnsubscribeChannel c) {
       p.packArrayHeader(3).packInt(2).packString(c.endpoint()).packString(c.pattern().pattern());
     } else if (cmd instanceof RegistryCommand.SubscribeMessage c) {
       byte[] uid = c.uid().bytes();
@@ -53,10 +74,6 @@ public final class RegistryCodec {
       p.writePayload(uid);
     } else if (cmd instanceof RegistryCommand.CreateChannel c) {
       p.packArrayHeader(2).packInt(5).packString(c.channel());
-    } else if (cmd instanceof RegistryCommand.SizeChannel c) {
-      p.packArrayHeader(3).packInt(6).packString(c.channel()).packInt(c.size());
-    } else if (cmd instanceof RegistryCommand.PrioritizeChannel c) {
-      p.packArrayHeader(3).packInt(7).packString(c.channel()).packInt(c.priority());
     } else if (cmd instanceof RegistryCommand.CreateEndpoint c) {
       p.packArrayHeader(2).packInt(8).packString(c.endpoint());
     } else if (cmd instanceof RegistryCommand.SizeEndpoint c) {
@@ -86,8 +103,10 @@ public final class RegistryCodec {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
       In in = new In(u, len);
       // a dump holds at most: size and priority per channel, size and mark per endpoint, the subscriptions
-      long limit = 2L * config.maxChannels + 2L * config.maxEndpoints + config.maxSubscriptions
+      // (and the tombstones of removed subscriptions, at most as many as subscriptions)
+      long limit = 2L * config.maxChannels + 2L * config.maxEndpoints + 2L * config.maxSubscriptions
           + config.maxMessageSubscriptions;
+      long latestClock = Stamp.latestAcceptable(System.currentTimeMillis(), PeerMessage.CLOCK_SKEW_MILLIS);
       int n = in.array("command count", 3, limit);
       List<RegistryCommand> out = new ArrayList<>(Math.min(n, 1024));
       long latestExpiry = System.currentTimeMillis() + config.messageSubscriptionMaxMillis + PeerMessage.CLOCK_SKEW_MILLIS;
@@ -98,7 +117,9 @@ public final class RegistryCodec {
         int expected = switch ((int) Math.max(-1, Math.min(type, 100))) {
           case 1 -> fields >= 4 ? fields : 4; // a newer member may add fields after the admin mark
           case 5, 8, 10, 12 -> 2;
-          case 2, 4, 6, 7, 9, 11 -> 3;
+          case 6, 7 -> fields == 5 ? 5 : 3; // with a version: clock, member
+          case 13 -> fields == 6 ? 6 : 4;
+          case 2, 4, 9, 11 -> 3;
           case 3 -> 4;
           default -> throw new PeerWireException(Reason.UNKNOWN_TYPE, "registry command type " + type);
         };
@@ -111,8 +132,16 @@ public final class RegistryCodec {
             Glob ch = in.glob("channel pattern", false);
             Glob sub = in.glob("subject pattern", true);
             boolean admin = fields > 4 && in.bool("admin mark");
-            for (int k = 5; k < fields; k++) in.skip(); // fields a newer member added
-            yield new RegistryCommand.SubscribeChannel(ep, ch, sub, null, admin);
+            Stamp st = fields >= 7 ? in.stamp(latestClock) : null;
+            for (int k = fields >= 7 ? 7 : 5; k < fields; k++) in.skip(); // fields a newer member added
+            yield versioned(new RegistryCommand.SubscribeChannel(ep, ch, sub, null, admin), st);
+          }
+          case 13 -> {
+            String ep = in.name("endpoint");
+            Glob ch = in.glob("channel pattern", false);
+            Glob sub = in.glob("subject pattern", true);
+            yield versioned(new RegistryCommand.RemoveSubscription(ep, ch, sub, null),
+                fields == 6 ? in.stamp(latestClock) : null);
           }
           case 2 -> new RegistryCommand.UnsubscribeChannel(in.name("endpoint"), in.glob("channel pattern", false), null);
           case 3 -> {
@@ -127,13 +156,14 @@ public final class RegistryCodec {
           }
           case 4 -> new RegistryCommand.UnsubscribeMessage(in.name("endpoint"), Uid.of(in.uid()), null);
           case 5 -> new RegistryCommand.CreateChannel(in.name("channel"), null);
-          case 6 -> new RegistryCommand.SizeChannel(in.name("channel"), in.size("channel size"), null);
+          case 6 -> versioned(new RegistryCommand.SizeChannel(in.name("channel"), in.size("channel size"), null),
+              fields == 5 ? in.stamp(latestClock) : null);
           case 7 -> {
             String ch = in.name("channel");
             long p = in.integer("priority");
             if (Registry.SYSTEM.equals(ch)) throw new PeerWireException(Reason.BAD_VALUE, "the system channel's priority is fixed");
             if (p < 0 || p > 99) throw new PeerWireException(Reason.BAD_VALUE, "priority " + p + " is not within 0..99");
-            yield new RegistryCommand.PrioritizeChannel(ch, (int) p, null);
+            yield versioned(new RegistryCommand.PrioritizeChannel(ch, (int) p, null), fields == 5 ? in.stamp(latestClock) : null);
           }
           case 8 -> new RegistryCommand.CreateEndpoint(in.name("endpoint"), null);
           case 9 -> new RegistryCommand.SizeEndpoint(in.name("endpoint"), in.size("endpoint size"), null);
@@ -153,6 +183,10 @@ public final class RegistryCodec {
     } catch (IOException | RuntimeException e) {
       throw new PeerWireException(Reason.BAD_VALUE, "the registry commands cannot be read: " + e.getMessage());
     }
+  }
+
+  private static RegistryCommand versioned(RegistryCommand c, Stamp s) {
+    return s == null ? c : new RegistryCommand.Versioned(c, s);
   }
 
   /** A checked reader over an unpacker: every value's type and size is looked at before it is read. */
@@ -196,6 +230,20 @@ public final class RegistryCodec {
         throw new PeerWireException(Reason.BAD_VALUE, what + " " + n + " is not within 1.." + Integer.MAX_VALUE);
       }
       return (int) n;
+    }
+
+    /** A version: a clock no later than {@code latest} (clock skew) and a member name (empty: none). */
+    Stamp stamp(long latest) throws IOException {
+      long clock = integer("version clock");
+      if (clock < 0 || clock > latest) {
+        throw new PeerWireException(Reason.BAD_VALUE, "version clock " + clock + " is negative or ahead of this member's clock"
+            + " by more than the allowed skew");
+      }
+      expect(ValueType.STRING, "version member");
+      byte[] b = str("version member", 0, PeerMessage.MAX_MEMBER_BYTES, ValueType.STRING);
+      String m = Names.strictUtf8(b, 0, b.length);
+      if (m == null) throw new PeerWireException(Reason.BAD_NAME, "version member is not valid UTF-8");
+      return new Stamp(clock, m);
     }
 
     boolean bool(String what) throws IOException {
@@ -260,15 +308,20 @@ public final class RegistryCodec {
   public static List<RegistryCommand> dump(Registry registry) {
     List<RegistryCommand> out = new ArrayList<>();
     registry.channels().forEach((name, c) -> {
-      out.add(new RegistryCommand.SizeChannel(name, c.size(), null));
-      if (!Registry.SYSTEM.equals(name)) out.add(new RegistryCommand.PrioritizeChannel(name, c.priority(), null));
+      out.add(versioned(new RegistryCommand.SizeChannel(name, c.size(), null), registry.sizeStamp(name)));
+      if (!Registry.SYSTEM.equals(name)) {
+        out.add(versioned(new RegistryCommand.PrioritizeChannel(name, c.priority(), null), registry.priorityStamp(name)));
+      }
     });
     registry.endpoints().forEach((name, size) -> {
       out.add(new RegistryCommand.SizeEndpoint(name, size, null));
       if (registry.isEphemeral(name)) out.add(new RegistryCommand.EphemeralEndpoint(name, null));
     });
-    registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
-        s -> out.add(new RegistryCommand.SubscribeChannel(ep, s.channel(), s.subject(), null, s.admin()))));
+    // with their versions, and the removals (tombstones): the receiver keeps the newer of each
+    registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(s -> out.add(versioned(
+        new RegistryCommand.SubscribeChannel(ep, s.channel(), s.subject(), null, s.admin()), registry.subscriptionStamp(s)))));
+    registry.tombstones().forEach((k, st) -> out.add(new RegistryCommand.Versioned(new RegistryCommand.RemoveSubscription(
+        k.endpoint(), Glob.compile(k.channel()), Glob.compile(k.subject()), null), st)));
     long now = System.currentTimeMillis();
     registry.messageSubscriptions().copy().forEach((uid, m) -> m.forEach((ep, exp) -> {
       if (exp > now) out.add(new RegistryCommand.SubscribeMessage(ep, uid, exp, null));

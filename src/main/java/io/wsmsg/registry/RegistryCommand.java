@@ -25,6 +25,20 @@ public sealed interface RegistryCommand {
 
   record UnsubscribeChannel(String endpoint, Glob pattern, byte[] cause) implements RegistryCommand {}
 
+  /** Removes exactly one subscription (what an unsubscribe is replicated as; a tombstone in a dump). */
+  record RemoveSubscription(String endpoint, Glob channel, Glob subject, byte[] cause) implements RegistryCommand {}
+
+  /**
+   * A command with the version of the change it makes ({@link Stamp}): applied only where it is
+   * newer than what is there, so every member ends with the newest version whatever the order.
+   */
+  record Versioned(RegistryCommand command, Stamp stamp) implements RegistryCommand {
+    @Override
+    public byte[] cause() {
+      return command.cause();
+    }
+  }
+
   record SubscribeMessage(String endpoint, Uid uid, long expiresAt, byte[] cause) implements RegistryCommand {}
 
   record UnsubscribeMessage(String endpoint, Uid uid, byte[] cause) implements RegistryCommand {}

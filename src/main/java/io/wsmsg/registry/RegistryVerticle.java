@@ -74,6 +74,12 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   /** Who made the command being applied (null: a replica, a snapshot, the server itself). */
   private RegistryCommand.Attributed actor;
+  /** The command being applied was made here (by a node or this server): it gets a new version. */
+  private boolean origin;
+  /** The version carried by the command being applied (a replica, a dump, a snapshot); null: none. */
+  private Stamp given;
+  /** What a command made here is replicated as: its changes with their versions. */
+  private List<RegistryCommand> effects;
 
   /**
    * Turns on channel reclaim: a channel that is not system, whose settings are the defaults,
@@ -97,6 +103,8 @@ public final class RegistryVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     vertx.eventBus().<RegistryCommand>localConsumer(ADDRESS, this::handle);
     vertx.setPeriodic(1000, id -> registry.messageSubscriptions().expire(System.currentTimeMillis()));
+    vertx.setPeriodic(Math.max(1000, Math.min(60_000, config.tombstoneMillis / 10)),
+        id -> expireTombstones(System.currentTimeMillis()));
     if (hasRouter != null && config.channelIdleMillis > 0) {
       vertx.setPeriodic(Math.max(100, Math.min(1000, config.channelIdleMillis / 4)), id -> sweepChannels());
     }
@@ -198,7 +206,10 @@ public final class RegistryVerticle extends AbstractVerticle {
     java.util.Set<String> newChannels = new java.util.HashSet<>();
     long newSubs = 0;
     long newMessageSubs = 0;
-    for (RegistryCommand c : cmds) {
+    long newTombstones = 0;
+    for (RegistryCommand raw : cmds) {
+      RegistryCommand c = raw instanceof RegistryCommand.Versioned v ? v.command() : raw;
+      if (c instanceof RegistryCommand.RemoveSubscription) newTombstones++;
       String ep = c instanceof SubscribeChannel x ? x.endpoint() : c instanceof SubscribeMessage x ? x.endpoint()
           : c instanceof CreateEndpoint x ? x.endpoint() : c instanceof SizeEndpoint x ? x.endpoint()
           : c instanceof EphemeralEndpoint x ? x.endpoint() : null;
@@ -216,6 +227,7 @@ public final class RegistryVerticle extends AbstractVerticle {
     else if (registry.messageSubscriptions().size() + newMessageSubs > 2L * config.maxMessageSubscriptions) {
       over = "limits.maxMessageSubscriptions";
     }
+    else if (registry.tombstones().size() + newTombstones > 2L * config.maxSubscriptions) over = "limits.maxSubscriptions (removed)";
     if (over == null) return null;
     return new io.wsmsg.cluster.PeerWireException(io.wsmsg.cluster.PeerWireException.Reason.OVER_LIMIT,
         "the registry would grow beyond twice " + over);
@@ -333,24 +345,36 @@ public final class RegistryVerticle extends AbstractVerticle {
       actor = a;
       cmd = a.command();
     }
+    List<RegistryCommand> changes = new ArrayList<>();
     try {
+      origin = true;
+      effects = changes;
       reply = apply(cmd);
     } catch (RuntimeException e) {
       reply = new RegistryReply(ErrorCodes.BAD_ARGUMENTS, e.getMessage());
     } finally {
       actor = null;
+      origin = false;
+      effects = null;
+    }
+    // versioned commands are replicated as the changes they made, each with its version;
+    // the others as they are
+    List<RegistryCommand> out = versioned(cmd) ? changes : List.of(cmd);
+    if (out.isEmpty() && reply.ok()) {
+      msg.reply(reply);
+      return;
     }
     if (reply.ok() && clustered() && !(cmd instanceof SubscribeMessage || cmd instanceof UnsubscribeMessage)) {
       // the reply (and so the node's next frame) waits until every member has the change:
       // a subscription made here is in force for a publish anywhere once it is confirmed
       RegistryReply done = reply;
-      replicate(RegistryCodec.encode(List.of(cmd))).onComplete(v -> msg.reply(done));
+      replicate(RegistryCodec.encode(out)).onComplete(v -> msg.reply(done));
     } else {
       // Message subscriptions, made once per RPC call, are sent to the other members but not
       // waited for: waiting halved RPC throughput. The reply they wait for can only be
       // published after the request went out, which leaves after this update, and a router
       // that sees a reply with no taker holds it briefly for a late update (ChannelRouterVerticle).
-      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(List.of(cmd)));
+      if (reply.ok() && clustered()) replicate(RegistryCodec.encode(out));
       msg.reply(reply);
     }
   }
@@ -388,6 +412,52 @@ public final class RegistryVerticle extends AbstractVerticle {
     matched.keySet().retainAll(registry.channels().keySet());
   }
 
+  private static boolean versioned(RegistryCommand c) {
+    return c instanceof SubscribeChannel || c instanceof UnsubscribeChannel || c instanceof RemoveEndpoint
+        || c instanceof SizeChannel || c instanceof PrioritizeChannel || c instanceof RegistryCommand.RemoveSubscription;
+  }
+
+  /**
+   * Forgets removals older than cluster.tombstoneSeconds (and the oldest beyond
+   * limits.maxSubscriptions): after that a stale copy of what they removed is taken as new.
+   */
+  public int expireTombstones(long now) {
+    return registry.expireTombstones(now - config.tombstoneMillis, config.maxSubscriptions);
+  }
+
+  /** The version of the change being applied: carried by it, new when made here, else {@link Stamp#ZERO}. */
+  private Stamp stamp() {
+    if (given != null) return given;
+    if (origin) {
+      String self = clustered() ? membership.self() : "";
+      given = new Stamp(registry.clock().next(System.currentTimeMillis()), self);
+      return given;
+    }
+    return Stamp.ZERO;
+  }
+
+  private void changed(RegistryCommand c, Stamp s) {
+    if (origin && effects != null) effects.add(new RegistryCommand.Versioned(c, s));
+  }
+
+  /**
+   * Removes one subscription with version {@code s}, leaving a tombstone, unless a newer
+   * subscribe or an equal or newer removal is there. Returns true when it was live and went.
+   */
+  private boolean removeSubscription(Registry.SubKey k, Stamp s) {
+    Stamp dead = registry.tombstone(k);
+    if (dead != null && !s.newerThan(dead)) return false;
+    Stamp live = registry.liveStamp(k);
+    Subscription cur = registry.subscriptions().find(k.endpoint(), k.channel(), k.subject());
+    if (cur != null && live != null && live.newerThan(s)) return false; // subscribed again after this removal
+    if (cur != null) {
+      registry.setTable(registry.subscriptions().without(cur));
+      registry.quotas().unsubscribed(cur);
+    }
+    registry.unsubscribed(k, s);
+    return cur != null;
+  }
+
   /** Applies a command another member has applied: limits were checked there, events published there. */
   public RegistryReply applyReplica(RegistryCommand cmd) {
     replica = true;
@@ -412,15 +482,47 @@ public final class RegistryVerticle extends AbstractVerticle {
 
   /** Applies one command; public so that snapshot loading can replay state through it. */
   public RegistryReply apply(RegistryCommand cmd) {
+    if (cmd instanceof RegistryCommand.Versioned v) {
+      Stamp outer = given;
+      given = v.stamp();
+      registry.clock().observe(v.stamp().clock()); // changes made here later order after it
+      try {
+        return apply(v.command());
+      } finally {
+        given = outer;
+      }
+    }
+    try {
+      return applyOne(cmd);
+    } finally {
+      if (origin) given = null; // the next command made here gets its own version
+    }
+  }
+
+  private RegistryReply applyOne(RegistryCommand cmd) {
     byte[] cause = cmd.cause();
     if (cmd instanceof SubscribeChannel c) {
+      // last writer wins by version: a copy older than a removal (or than the live one) is stale
+      Registry.SubKey k = new Registry.SubKey(c.endpoint(), c.channel().pattern(), c.subject().pattern());
+      Stamp s = stamp();
+      Stamp dead = registry.tombstone(k);
+      if (dead != null && !s.newerThan(dead)) return RegistryReply.OK;
+      Subscription existing = registry.subscriptions().find(k.endpoint(), k.channel(), k.subject());
+      Stamp live = existing == null ? null : registry.liveStamp(k);
+      boolean admin = c.admin();
+      if (existing != null) {
+        int cmp = s.compareTo(live == null ? Stamp.ZERO : live);
+        if (cmp < 0) return RegistryReply.OK;
+        // equal versions keep the mark (the snapshot does not hold it); made here, a non-admin repeat never unmarks
+        if (cmp == 0 || origin) admin = admin || existing.admin();
+      }
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
       SubscriptionTable table = registry.subscriptions();
-      Subscription sub = new Subscription(c.endpoint(), c.channel(), c.subject(), c.admin());
-      SubscriptionTable next = table.with(sub);
+      Subscription sub = new Subscription(c.endpoint(), c.channel(), c.subject(), admin);
+      SubscriptionTable next = table.put(sub);
       // an existing subscription made again (or marked admin now) is not a new one: no limit, no quota
-      boolean added = next.size() > table.size();
+      boolean added = existing == null;
       if (!replica && added && table.size() >= config.maxSubscriptions) {
         return new RegistryReply(ErrorCodes.LIMIT, "the server holds its maximum of " + config.maxSubscriptions
             + " subscriptions (limits.maxSubscriptions)");
@@ -434,14 +536,22 @@ public final class RegistryVerticle extends AbstractVerticle {
         book.subscribed(sub, actor.subject());
       }
       registry.setTable(next);
+      registry.subscribed(k, s);
+      changed(new SubscribeChannel(c.endpoint(), c.channel(), c.subject(), null, admin), s);
     } else if (cmd instanceof UnsubscribeChannel c) {
-      SubscriptionTable table = registry.subscriptions();
-      SubscriptionTable next = table.without(c.endpoint(), c.pattern());
-      if (next != table) {
-        java.util.List<Subscription> kept = next.of(c.endpoint());
-        for (Subscription s : table.of(c.endpoint())) if (!kept.contains(s)) registry.quotas().unsubscribed(s);
+      // replicated as the exact subscriptions removed here, each with this removal's version: a
+      // subscription made meanwhile elsewhere that this member did not know stays everywhere
+      Stamp s = stamp();
+      for (Subscription sub : registry.subscriptions().of(c.endpoint())) {
+        if (!c.pattern().matches(sub.channel().pattern())) continue;
+        Registry.SubKey k = Registry.SubKey.of(sub);
+        if (removeSubscription(k, s)) changed(new RegistryCommand.RemoveSubscription(k.endpoint(), sub.channel(), sub.subject(), null), s);
       }
-      registry.setTable(next);
+    } else if (cmd instanceof RegistryCommand.RemoveSubscription c) {
+      Registry.SubKey k = new Registry.SubKey(c.endpoint(), c.channel().pattern(), c.subject().pattern());
+      Stamp s = stamp();
+      removeSubscription(k, s);
+      changed(c, s);
     } else if (cmd instanceof SubscribeMessage c) {
       RegistryReply r = ensureEndpoint(c.endpoint(), cause);
       if (!r.ok()) return r;
@@ -468,16 +578,28 @@ public final class RegistryVerticle extends AbstractVerticle {
     } else if (cmd instanceof CreateChannel c) {
       return ensureChannel(c.channel(), cause);
     } else if (cmd instanceof SizeChannel c) {
+      Stamp s = stamp();
+      if (stale(c.channel(), registry.sizeStamp(c.channel()), s, c.size(), registry.channel(c.channel()).size())) {
+        return RegistryReply.OK;
+      }
       RegistryReply r = ensureChannel(c.channel(), cause);
       if (!r.ok()) return r;
       ChannelSettings cur = registry.channel(c.channel());
       registry.putChannel(c.channel(), new ChannelSettings(c.size(), cur.priority()));
+      registry.sizeStamp(c.channel(), s);
+      changed(c, s);
       publish("channel.sized", List.of(c.channel(), c.size()), cause);
     } else if (cmd instanceof PrioritizeChannel c) {
+      Stamp s = stamp();
+      if (stale(c.channel(), registry.priorityStamp(c.channel()), s, c.priority(), registry.channel(c.channel()).priority())) {
+        return RegistryReply.OK;
+      }
       RegistryReply r = ensureChannel(c.channel(), cause);
       if (!r.ok()) return r;
       ChannelSettings cur = registry.channel(c.channel());
       registry.putChannel(c.channel(), new ChannelSettings(cur.size(), c.priority()));
+      registry.priorityStamp(c.channel(), s);
+      changed(c, s);
       publish("channel.prioritized", List.of(c.channel(), c.priority()), cause);
     } else if (cmd instanceof CreateEndpoint c) {
       return ensureEndpoint(c.endpoint(), cause);
@@ -488,9 +610,16 @@ public final class RegistryVerticle extends AbstractVerticle {
     } else if (cmd instanceof RemoveEndpoint c) {
       if (!registry.hasEndpoint(c.endpoint())) return RegistryReply.OK;
       if (c.onlyIfUnused() && registry.hasSubscriptions(c.endpoint())) return KEPT;
-      for (Subscription s : registry.subscriptions().of(c.endpoint())) registry.quotas().unsubscribed(s);
+      // each subscription goes as a versioned removal (tombstone); one made meanwhile elsewhere
+      // (newer than this removal) keeps the endpoint on every member
+      Stamp st = stamp();
+      for (Subscription sub : registry.subscriptions().of(c.endpoint())) {
+        Registry.SubKey k = Registry.SubKey.of(sub);
+        if (removeSubscription(k, st)) changed(new RegistryCommand.RemoveSubscription(k.endpoint(), sub.channel(), sub.subject(), null), st);
+      }
+      if (!registry.subscriptions().of(c.endpoint()).isEmpty()) return KEPT;
+      if (origin && effects != null) effects.add(c);
       registry.quotas().endpointRemoved(c.endpoint());
-      registry.setTable(registry.subscriptions().without(c.endpoint()));
       registry.messageSubscriptions().removeEndpoint(c.endpoint());
       registry.removeEndpoint(c.endpoint());
       publish("endpoint.removed", List.of(c.endpoint()), cause);
@@ -508,6 +637,18 @@ public final class RegistryVerticle extends AbstractVerticle {
       publish("endpoint.sized", List.of(c.endpoint(), c.size()), cause);
     }
     return RegistryReply.OK;
+  }
+
+  /**
+   * True when a channel setting with version {@code s} and value {@code v} loses to what is
+   * there (version {@code cur}, value {@code now}): an older one, or, for a reclaimed channel
+   * whose version is kept, not a newer one. Equal versions: the higher value wins.
+   */
+  private boolean stale(String channel, Stamp cur, Stamp s, int v, int now) {
+    if (cur == null) return false;
+    int cmp = s.compareTo(cur);
+    if (!registry.hasChannel(channel)) return cmp <= 0;
+    return cmp < 0 || (cmp == 0 && v <= now);
   }
 
   /**

@@ -131,6 +131,38 @@ public final class SubscriptionTable {
     return new SubscriptionTable(copy);
   }
 
+  /** The subscription with this endpoint, channel pattern and subject pattern, or null. */
+  public Subscription find(String endpoint, String channel, String subject) {
+    for (Subscription s : of(endpoint)) {
+      if (s.channel().pattern().equals(channel) && s.subject().pattern().equals(subject)) return s;
+    }
+    return null;
+  }
+
+  /** A table with exactly this subscription (its admin mark as given), replacing the same one. */
+  public SubscriptionTable put(Subscription s) {
+    Subscription cur = find(s.endpoint(), s.channel().pattern(), s.subject().pattern());
+    if (cur != null && cur.admin() == s.admin()) return this;
+    List<Subscription> l = new ArrayList<>(of(s.endpoint()));
+    if (cur != null) l.set(l.indexOf(cur), s);
+    else l.add(s);
+    Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
+    copy.put(s.endpoint(), List.copyOf(l));
+    return new SubscriptionTable(copy);
+  }
+
+  /** A table without this one subscription; this table when it is not there. */
+  public SubscriptionTable without(Subscription s) {
+    List<Subscription> cur = byEndpoint.get(s.endpoint());
+    if (cur == null || !cur.contains(s)) return this;
+    List<Subscription> keep = new ArrayList<>(cur);
+    keep.remove(s);
+    Map<String, List<Subscription>> copy = new HashMap<>(byEndpoint);
+    if (keep.isEmpty()) copy.remove(s.endpoint());
+    else copy.put(s.endpoint(), List.copyOf(keep));
+    return new SubscriptionTable(copy);
+  }
+
   /** True when some subscription's channel pattern matches {@code channel} (whatever its subject filter). */
   public boolean anyMatches(String channel) {
     if (literalChannel.containsKey(channel)) return true;

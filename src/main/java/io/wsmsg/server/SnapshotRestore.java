@@ -11,6 +11,7 @@ import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryReply;
 import io.wsmsg.registry.RegistryVerticle;
+import io.wsmsg.registry.Stamp;
 
 /**
  * Applies a snapshot (already checked by the reader) to a server that is not deployed yet:
@@ -41,6 +42,14 @@ final class SnapshotRestore implements Snapshot.Sink {
   }
 
   @Override
+  public void channel(String name, int size, int priority, Stamp sizeStamp, Stamp priorityStamp) {
+    apply(new RegistryCommand.Versioned(new RegistryCommand.SizeChannel(name, size, null), sizeStamp));
+    if (!Registry.SYSTEM.equals(name)) {
+      apply(new RegistryCommand.Versioned(new RegistryCommand.PrioritizeChannel(name, priority, null), priorityStamp));
+    }
+  }
+
+  @Override
   public void endpoint(String name, int size) {
     apply(new RegistryCommand.SizeEndpoint(name, size, null));
   }
@@ -54,6 +63,19 @@ final class SnapshotRestore implements Snapshot.Sink {
   public void subscription(String endpoint, String channelPattern, String subjectPattern) {
     apply(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern), Glob.compile(subjectPattern),
         null));
+  }
+
+  @Override
+  public void subscription(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {
+    apply(new RegistryCommand.Versioned(new RegistryCommand.SubscribeChannel(endpoint, Glob.compile(channelPattern),
+        Glob.compile(subjectPattern), null), stamp));
+  }
+
+  @Override
+  public void tombstone(String endpoint, String channelPattern, String subjectPattern, Stamp stamp) {
+    // kept so that a stale copy of it from another member loses here too
+    apply(new RegistryCommand.Versioned(new RegistryCommand.RemoveSubscription(endpoint, Glob.compile(channelPattern),
+        Glob.compile(subjectPattern), null), stamp));
   }
 
   @Override

@@ -245,13 +245,16 @@ public final class WsmsgServer {
     StateStore store = new StateStore(config.dataDir);
     long messages = 0;
     try (SnapshotWriter w = new SnapshotWriter(store.snapshotFile())) {
-      registry.channels().forEach((n, c) -> w.channel(n, c.size(), c.priority()));
+      registry.channels().forEach((n, c) -> w.channel(n, c.size(), c.priority(), registry.sizeStamp(n),
+          registry.priorityStamp(n)));
       registry.endpoints().forEach((name, size) -> {
         w.endpoint(name, size);
         if (registry.isEphemeral(name)) w.ephemeralEndpoint(name);
       });
       registry.subscriptions().all().forEach((ep, subs) -> subs.forEach(
-          sub -> w.subscription(ep, sub.channel().pattern(), sub.subject().pattern())));
+          sub -> w.subscription(ep, sub.channel().pattern(), sub.subject().pattern(), registry.subscriptionStamp(sub))));
+      // removals are remembered across a restart: a stale copy on another member must still lose
+      registry.tombstones().forEach((k, st) -> w.tombstone(k.endpoint(), k.channel(), k.subject(), st));
       registry.messageSubscriptions().copy().forEach(
           (uid, m) -> m.forEach((ep, exp) -> w.messageSubscription(ep, uid.bytes(), exp)));
       for (Map.Entry<String, List<Queued>> e : queues.entrySet()) {

@@ -17,12 +17,14 @@ import java.util.Set;
  * The server's TLS settings (tls.* and management.tls): whether the WebSocket port speaks
  * wss://, with which certificate, and whether clients must show a certificate of their own.
  */
-public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds, boolean management) {
+public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds, boolean management,
+    long handshakeTimeoutMillis) {
   /** TLS 1.0 and 1.1 are broken and deprecated (RFC 8996): never offered. */
   public static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
   public static TlsSettings of(ServerConfig c) {
-    return new TlsSettings(c.tlsCert, c.tlsKey, c.tlsClientCa, c.tlsReloadSeconds, c.managementTls);
+    return new TlsSettings(c.tlsCert, c.tlsKey, c.tlsClientCa, c.tlsReloadSeconds, c.managementTls,
+        c.handshakeTimeoutMillis);
   }
 
   /** True when the WebSocket port speaks TLS. */
@@ -55,11 +57,12 @@ public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds,
       caPem = Pem.read(clientCa, "tls.clientCa");
       Pem.certificates(caPem, clientCa, "tls.clientCa");
     }
-    return new Material(certPem, keyPem, caPem, chain.get(0));
+    return new Material(certPem, keyPem, caPem, chain.get(0), handshakeTimeoutMillis);
   }
 
   /** What {@link #load()} read: the bytes handed to Vert.x, and the leaf certificate for logs. */
-  public record Material(byte[] certPem, byte[] keyPem, byte[] clientCaPem, X509Certificate leaf) {
+  public record Material(byte[] certPem, byte[] keyPem, byte[] clientCaPem, X509Certificate leaf,
+      long handshakeTimeoutMillis) {
     /**
      * The Vert.x SSL options of these files (the bytes, not the paths: a reload sees what was
      * checked); {@code askClients}: require a client certificate when tls.clientCa is set.
@@ -67,7 +70,11 @@ public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds,
     public ServerSSLOptions sslOptions(boolean askClients) {
       ServerSSLOptions o = new ServerSSLOptions()
           .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPem)))
-          .setEnabledSecureTransportProtocols(PROTOCOLS);
+          .setEnabledSecureTransportProtocols(PROTOCOLS)
+          // The TLS handshake comes before the connection is admitted (Admission counts HTTP
+          // connections): a client that stalls it is held no longer than a stalled upgrade.
+          .setSslHandshakeTimeout(Math.max(1, handshakeTimeoutMillis))
+          .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
       if (askClients && clientCaPem != null) {
         o.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
         o.setClientAuth(ClientAuth.REQUIRED);
@@ -80,7 +87,9 @@ public record TlsSettings(Path cert, Path key, Path clientCa, int reloadSeconds,
       ServerSSLOptions s = sslOptions(askClients);
       opts.setSsl(true)
           .setKeyCertOptions(s.getKeyCertOptions())
-          .setEnabledSecureTransportProtocols(PROTOCOLS);
+          .setEnabledSecureTransportProtocols(PROTOCOLS)
+          .setSslHandshakeTimeout(s.getSslHandshakeTimeout())
+          .setSslHandshakeTimeoutUnit(s.getSslHandshakeTimeoutUnit());
       if (askClients && clientCaPem != null) {
         opts.setTrustOptions(s.getTrustOptions());
         opts.setClientAuth(ClientAuth.REQUIRED);

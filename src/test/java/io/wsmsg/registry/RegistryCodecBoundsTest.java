@@ -112,9 +112,10 @@ class RegistryCodecBoundsTest {
   void countsAreCheckedAgainstBytesAndLimits() throws IOException {
     // 2^31-1 commands announced in a few bytes: refused before any list is made for them
     assertThat(reasonOf(packed(p -> p.packArrayHeader(Integer.MAX_VALUE)))).isEqualTo(Reason.BAD_COUNT);
-    // more commands than a whole registry within the limits can hold (2*5 + 2*5 + 5 + 5 = 30)
+    // more commands than a whole registry within the limits can hold (2*5 + 2*5 + 5 + 5 = 30,
+    // and as many tombstones of removed subscriptions as subscriptions: 35)
     List<RegistryCommand> many = new ArrayList<>();
-    for (int i = 0; i < 31; i++) many.add(new RegistryCommand.CreateEndpoint("e" + i, null));
+    for (int i = 0; i < 36; i++) many.add(new RegistryCommand.CreateEndpoint("e" + i, null));
     assertThat(reasonOf(RegistryCodec.encode(many))).isEqualTo(Reason.OVER_LIMIT);
     assertThat(reasonOf(one(p -> p.packArrayHeader(5).packInt(8).packString("e").packNil().packNil().packNil())))
         .isEqualTo(Reason.BAD_COUNT);

@@ -120,6 +120,7 @@ class ChannelRouterTest {
   }
 
   @Test
+  @io.vertx.junit5.Timeout(value = 60, timeUnit = java.util.concurrent.TimeUnit.SECONDS) // two 20 s waits in a row
   void fullChannelQueueDropsItsOldestMessage(Vertx vertx, VertxTestContext ctx) {
     routers.gate().add(SYSTEM_PRIORITY, 1); // hold the router back so its queue fills
     List<Frame> frames = new java.util.ArrayList<>();

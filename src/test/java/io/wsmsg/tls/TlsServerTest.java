@@ -120,6 +120,23 @@ class TlsServerTest {
     }
   }
 
+  /**
+   * A connection that opens TCP and never starts the TLS handshake is closed after
+   * limits.handshakeTimeoutSeconds, like one that stalls its upgrade: it is not yet an HTTP
+   * connection, so the connection limits do not see it, and only this timeout frees the socket.
+   */
+  @Test
+  void aConnectionThatNeverHandshakesIsClosedAfterTheHandshakeTimeout() throws Exception {
+    TestServer s = tlsServer(new JsonObject().put("limits", new JsonObject().put("handshakeTimeoutSeconds", 1)));
+    try (java.net.Socket raw = new java.net.Socket("127.0.0.1", s.port())) {
+      // well past the 1 s set here, well short of Vert.x's own 10 s default: the setting is what closes it
+      raw.setSoTimeout(6_000);
+      assertThat(raw.getInputStream().read()).as("the server closed the silent connection").isEqualTo(-1);
+    }
+    // a real client still gets in
+    connect(options(s).trustCa(TestCerts.ca()));
+  }
+
   @Test
   void wssToAPlainPortSaysTheServerDoesNotSpeakTls() {
     TestServer plain = TestServer.start();

@@ -18,10 +18,13 @@ import java.util.Map;
 public final class ClusterOutbound implements Outbound {
   private final Claims claims;
   private final String self;
+  /** Bounds what may be on its way to each member: a hung one costs only its own endpoints. */
+  private final PeerBudgets budgets;
 
-  public ClusterOutbound(Claims claims, String self) {
+  public ClusterOutbound(Claims claims, String self, PeerBudgets budgets) {
     this.claims = claims;
     this.self = self;
+    this.budgets = budgets;
   }
 
   @Override
@@ -45,7 +48,11 @@ public final class ClusterOutbound implements Outbound {
     }
     if (remote != null) {
       for (Map.Entry<String, List<String>> e : remote.entrySet()) {
-        vertx.eventBus().send(PeerWire.gatewayAddress(e.getKey()), deliver(frame, e.getValue(), priority, 0));
+        io.vertx.core.buffer.Buffer msg = deliver(frame, e.getValue(), priority, 0);
+        // never waits: past the member's budget the copies for its endpoints are dropped and counted
+        if (!budgets.take(e.getKey(), msg.length(), e.getValue().size())) continue;
+        vertx.eventBus().send(PeerWire.gatewayAddress(e.getKey()), msg);
+        budgets.sent(vertx, e.getKey());
       }
     }
     return nLocal > 0;

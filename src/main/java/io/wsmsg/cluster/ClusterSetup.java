@@ -141,6 +141,11 @@ public final class ClusterSetup {
     // no internet here, and none needed: never phone home, whatever the XML says
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.getJetConfig().setEnabled(false);
+    // cluster.failureDetectionSeconds, whatever the XML says: a member silent that long is removed
+    // and its endpoints taken over; heartbeats every tenth of it (1 to 5 s), so one lost beat is no suspicion
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cfg.clusterFailureDetectionSeconds));
+    hz.setProperty("hazelcast.heartbeat.interval.seconds",
+        String.valueOf(Math.max(1, Math.min(5, cfg.clusterFailureDetectionSeconds / 10))));
     // Java deserialization: Hazelcast and vertx-hazelcast use their own serializers; anything
     // arriving as a Java-serialized object must be on this short allow-list (gadget chains are not)
     hz.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()

@@ -121,6 +121,14 @@ public final class ServerConfig {
   public final List<String> clusterMembers;
   public final int clusterEventBusPort;
   public final long handoffTimeoutMillis;
+  // --- hung member (HANG helper, issue 12) ---
+  /**
+   * cluster.failureDetectionSeconds: how long a member may stay silent before Hazelcast removes
+   * it and the others take over its endpoints (hazelcast.max.no.heartbeat.seconds).
+   */
+  public final int clusterFailureDetectionSeconds;
+  /** cluster.peerBudgetKiB: bytes of messages that may be unconfirmed on their way to one member. */
+  public final long clusterPeerBudgetBytes;
 
   // --- cluster TLS (CLUSTER helper, issue 11): the event bus with mutual TLS from a cluster CA ---
   /** This member's certificate (PEM), signed by {@link #clusterTlsCa}; null = event bus in clear text. */
@@ -287,6 +295,9 @@ public final class ServerConfig {
     }
     clusterEventBusPort = intIn(cl, "cluster.", "eventBusPort", 0, 65535);
     handoffTimeoutMillis = millis(cl, "cluster.", "handoffTimeoutSeconds");
+    // --- hung member (HANG helper): below 3 s a GC pause or a busy machine gets members removed ---
+    clusterFailureDetectionSeconds = intIn(cl, "cluster.", "failureDetectionSeconds", 3, 600);
+    clusterPeerBudgetBytes = (long) intIn(cl, "cluster.", "peerBudgetKiB", 16, 4 << 20) << 10;
     tombstoneMillis = cl.containsKey("tombstoneSeconds") ? millis(cl, "cluster.", "tombstoneSeconds") : 86_400_000L;
     if (tombstoneMillis <= 0) throw new IllegalArgumentException("cluster.tombstoneSeconds must be > 0");
 
@@ -424,6 +435,14 @@ public final class ServerConfig {
     }
     if (env.containsKey("WSMSG_CLUSTER_EVENT_BUS_PORT")) {
       cl.put("eventBusPort", parseInt("WSMSG_CLUSTER_EVENT_BUS_PORT", env.get("WSMSG_CLUSTER_EVENT_BUS_PORT")));
+    }
+    // --- hung member (HANG helper) ---
+    if (env.containsKey("WSMSG_CLUSTER_FAILURE_DETECTION_SECONDS")) {
+      cl.put("failureDetectionSeconds", parseInt("WSMSG_CLUSTER_FAILURE_DETECTION_SECONDS",
+          env.get("WSMSG_CLUSTER_FAILURE_DETECTION_SECONDS")));
+    }
+    if (env.containsKey("WSMSG_CLUSTER_PEER_BUDGET_KIB")) {
+      cl.put("peerBudgetKiB", parseInt("WSMSG_CLUSTER_PEER_BUDGET_KIB", env.get("WSMSG_CLUSTER_PEER_BUDGET_KIB")));
     }
     // --- cluster TLS (CLUSTER helper) ---
     if (env.containsKey("WSMSG_CLUSTER_TLS_CERT")) cl.getJsonObject("tls").put("cert", env.get("WSMSG_CLUSTER_TLS_CERT"));

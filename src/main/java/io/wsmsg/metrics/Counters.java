@@ -31,6 +31,11 @@ public final class Counters {
     /** In a cluster: the member owning its endpoint kept changing or could not be reached. */
     UNREACHABLE,
     /**
+     * In a cluster: the member owning its endpoint had not confirmed cluster.peerBudgetKiB of
+     * messages sent to it (hung, paused or overloaded); counted by the member that routed it.
+     */
+    PEER_BACKLOG,
+    /**
      * The node's message memory (limits.maxQueuedMiB) was full: the oldest message of the
      * lowest priority in the largest endpoint queue went to make room.
      */

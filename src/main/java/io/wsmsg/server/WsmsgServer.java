@@ -81,7 +81,12 @@ public final class WsmsgServer {
     this.routers = new ChannelRouters(vertx, registry, counters, new io.wsmsg.metrics.MemoryBudget(messageMemory(config)));
     routers.idleMillis(config.channelIdleMillis);
     this.membership = Membership.of(vertx, nodeId);
-    if (membership.clustered()) routers.outbound(new ClusterOutbound(claims, membership.self()));
+    if (membership.clustered()) {
+      // a confirmation from a member may take until it is declared dead, and a little more
+      long confirm = config.clusterFailureDetectionSeconds * 1000L + 5000;
+      routers.outbound(new ClusterOutbound(claims, membership.self(),
+          new io.wsmsg.cluster.PeerBudgets(config.clusterPeerBudgetBytes, confirm, counters)));
+    }
   }
 
   /**

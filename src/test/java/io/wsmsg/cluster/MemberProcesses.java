@@ -34,6 +34,8 @@ final class MemberProcesses implements AutoCloseable {
   final Vertx clientVertx = Vertx.vertx();
   private final HttpClient http = HttpClient.newHttpClient();
   final String token;
+  /** Laid over every member's {@code cluster} settings (e.g. peerBudgetKiB, failureDetectionSeconds). */
+  final JsonObject clusterExtra = new JsonObject();
 
   /** {@code n} member places; {@code spare} more Hazelcast ports in the member list (for a rogue). */
   MemberProcesses(Path dir, int n, int spare) throws Exception {
@@ -67,7 +69,7 @@ final class MemberProcesses implements AutoCloseable {
     return cmd;
   }
 
-  /** Settings every member started from now on gets on top of the ones below (null: none). */
+  /** Top-level sections every member started from now on gets instead of the ones below (null: none); cluster settings go in {@link #clusterExtra}. */
   JsonObject extraConf;
 
   /** Starts member {@code i} with gateway(i+1)'s certificate. */
@@ -82,7 +84,8 @@ final class MemberProcesses implements AutoCloseable {
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1").put("port", hz[i])
             .put("members", members).put("tls", new JsonObject().put("cert", TestCerts.memberCert(cert).toString())
-                .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.clusterCa().toString())))
+                .put("key", TestCerts.memberKey(cert).toString()).put("ca", TestCerts.clusterCa().toString()))
+            .mergeIn(clusterExtra))
         .mergeIn(extraConf == null ? new JsonObject() : extraConf.copy())
         .encodePrettily());
     logs[i] = dir.resolve("gateway" + i + ".log");
@@ -121,6 +124,12 @@ final class MemberProcesses implements AutoCloseable {
     } catch (Exception e) {
       return -1;
     }
+  }
+
+  /** Sends a signal (STOP, CONT) to member {@code i}'s process. */
+  void signal(int i, String sig) throws Exception {
+    Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(processes.get(i).pid())).inheritIO().start();
+    if (k.waitFor() != 0) throw new AssertionError("kill -" + sig + " failed for member " + i);
   }
 
   String log(int i) {

@@ -428,8 +428,7 @@ final class ClusterLink {
    * A member's confirmation failed. Gone from the cluster: what it never confirmed goes to the
    * new owners. Still listed after a timeout (past the failure detection time): it hangs, and
    * the messages are counted as dropped. Still listed after another failure (no handler: it is
-   * leaving, and relays to its heirs): asked again a little later, when Hazelcast may have
-   * caught up; if it is still there then, it confirmed by relaying and nothing is counted.
+   * leaving, and relayed them to its heirs): settled, nothing is counted or sent again.
    */
   private void unconfirmed(String member, List<PeerBudgets.Unconfirmed> lost, boolean timedOut, String why, int attempt) {
     if (!membership.members().contains(member)) {
@@ -440,9 +439,10 @@ final class ClusterLink {
       gw.counters.drop(Counters.Drop.UNREACHABLE, copies);
       LOG.warning(copies + " messages sent to member " + member + " were never confirmed (" + why
           + "): counted as dropped (unreachable); the member is still listed, hung or cut off");
-    } else if (attempt < 5) {
-      gw.getVertx().setTimer(1000, t -> unconfirmed(member, lost, false, why, attempt + 1));
     }
+    // else: no handler while still listed, a leaver that stopped listening after relaying
+    // everything to its heirs; sending these again would deliver them twice (measured in a
+    // rolling restart), so they are settled as before
   }
 
   /**

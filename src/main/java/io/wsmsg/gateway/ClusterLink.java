@@ -12,7 +12,6 @@ import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.Claims.Claim;
 import io.wsmsg.cluster.Membership;
-import io.wsmsg.cluster.PeerBudgets;
 import io.wsmsg.cluster.PeerMessage;
 import io.wsmsg.cluster.PeerWireException;
 import io.wsmsg.cluster.Peers;
@@ -89,13 +88,6 @@ final class ClusterLink {
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
-  /** What this member's routers sent other members and they have not confirmed (null standalone). */
-  private PeerBudgets budgets;
-
-  void peerBudgets(PeerBudgets b) {
-    this.budgets = b;
-  }
-
   ClusterLink(GatewayVerticle gw, Membership membership, Claims claims, Runnable onStopAll) {
     this.gw = gw;
     this.membership = membership;
@@ -115,9 +107,6 @@ final class ClusterLink {
     // Hazelcast calls listeners on its own threads; from there vertx.runOnContext would pick
     // some other event loop, so hop explicitly onto the gateway's, where all this state lives.
     Context loop = gw.getVertx().getOrCreateContext();
-    if (budgets != null) {
-      budgets.lostHandler((member, lost, timedOut, why) -> loop.runOnContext(v -> unconfirmed(member, lost, timedOut, why, 0)));
-    }
     MessageConsumer<Buffer> direct = eb.consumer(PeerWire.gatewayAddress(self), this::onPeer);
     MessageConsumer<Buffer> all = eb.consumer(ALL, this::onPeer);
     consumers.add(direct);
@@ -418,48 +407,6 @@ final class ClusterLink {
       }
     }
     reassignOrphans();
-    // A member that leaves gracefully confirms everything sent to it before it goes (the others
-    // route to its heirs first); one that died did not, and what this member sent it since its
-    // last confirmation goes to the new owners of its endpoints (see PeerBudgets).
-    if (budgets != null) sendAgain(member, budgets.takeUnconfirmed(member));
-  }
-
-  /**
-   * A member's confirmation failed. Gone from the cluster: what it never confirmed goes to the
-   * new owners. Still listed after a timeout (past the failure detection time): it hangs, and
-   * the messages are counted as dropped. Still listed after another failure (no handler: it is
-   * leaving, and relayed them to its heirs): settled, nothing is counted or sent again.
-   */
-  private void unconfirmed(String member, List<PeerBudgets.Unconfirmed> lost, boolean timedOut, String why, int attempt) {
-    if (!membership.members().contains(member)) {
-      sendAgain(member, lost);
-    } else if (timedOut) {
-      int copies = 0;
-      for (PeerBudgets.Unconfirmed u : lost) copies += u.endpoints().size();
-      gw.counters.drop(Counters.Drop.UNREACHABLE, copies);
-      LOG.warning(copies + " messages sent to member " + member + " were never confirmed (" + why
-          + "): counted as dropped (unreachable); the member is still listed, hung or cut off");
-    }
-    // else: no handler while still listed, a leaver that stopped listening after relaying
-    // everything to its heirs; sending these again would deliver them twice (measured in a
-    // rolling restart), so they are settled as before
-  }
-
-  /**
-   * Routes again what a gone {@code member} never confirmed, by today's claims (its endpoints
-   * have new owners). A consumer may see the last few twice, with the same uid: what the member
-   * delivered after its last confirmation.
-   */
-  private void sendAgain(String member, List<PeerBudgets.Unconfirmed> lost) {
-    if (lost.isEmpty()) return;
-    reassignOrphans(); // a claim naming it may have arrived since it left
-    int again = 0;
-    for (PeerBudgets.Unconfirmed u : lost) {
-      again += u.endpoints().size();
-      onDeliver(new PeerMessage.Deliver(u.priority(), 0, u.endpoints(), u.frame()));
-    }
-    LOG.info(again + " message copies sent to member " + member + " and never confirmed by it went again to the new"
-        + " owners of its endpoints (it is gone; a consumer may see the last few twice, with the same uid)");
   }
 
   /**

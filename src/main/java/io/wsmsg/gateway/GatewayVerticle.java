@@ -90,11 +90,6 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
   }
 
-  /** The routers' per-member budgets, whose unconfirmed messages this gateway sends again when a member dies. */
-  public void peerBudgets(io.wsmsg.cluster.PeerBudgets b) {
-    link.peerBudgets(b);
-  }
-
   /** The certificate when the port speaks wss:// (set before deploying), else null. */
   private io.wsmsg.tls.CertificateReloader tls;
 

@@ -238,10 +238,7 @@ public final class FaultScenarios {
             long until = System.nanoTime() + 1_000_000_000L;
             while (System.nanoTime() < until) {
               Frame f = gone.poll(50);
-              if (f != null && "C".equals(f.channel())) {
-                int seq = ((Number) TestNode.data(f)).intValue();
-                if (got.getAndIncrement(seq) == 0) recvAt[seq] = System.nanoTime();
-              }
+              if (f != null) count(f);
             }
             gone.close();
           }
@@ -251,15 +248,19 @@ public final class FaultScenarios {
         TestNode n = sub;
         Frame f = n == null ? null : n.poll(100);
         if (f != null) {
-          if ("C".equals(f.channel())) {
-            int seq = ((Number) TestNode.data(f)).intValue();
-            if (got.getAndIncrement(seq) == 0) recvAt[seq] = System.nanoTime();
-            lastRecv = System.nanoTime();
-          }
+          count(f);
           continue;
         }
         if (n == null || n.isClosed()) reconnectConsumer(n);
       }
+    }
+
+    /** Counts a numbered message of channel C (other frames, such as notices, are not counted). */
+    void count(Frame f) {
+      if (!"C".equals(f.channel())) return;
+      int seq = ((Number) TestNode.data(f)).intValue();
+      if (got.getAndIncrement(seq) == 0) recvAt[seq] = System.nanoTime();
+      lastRecv = System.nanoTime();
     }
 
     /** Attaches the consumer again through a member that is up (another one than before, if any). */

@@ -20,19 +20,20 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultSuiteTest {
   @TempDir Path dir;
 
-  private static FaultScenarios.Run run(Path dir) throws Exception {
-    return new FaultScenarios.Run(dir);
+  /** Every number published came exactly once. */
+  private static void assertExactlyOnce(FaultScenarios.Run r, Map<String, String> row) {
+    assertThat(r.missing()).as("numbers never received: " + row).isEmpty();
+    assertThat(r.duplicates()).as("numbers received twice: " + row).isEmpty();
   }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aRollingRestartOfEveryMemberLosesAndDuplicatesNothing() throws Exception {
     Map<String, String> row = new LinkedHashMap<>();
-    try (FaultScenarios.Run r = run(dir)) {
+    try (FaultScenarios.Run r = new FaultScenarios.Run(dir)) {
       r.rolling(row);
       assertThat(r.published).as("numbers published through the restarts").isGreaterThan(1000);
-      assertThat(r.missing()).as("numbers never received: " + row).isEmpty();
-      assertThat(r.duplicates()).as("numbers received twice: " + row).isEmpty();
+      assertExactlyOnce(r, row);
     }
   }
 
@@ -40,11 +41,10 @@ class FaultSuiteTest {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void theAdminStopKeepsTheBacklogAcrossAFullRestart() throws Exception {
     Map<String, String> row = new LinkedHashMap<>();
-    try (FaultScenarios.Run r = run(dir)) {
+    try (FaultScenarios.Run r = new FaultScenarios.Run(dir)) {
       r.stopAll(row);
       assertThat(r.receivedAfterRestart).as("a backlog waited in Q over the stop: " + row).isGreaterThan(0);
-      assertThat(r.missing()).as("numbers never received: " + row).isEmpty();
-      assertThat(r.duplicates()).as("numbers received twice: " + row).isEmpty();
+      assertExactlyOnce(r, row);
     }
   }
 
@@ -54,7 +54,7 @@ class FaultSuiteTest {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void killingTheOwnerLosesNothingPublishedAfterTheKill() throws Exception {
     Map<String, String> row = new LinkedHashMap<>();
-    try (FaultScenarios.Run r = run(dir)) {
+    try (FaultScenarios.Run r = new FaultScenarios.Run(dir)) {
       r.kill9(row);
       assertThat(r.atKill).isPositive();
       assertThat(r.published).as("numbers kept coming after the kill").isGreaterThan(r.atKill + 1000);

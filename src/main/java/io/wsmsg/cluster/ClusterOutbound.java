@@ -50,7 +50,7 @@ public final class ClusterOutbound implements Outbound {
       for (Map.Entry<String, List<String>> e : remote.entrySet()) {
         io.vertx.core.buffer.Buffer msg = deliver(frame, e.getValue(), priority, 0);
         // never waits: past the member's budget the copies for its endpoints are dropped and counted
-        if (!budgets.take(e.getKey(), msg.length(), e.getValue().size())) continue;
+        if (!budgets.take(e.getKey(), msg.length(), frame, e.getValue(), priority)) continue;
         vertx.eventBus().send(PeerWire.gatewayAddress(e.getKey()), msg);
         budgets.sent(vertx, e.getKey());
       }

@@ -5,6 +5,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.wsmsg.gateway.RateLimitedLog;
 import io.wsmsg.metrics.Counters;
+import io.wsmsg.protocol.Frame;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -25,8 +29,18 @@ import java.util.logging.Logger;
  * answer says every DELIVER sent before the PING has reached its endpoint queues. A PING not
  * answered within {@link #markTimeoutMillis} (the failure detection time and then some: the
  * member hung until it was removed, or died) settles everything unconfirmed as
- * {@link Counters.Drop#UNREACHABLE}. Any other failure (no handler: the member left, or is
- * leaving, and hands its queues on) settles it without counting.
+ * {@link Counters.Drop#UNREACHABLE}, unless the member is gone and its endpoints have new
+ * owners: then they are sent again, to those (see {@link #takeUnconfirmed}). Any other failure
+ * (no handler: the member left, or is leaving, and hands its queues on) settles it without
+ * counting.
+ *
+ * <p>Why keep what is unconfirmed: a member killed (kill -9, a crash, a lost machine) takes
+ * with it what it held, but the messages the others sent it since its last confirmation are
+ * still here, frames being immutable byte arrays. Sent again to the new owners once the dead
+ * member's endpoints are reassigned, nothing published after the death is lost; the price is
+ * at-least-once for the last confirmation interval (about {@link #MARK_EVERY_MILLIS} ms): what
+ * the dead member had already delivered in it may come twice, with the same uid. What this
+ * keeps is bounded by the budget itself.
  * Thread-safe: every channel router calls it from its own event loop.
  */
 public final class PeerBudgets {
@@ -41,8 +55,26 @@ public final class PeerBudgets {
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
   private final RateLimitedLog overLog = new RateLimitedLog(LOG, 10_000);
 
+  /** A DELIVER sent to a member and not yet confirmed by it. {@code end}: the member's byte count after it. */
+  public record Unconfirmed(long end, Frame frame, List<String> endpoints, int priority) {}
+
+  /** Who decides about what a member never confirmed because its confirmation failed. */
+  public interface LostHandler {
+    /**
+     * Called on a router's thread with what {@code member} never confirmed: its confirmation
+     * timed out ({@code timedOut}: silent past the failure detection time) or failed otherwise
+     * (no handler: it left or is leaving). The handler sends the messages again to new owners
+     * if the member is gone, or counts them as dropped if it hung; nothing is settled silently.
+     */
+    void lost(String member, List<Unconfirmed> lost, boolean timedOut, String why);
+  }
+
+  private volatile LostHandler lostHandler;
+
   /** Counts for one member; guarded by its own monitor. */
   static final class Peer {
+    /** What went out and is not confirmed, oldest first; bounded by the budget. */
+    final ArrayDeque<Unconfirmed> held = new ArrayDeque<>();
     long sentBytes;
     long sentCopies;
     long ackedBytes;
@@ -62,12 +94,17 @@ public final class PeerBudgets {
     this.counters = counters;
   }
 
+  public void lostHandler(LostHandler h) {
+    this.lostHandler = h;
+  }
+
   /**
-   * Takes room for a DELIVER of {@code bytes} to {@code member} carrying {@code copies}
-   * endpoint copies; false (and counted dropped) when the member's budget is spent. One message
-   * always goes to a member with nothing unconfirmed, however large.
+   * Takes room for a DELIVER of {@code bytes} to {@code member} carrying {@code frame} for
+   * {@code endpoints}; false (and counted dropped) when the member's budget is spent. One
+   * message always goes to a member with nothing unconfirmed, however large.
    */
-  public boolean take(String member, int bytes, int copies) {
+  public boolean take(String member, int bytes, Frame frame, List<String> endpoints, int priority) {
+    int copies = endpoints.size();
     Peer p = peers.computeIfAbsent(member, k -> new Peer());
     synchronized (p) {
       long unconfirmed = p.sentBytes - p.ackedBytes;
@@ -81,6 +118,7 @@ public final class PeerBudgets {
       }
       p.sentBytes += bytes;
       p.sentCopies += copies;
+      p.held.addLast(new Unconfirmed(p.sentBytes, frame, endpoints, priority));
       return true;
     }
   }
@@ -107,22 +145,31 @@ public final class PeerBudgets {
         .onComplete(ar -> {
           long lost;
           boolean more;
+          List<Unconfirmed> unconfirmed = null;
+          LostHandler h = lostHandler;
+          boolean timedOut = timedOut(ar.cause());
           synchronized (p) {
             p.marking = false;
-            if (timedOut(ar.cause())) {
+            if (ar.failed() && (timedOut || h != null)) {
               // silent that long, the member hung past its removal or died: what went after the
               // PING went into the same dead connection (or, once it was removed, to no handler)
               lost = p.sentCopies - p.ackedCopies;
+              unconfirmed = new ArrayList<>(p.held);
+              p.held.clear();
               p.ackedBytes = p.sentBytes;
               p.ackedCopies = p.sentCopies;
             } else {
               lost = 0;
+              long upTo = ar.succeeded() ? bytes : p.sentBytes; // no handler: it left and handed on
+              while (!p.held.isEmpty() && p.held.peekFirst().end() <= upTo) p.held.pollFirst();
               p.ackedBytes = Math.max(p.ackedBytes, bytes);
               p.ackedCopies = Math.max(p.ackedCopies, copies);
             }
             more = p.sentBytes > p.ackedBytes;
           }
-          if (lost > 0) {
+          if (h != null && unconfirmed != null) {
+            if (!unconfirmed.isEmpty()) h.lost(member, unconfirmed, timedOut, ar.cause().getMessage());
+          } else if (lost > 0) {
             counters.drop(Counters.Drop.UNREACHABLE, lost);
             LOG.warning(lost + " messages sent to member " + member + " were never confirmed (" + ar.cause().getMessage()
                 + "): counted as dropped (unreachable)");
@@ -130,6 +177,22 @@ public final class PeerBudgets {
           // what went out after this confirmation was asked for needs one too, traffic or not
           if (more) vertx.setTimer(MARK_EVERY_MILLIS, t -> mark(vertx, member, p, true));
         });
+  }
+
+  /**
+   * Everything {@code member} has not confirmed, taken out (and no longer waited for): called
+   * once the member is gone and its endpoints have new owners, which should get these.
+   */
+  public List<Unconfirmed> takeUnconfirmed(String member) {
+    Peer p = peers.get(member);
+    if (p == null) return List.of();
+    synchronized (p) {
+      List<Unconfirmed> out = new ArrayList<>(p.held);
+      p.held.clear();
+      p.ackedBytes = p.sentBytes;
+      p.ackedCopies = p.sentCopies;
+      return out;
+    }
   }
 
   private static boolean timedOut(Throwable e) {

@@ -104,6 +104,10 @@ public sealed interface PeerMessage {
     public byte type() { return PeerWire.RETURN; }
   }
 
+  record Leaving(String member) implements PeerMessage {
+    public byte type() { return PeerWire.LEAVING; }
+  }
+
   /** Decodes and checks one gateway peer message. */
   static PeerMessage decode(Buffer b, ServerConfig config) {
     PeerWire.Reader r = new PeerWire.Reader(b);
@@ -146,6 +150,7 @@ public sealed interface PeerMessage {
       case PeerWire.PING -> new Ping();
       case PeerWire.RELEASE -> new Release(r.name("endpoint"), claim(r));
       case PeerWire.VIEW -> new View(member(r, "requester"));
+      case PeerWire.LEAVING -> new Leaving(member(r, "member"));
       case PeerWire.RETURN -> {
         String ep = r.name("endpoint");
         String node = r.name("node id");
@@ -221,6 +226,7 @@ public sealed interface PeerMessage {
       case PeerWire.RELEASE -> "release";
       case PeerWire.VIEW -> "view";
       case PeerWire.RETURN -> "return";
+      case PeerWire.LEAVING -> "leaving";
       case PeerWire.REPLICATE -> "replicate";
       case PeerWire.DUMP -> "dump";
       default -> "unknown";

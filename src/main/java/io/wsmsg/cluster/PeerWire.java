@@ -46,6 +46,13 @@ public final class PeerWire {
    * to it (by uid); the owner puts them back at the head of the endpoint's queue.
    */
   public static final byte RETURN = 14;
+  /**
+   * A leaving member to each other one, last before it stops listening: everything you sent me
+   * is taken care of (queued, handed on or kept in my snapshot); send none of it again once I
+   * am gone. A member removed without saying this died, and what it never confirmed is sent
+   * again to its endpoints' new owners (see PeerBudgets). Answered once applied.
+   */
+  public static final byte LEAVING = 15;
   /** Registry: commands to apply as a replica. */
   public static final byte REPLICATE = 20;
   /** Registry: send me your whole registry and your claims. */

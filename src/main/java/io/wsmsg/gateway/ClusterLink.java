@@ -12,6 +12,7 @@ import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.Claims.Claim;
 import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.PeerBudgets;
 import io.wsmsg.cluster.PeerMessage;
 import io.wsmsg.cluster.PeerWireException;
 import io.wsmsg.cluster.Peers;
@@ -88,6 +89,20 @@ final class ClusterLink {
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
+  /** What this member's routers sent other members and they have not confirmed (null standalone). */
+  private PeerBudgets budgets;
+  /**
+   * Members that said LEAVING, and when: everything sent to them is taken care of, so nothing
+   * of theirs is sent again once they are gone. Forgotten when the member joins again, and after
+   * {@link #LEAVER_MEMORY_MILLIS} (by then its confirmations have all succeeded or failed).
+   */
+  private final java.util.LinkedHashMap<String, Long> leavers = new java.util.LinkedHashMap<>();
+  private static final long LEAVER_MEMORY_MILLIS = 10 * 60_000;
+
+  void peerBudgets(PeerBudgets b) {
+    this.budgets = b;
+  }
+
   ClusterLink(GatewayVerticle gw, Membership membership, Claims claims, Runnable onStopAll) {
     this.gw = gw;
     this.membership = membership;
@@ -107,6 +122,9 @@ final class ClusterLink {
     // Hazelcast calls listeners on its own threads; from there vertx.runOnContext would pick
     // some other event loop, so hop explicitly onto the gateway's, where all this state lives.
     Context loop = gw.getVertx().getOrCreateContext();
+    if (budgets != null) {
+      budgets.lostHandler((member, lost, timedOut, why) -> loop.runOnContext(v -> unconfirmed(member, lost, timedOut, why, 0)));
+    }
     MessageConsumer<Buffer> direct = eb.consumer(PeerWire.gatewayAddress(self), this::onPeer);
     MessageConsumer<Buffer> all = eb.consumer(ALL, this::onPeer);
     consumers.add(direct);
@@ -393,6 +411,7 @@ final class ClusterLink {
   // ---- membership ----
 
   private void onJoined(String member) {
+    leavers.remove(member); // back again (same name): a new life, whose death counts
     LOG.info("member " + member + " joined the cluster (" + membership.members().size() + " members)");
     announce(member);
   }
@@ -407,6 +426,88 @@ final class ClusterLink {
       }
     }
     reassignOrphans();
+    // A member that said LEAVING took care of everything sent to it; one that died did not, and
+    // what this member sent it since its last confirmation goes to the new owners of its
+    // endpoints (see PeerBudgets).
+    if (budgets != null) {
+      List<PeerBudgets.Unconfirmed> open = budgets.takeUnconfirmed(member);
+      if (!leavers.containsKey(member)) sendAgain(member, open);
+    }
+  }
+
+  /**
+   * {@code member} said LEAVING: it has applied every message this member sent it (they went
+   * before this member's answer to its last claims, on the same connection, or within its
+   * linger after that), so they are settled here, and never sent again.
+   */
+  private void onLeaving(String member) {
+    long now = System.currentTimeMillis();
+    leavers.remove(member);
+    leavers.put(member, now);
+    leavers.values().removeIf(at -> now - at > LEAVER_MEMORY_MILLIS);
+    if (budgets != null) budgets.takeUnconfirmed(member);
+    LOG.info("member " + member + " is leaving and has taken care of everything sent to it");
+  }
+
+  /**
+   * Tells every other member that this one is leaving, last before it stops listening (see
+   * {@link PeerWire#LEAVING}); waits for their answers, a member that does not answer within a
+   * few seconds is not waited for (it sends again what it never had confirmed: a few duplicates
+   * at worst).
+   */
+  Future<Void> announceLeaving() {
+    if (!clustered()) return Future.succeededFuture();
+    Buffer msg = new PeerWire.Writer(PeerWire.LEAVING, 64).str(self).buffer();
+    List<Future<Buffer>> asks = new ArrayList<>();
+    for (String m : membership.members()) {
+      if (m.equals(self)) continue;
+      asks.add(gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(m), msg, timeout(2000))
+          .map(Message::body)
+          .onFailure(e -> LOG.warning("member " + m + " did not hear that this member is leaving (" + e.getMessage()
+              + "); it may send a few messages again once this member is gone")));
+    }
+    return Future.join(asks).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /**
+   * A member's confirmation failed. Gone from the cluster: what it never confirmed goes to the
+   * new owners. Still listed after a timeout (past the failure detection time): it hangs, and
+   * the messages are counted as dropped. A member that said LEAVING took care of them: settled.
+   * Still listed after another failure (no handler): asked again each second until it is gone
+   * or has said LEAVING (its answer to the failed confirmation may overtake both).
+   */
+  private void unconfirmed(String member, List<PeerBudgets.Unconfirmed> lost, boolean timedOut, String why, int attempt) {
+    if (leavers.containsKey(member)) return; // it took care of them before it left
+    if (!membership.members().contains(member)) {
+      sendAgain(member, lost);
+    } else if (timedOut || attempt >= gw.config.clusterFailureDetectionSeconds + 5) {
+      int copies = 0;
+      for (PeerBudgets.Unconfirmed u : lost) copies += u.endpoints().size();
+      gw.counters.drop(Counters.Drop.UNREACHABLE, copies);
+      LOG.warning(copies + " messages sent to member " + member + " were never confirmed (" + why
+          + "): counted as dropped (unreachable); the member is still listed, hung or cut off");
+    } else {
+      // no handler while still listed: it died (and is not yet removed) or is leaving (and its
+      // LEAVING is on the way); asked again each second until one of the two is known
+      gw.getVertx().setTimer(1000, t -> unconfirmed(member, lost, false, why, attempt + 1));
+    }
+  }
+
+  /**
+   * Routes again what a gone {@code member} never confirmed, by today's claims (its endpoints
+   * have new owners). A consumer may see the last few twice, with the same uid: what the member
+   * delivered after its last confirmation.
+   */
+  private void sendAgain(String member, List<PeerBudgets.Unconfirmed> lost) {
+    if (lost.isEmpty()) return;
+    reassignOrphans(); // a claim naming it may have arrived since it left
+    int again = 0;
+    for (PeerBudgets.Unconfirmed u : lost) {
+      again += u.endpoints().size();
+      onDeliver(new PeerMessage.Deliver(u.priority(), 0, u.endpoints(), u.frame()));
+    }
+    LOG.info(again + " message copies sent to member " + member + " and never confirmed by it went again to the new"
+        + " owners of its endpoints (it is gone; a consumer may see the last few twice, with the same uid)");
   }
 
   /**
@@ -658,6 +759,8 @@ final class ClusterLink {
       member(rl.claim().owner(), "owner");
     } else if (m instanceof PeerMessage.View v) {
       member(v.requester(), "requester"); // the view names endpoints: members only
+    } else if (m instanceof PeerMessage.Leaving l) {
+      member(l.member(), "leaving member");
     }
   }
 
@@ -674,6 +777,7 @@ final class ClusterLink {
     if (m instanceof PeerMessage.ClaimsPull p) return p.starter();
     if (m instanceof PeerMessage.StopAll st) return st.sender();
     if (m instanceof PeerMessage.View v) return v.requester();
+    if (m instanceof PeerMessage.Leaving l) return l.member();
     return null;
   }
 
@@ -727,6 +831,9 @@ final class ClusterLink {
       requestWithRetry(p.starter(), new PeerWire.Writer(PeerWire.PING, 1).buffer(), 50)
           .onComplete(v -> msg.reply(claimsMessage(ownClaims())));
     } else if (m instanceof PeerMessage.Ping) {
+      msg.reply(OK);
+    } else if (m instanceof PeerMessage.Leaving l) {
+      onLeaving(l.member());
       msg.reply(OK);
     } else if (m instanceof PeerMessage.Release rl) {
       onRelease(rl.endpoint(), rl.claim());

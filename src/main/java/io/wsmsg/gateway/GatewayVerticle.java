@@ -90,6 +90,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
   }
 
+  /** The routers' per-member budgets, whose unconfirmed messages this gateway sends again when a member dies. */
+  public void peerBudgets(io.wsmsg.cluster.PeerBudgets b) {
+    link.peerBudgets(b);
+  }
+
   /** The certificate when the port speaks wss:// (set before deploying), else null. */
   private io.wsmsg.tls.CertificateReloader tls;
 
@@ -838,6 +843,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         p.fail(e);
       }
     });
+    return p.future();
+  }
+
+  /**
+   * Tells the other members this one is leaving and has taken care of everything they sent it
+   * (after the handoff or the snapshot, before the connections close), so none of it is sent
+   * again once it is gone; any thread.
+   */
+  public Future<Void> announceLeaving() {
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> link.announceLeaving().onComplete(p));
     return p.future();
   }
 

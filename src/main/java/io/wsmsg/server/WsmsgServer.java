@@ -68,6 +68,8 @@ public final class WsmsgServer {
   private volatile DataDirLock dataLock;
   /** The periodic "dropped N messages" line (see {@link DropSummary}). */
   private DropSummary drops;
+  /** What the routers sent each member and it has not confirmed (clustered only). */
+  private io.wsmsg.cluster.PeerBudgets peerBudgets;
   private long dropTimer = -1;
   /** The certificate of wss:// and https:// and its reload; null when TLS is off. */
   private volatile io.wsmsg.tls.CertificateReloader tls;
@@ -84,8 +86,8 @@ public final class WsmsgServer {
     if (membership.clustered()) {
       // a confirmation from a member may take until it is declared dead, and a little more
       long confirm = config.clusterFailureDetectionSeconds * 1000L + 5000;
-      routers.outbound(new ClusterOutbound(claims, membership.self(),
-          new io.wsmsg.cluster.PeerBudgets(config.clusterPeerBudgetBytes, confirm, counters)));
+      peerBudgets = new io.wsmsg.cluster.PeerBudgets(config.clusterPeerBudgetBytes, confirm, counters);
+      routers.outbound(new ClusterOutbound(claims, membership.self(), peerBudgets));
     }
   }
 
@@ -163,6 +165,7 @@ public final class WsmsgServer {
     EventSink events = this::publishEvent;
     gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, this::stopPersisting, membership,
         claims);
+    if (peerBudgets != null) gateway.peerBudgets(peerBudgets);
     return vertx.<Void>executeBlocking(() -> {
           dataLock = DataDirLock.acquire(config.dataDir);
           restore();
@@ -396,7 +399,9 @@ public final class WsmsgServer {
         }))
         .onFailure(e -> LOG.severe("the state could not be written to " + config.dataDir + ": " + e.getMessage()
             + "; queued messages are lost"))
-        .transform(written -> gateway.closeAll().transform(v -> undeployAll()).transform(v -> {
+        // last before closing: the others settle what they sent here instead of sending it again
+        .transform(written -> gateway.announceLeaving().transform(v -> gateway.closeAll()).transform(v -> undeployAll())
+            .transform(v -> {
           stopDropSummary();
           releaseDataDir();
           closeTls();

@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.metrics.Counters;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -50,11 +51,11 @@ class PeerSettingsTest {
   void aBudgetTakesUpToItsLimitThenDropsAndCountsEveryCopy() {
     Counters counters = new Counters();
     PeerBudgets b = new PeerBudgets(1000, 5000, counters);
-    assertThat(b.take("m1", 600, 1)).isTrue();
-    assertThat(b.take("m1", 400, 2)).isTrue(); // exactly the limit
-    assertThat(b.take("m1", 1, 3)).isFalse();
+    assertThat(b.take("m1", 600, null, List.of("a"), 0)).isTrue();
+    assertThat(b.take("m1", 400, null, List.of("a", "b"), 0)).isTrue(); // exactly the limit
+    assertThat(b.take("m1", 1, null, List.of("a", "b", "c"), 0)).isFalse();
     assertThat(counters.dropped(Counters.Drop.PEER_BACKLOG)).isEqualTo(3);
-    assertThat(b.take("m2", 5000, 1)).as("another member has its own budget; one message always goes").isTrue();
+    assertThat(b.take("m2", 5000, null, List.of("a"), 0)).as("another member has its own budget; one message always goes").isTrue();
     assertThat(b.unconfirmedBytes("m1")).isEqualTo(1000);
   }
 }

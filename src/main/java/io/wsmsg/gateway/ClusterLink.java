@@ -696,7 +696,21 @@ final class ClusterLink {
     gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
   }
 
+  /**
+   * The node is gone: what the owner sent here and was never written to it goes back first
+   * (after a FLOW that pauses the node; to the head of the queue, as on a stop: it was never
+   * delivered, whatever the endpoint's requeue setting), then DETACH settles the unacked rest.
+   * Same connection, so in that order.
+   */
   void detach(Session s) {
+    List<Frame> unwritten = s.takeFromOwner();
+    if (!unwritten.isEmpty()) {
+      // paused first, or the owner would hand them straight back to this node
+      PeerWire.Writer p = new PeerWire.Writer(PeerWire.FLOW, 96);
+      p.str(s.endpointName).str(s.nodeId).bool(true).bool(false);
+      gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), p.buffer());
+      giveBack(s, unwritten);
+    }
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
     w.str(s.endpointName).str(s.nodeId);
     gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());

@@ -384,8 +384,8 @@ final class Session implements Consumer {
     if (endpoint != null) {
       endpoint.release(this, gateway.registry.endpointSize(endpointName));
     } else {
-      if (owner != null) gateway.link.detach(this);
-      forgetOwner(); // what the owner sent here is given up with the node (the owner counts it)
+      if (owner != null) gateway.link.detach(this); // gives back what was never written
+      forgetOwner(); // the written, unacked rest is settled by the owner (dropped and counted, or requeued)
     }
     gateway.unload(load);
   }

@@ -231,4 +231,37 @@ class ClusterRoutingTest {
       assertThat(remote.nextMessage().subject()).isEqualTo("m3");
     }
   }
+
+  @Test
+  void whatANodeServedThroughAnotherGatewayNeverSawGoesBackWhenItDisconnects() {
+    try (TestNode first = cluster.member(0).node("back")) {
+      first.command("subscribe.channel", "back", "backing", "*");
+      first.sync("back");
+    }
+    cluster.awaitOwner("back", cluster.member(0).id());
+    cluster.awaitRouted("backing", "m0", "back");
+    try (TestNode pub = cluster.member(2).node("backpub")) {
+      try (TestNode remote = cluster.member(1).node("back?window=2")) {
+        remote.sync("back");
+        for (int i = 0; i < 6; i++) pub.publish("backing", "m" + i, i);
+        assertThat(List.of(remote.nextMessage().subject(), remote.nextMessage().subject())).containsExactly("m0", "m1");
+        // the owner sends a remote node up to twice its window: m2 and m3 wait at member 1
+        Await.until("member 0 to have sent m0 to m3 to member 1 (m4 and m5 queued)",
+            () -> TestNode.await(cluster.member(0).server.gateway().endpointStatus()).stream()
+                .filter(e -> e.name().equals("back")).findFirst().orElse(null),
+            e -> e != null && e.queued() == 2 && e.inFlight() == 4);
+      } // closed without acking: m0 and m1 were delivered (at-most-once, dropped), m2 and m3 never were
+      try (TestNode next = cluster.member(0).node("back")) {
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          Frame f = next.nextMessage();
+          got.add(f.subject());
+          next.ack(f);
+        }
+        assertThat(got).as("what member 1 held unwritten came back, in order, before the rest").containsExactly("m2", "m3",
+            "m4", "m5");
+        next.expectNothing(300);
+      }
+    }
+  }
 }

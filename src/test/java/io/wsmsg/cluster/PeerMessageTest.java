@@ -52,6 +52,10 @@ class PeerMessageTest {
     PeerMessage c = PeerMessage.decode(msg(PeerWire.CLAIMS, w -> w.i32(1).str("ep").str("m1").i64(7)), CONFIG);
     assertThat(((PeerMessage.ClaimSet) c).claims()).isEqualTo(Map.of("ep", new Claim("m1", 7)));
 
+    assertThat(PeerMessage.decode(msg(PeerWire.LEAVING, w -> w.str("m3")), CONFIG)).isEqualTo(new PeerMessage.Leaving("m3"));
+    assertThat(reasonOf(msg(PeerWire.LEAVING, w -> {}))).isEqualTo(Reason.TRUNCATED);
+    assertThat(reasonOf(msg(PeerWire.LEAVING, w -> w.str("m3").str("extra")))).isNotNull();
+
     PeerMessage s = PeerMessage.decode(msg(PeerWire.STOP_ALL, w -> w.str("m1").bytes(new byte[] {9})), CONFIG);
     assertThat(((PeerMessage.StopAll) s).sender()).isEqualTo("m1");
     assertThat(PeerMessage.decode(msg(PeerWire.STOP_ALL, w -> w.str("m1")), CONFIG))

@@ -96,7 +96,7 @@ final class ClusterLink {
    * of theirs is sent again once they are gone. Forgotten when the member joins again, and after
    * {@link #LEAVER_MEMORY_MILLIS} (by then its confirmations have all succeeded or failed).
    */
-  private final java.util.LinkedHashMap<String, Long> leavers = new java.util.LinkedHashMap<>();
+  private final Map<String, Long> leavers = new HashMap<>();
   private static final long LEAVER_MEMORY_MILLIS = 10 * 60_000;
 
   void peerBudgets(PeerBudgets b) {
@@ -442,7 +442,6 @@ final class ClusterLink {
    */
   private void onLeaving(String member) {
     long now = System.currentTimeMillis();
-    leavers.remove(member);
     leavers.put(member, now);
     leavers.values().removeIf(at -> now - at > LEAVER_MEMORY_MILLIS);
     if (budgets != null) budgets.takeUnconfirmed(member);
@@ -461,9 +460,7 @@ final class ClusterLink {
     List<Future<Buffer>> asks = new ArrayList<>();
     for (String m : membership.members()) {
       if (m.equals(self)) continue;
-      asks.add(gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(m), msg, timeout(2000))
-          .map(Message::body)
-          .onFailure(e -> LOG.warning("member " + m + " did not hear that this member is leaving (" + e.getMessage()
+      asks.add(requestWithRetry(m, msg, 0).onFailure(e -> LOG.warning("member " + m + " did not hear that this member is leaving (" + e.getMessage()
               + "); it may send a few messages again once this member is gone")));
     }
     return Future.join(asks).<Void>mapEmpty().otherwiseEmpty();
@@ -691,8 +688,12 @@ final class ClusterLink {
 
   void flow(Session s, boolean congested) {
     if (s.owner == null) return;
+    sendFlow(s, s.paused || gw.stopping, congested);
+  }
+
+  private void sendFlow(Session s, boolean paused, boolean congested) {
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
-    w.str(s.endpointName).str(s.nodeId).bool(s.paused || gw.stopping).bool(congested);
+    w.str(s.endpointName).str(s.nodeId).bool(paused).bool(congested);
     gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
   }
 
@@ -705,10 +706,7 @@ final class ClusterLink {
   void detach(Session s) {
     List<Frame> unwritten = s.takeFromOwner();
     if (!unwritten.isEmpty()) {
-      // paused first, or the owner would hand them straight back to this node
-      PeerWire.Writer p = new PeerWire.Writer(PeerWire.FLOW, 96);
-      p.str(s.endpointName).str(s.nodeId).bool(true).bool(false);
-      gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), p.buffer());
+      sendFlow(s, true, false); // paused first, or the owner would hand them straight back to this node
       giveBack(s, unwritten);
     }
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);

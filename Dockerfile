@@ -6,8 +6,13 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /build
 COPY pom.xml cluster.xml ./
 COPY conf/ conf/
-COPY src/ src/
-RUN mvn -B -DskipTests package
+# The reactor reads every module's pom; only the four that make up the jar need their sources.
+COPY wsmsg-tests/pom.xml wsmsg-tests/
+COPY wsmsg-protocol/ wsmsg-protocol/
+COPY wsmsg-client/ wsmsg-client/
+COPY wsmsg-server/ wsmsg-server/
+COPY wsmsg-cli/ wsmsg-cli/
+RUN mvn -B -DskipTests -pl wsmsg-cli -am package
 
 # Stage 2: the jar, cluster.xml, the configuration files and the JVM flags on a JRE, as a non-root user.
 FROM eclipse-temurin:17-jre

@@ -19,7 +19,7 @@ PHASE=${PHASE:-8}
 RATE=${RATE:-200}
 HEAP=${HEAP:-1g}
 OUT=target/bench-abuse
-[ -f target/wsmsg.jar ] || mvn -q -B -DskipTests package
+ensure_jar
 mkdir -p "$OUT"
 rm -rf "$OUT/data"
 cp target/wsmsg.jar "$OUT/server.jar"

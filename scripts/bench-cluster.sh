@@ -57,7 +57,7 @@ fi
 
 mkdir -p "$OUT"
 rm -rf "$OUT/standalone-data"
-[ -f target/wsmsg.jar ] || mvn -q -B -DskipTests package
+ensure_jar
 
 SERVER=
 cleanup() {

@@ -13,7 +13,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
 OUT=target/bench-load
-[ -f target/wsmsg.jar ] || mvn -q -B -DskipTests package
+ensure_jar
 mkdir -p "$OUT"
 rm -rf "$OUT/data"
 # the server runs from its own copy: rebuilding target/wsmsg.jar under a running JVM breaks it

@@ -3,6 +3,7 @@
 #   scripts/bench-snapshot.sh [sizes...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >&2
-exec java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+. scripts/lib/build.sh
+classpath=$(test_classpath wsmsg-server)
+exec java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp "$classpath" \
   io.wsmsg.bench.SnapshotBench "$@"

@@ -72,7 +72,7 @@ fi
 mkdir -p "$OUT"
 rm -rf "$OUT"/data-*
 : >"$OUT/results.jsonl"
-[ -f target/wsmsg.jar ] || mvn -q -B -DskipTests package
+ensure_jar
 # the tool and the servers run from copies: rebuilding target/wsmsg.jar under a running JVM breaks it
 cp target/wsmsg.jar "$OUT/bench.jar"
 cp target/wsmsg.jar "$OUT/server.jar"

@@ -13,13 +13,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=${OUT:-target/fault}
-mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/fault-classpath.txt \
-  -Dmdep.includeScope=test >&2
+. scripts/lib/build.sh
+# the scenarios are test classes of wsmsg-tests (io.wsmsg.cluster.FaultScenarios)
+classpath=$(test_classpath wsmsg-tests)
 rm -rf "$OUT"
 mkdir -p "$OUT"
 set +e
 java -Xmx512m -Dfault.rate="${FAULT_RATE:-300}" \
-  -cp "target/test-classes:target/classes:$(cat target/fault-classpath.txt)" \
+  -cp "$classpath" \
   io.wsmsg.cluster.FaultScenarios "$OUT" "${1:-leave,rolling,stopall,sigstop,kill9}" | tee "$OUT/run.log"
 rc=${PIPESTATUS[0]}
 set -e

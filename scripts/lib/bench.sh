@@ -1,6 +1,9 @@
 # Helpers shared by scripts/bench-*.sh (sourced, not run; the caller has cd'd to the repository root
 # and set -euo pipefail).
 
+# ensure_jar, test_classpath
+. scripts/lib/build.sh
+
 # A free TCP port on 127.0.0.1 (free when asked: the caller binds it right away).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -119,9 +119,14 @@ final class Requests {
   /** True when {@code uid}, received on channel system, is the echo of one of this client's commands (it is settled). */
   boolean echo(Uid uid) {
     Promise<Void> p = commands.remove(uid);
-    if (p == null) return commands.isFinished(uid);
+    if (p == null) return answered(uid);
     p.tryComplete();
     return true;
+  }
+
+  /** A command or request of this client that finished recently: what still references it comes late. */
+  private boolean answered(Uid uid) {
+    return commands.isFinished(uid) || requests.isFinished(uid);
   }
 
   // =====================================================================================
@@ -171,9 +176,9 @@ final class Requests {
     for (PendingRequest r : requests.entries()) subscribeReplies(w, r);
   }
 
-  /** True when a message referencing {@code reference} is a reply to one of this client's requests, pending or finished. */
+  /** True when a message referencing {@code reference} answers one of this client's requests (or comes late for a finished one). */
   boolean isReply(Uid reference) {
-    return requests.get(reference) != null || requests.isFinished(reference);
+    return requests.get(reference) != null || answered(reference);
   }
 
   /** Hands a reply to its pending request; a late one (the request finished) is dropped quietly. */

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * Who created what on this member, so that each identity (token {@code sub}) is held to its
  * quotas and gets a unit back when the resource goes (unsubscribe, expiry, lifecycle reclaim,
  * whoever removed it). Counts are per member: what another member created is counted there.
- * Written only by the {@link RegistryVerticle}; counts are read by gateways for their early
+ * Written only by the {@link RegistryWriter}; counts are read by gateways for their early
  * checks (attach, first publish to a channel).
  */
 public final class QuotaBook {

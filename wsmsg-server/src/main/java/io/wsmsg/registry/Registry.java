@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The node's view of subscriptions, message subscriptions and channel/endpoint settings.
  * Everything a router needs to route a message is here in memory, so routing never waits on
- * another verticle. Only {@link RegistryVerticle} writes; any thread reads.
+ * another verticle. Only {@link RegistryWriter} writes; any thread reads.
  */
 public final class Registry {
   public static final String SYSTEM = "system";
@@ -176,7 +176,7 @@ public final class Registry {
     return priorityStamps.get(channel);
   }
 
-  // ---- writes: RegistryVerticle only ----
+  // ---- writes: RegistryWriter only ----
 
   Stamp.Clock clock() {
     return clock;

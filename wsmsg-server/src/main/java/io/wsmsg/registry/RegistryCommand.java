@@ -4,8 +4,8 @@ import io.wsmsg.glob.Glob;
 import io.wsmsg.protocol.Uid;
 
 /**
- * A change to the registry, sent over the event bus to the {@link RegistryVerticle} (the only
- * writer). {@code cause} is the uid of the client command behind it (events reference it),
+ * A change to the registry, sent over the event bus to the {@link RegistryVerticle} (its
+ * {@link RegistryWriter} is the only writer). {@code cause} is the uid of the client command behind it (events reference it),
  * or null.
  */
 public sealed interface RegistryCommand {

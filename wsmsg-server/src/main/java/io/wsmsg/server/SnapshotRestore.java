@@ -10,7 +10,7 @@ import io.wsmsg.protocol.Uid;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryReply;
-import io.wsmsg.registry.RegistryVerticle;
+import io.wsmsg.registry.RegistryWriter;
 import io.wsmsg.registry.Stamp;
 
 /**
@@ -23,7 +23,7 @@ import io.wsmsg.registry.Stamp;
  */
 final class SnapshotRestore implements Snapshot.Sink {
   private final ServerConfig config;
-  private final RegistryVerticle writer;
+  private final RegistryWriter writer;
   private final GatewayVerticle gateway;
   private final long now = System.currentTimeMillis();
   /** Queued messages whose TTL ran out while the server was down. */
@@ -31,7 +31,7 @@ final class SnapshotRestore implements Snapshot.Sink {
 
   SnapshotRestore(ServerConfig config, Registry registry, GatewayVerticle gateway) {
     this.config = config;
-    this.writer = new RegistryVerticle(registry, config, (subject, args, ref) -> { });
+    this.writer = new RegistryWriter(registry, config, (subject, args, ref) -> { });
     this.gateway = gateway;
   }
 

@@ -13,6 +13,7 @@ import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Membership;
+import io.wsmsg.cluster.RegistryReplication;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
 import io.wsmsg.management.ManagementVerticle;
@@ -178,8 +179,8 @@ public final class WsmsgServer {
         })
         // the registry dumps to and takes replicas from proven members only: wait (bounded) for the proofs
         .compose(v -> membership.ready())
-        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events, membership)
-            .reclaimChannels(routers::hasRouter, stopping::get).countRefusals(counters)))
+        .compose(v -> vertx.deployVerticle(new RegistryVerticle(registry, config, events,
+            RegistryReplication.of(membership, config, counters)).reclaimChannels(routers::hasRouter, stopping::get)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(gateway).recover(e -> bindFailure(e, config.host, config.port, "port",

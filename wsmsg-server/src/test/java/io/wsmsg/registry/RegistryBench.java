@@ -7,11 +7,11 @@ import io.wsmsg.protocol.Uid;
 /** Test-side access to a registry's writes without a Vert.x instance (benchmarks). */
 public final class RegistryBench {
   private final Registry registry;
-  private final RegistryVerticle writer;
+  private final RegistryWriter writer;
 
   public RegistryBench(ServerConfig config) {
     registry = new Registry(config);
-    writer = new RegistryVerticle(registry, config, (subject, args, ref) -> { });
+    writer = new RegistryWriter(registry, config, (subject, args, ref) -> { });
   }
 
   public Registry registry() {

@@ -14,7 +14,7 @@ class RegistryForgetAllTest {
   void forgetAllLeavesTheStateOfANewRegistry() {
     ServerConfig config = ServerConfig.of(null);
     Registry registry = new Registry(config);
-    RegistryVerticle writer = new RegistryVerticle(registry, config, (subject, args, ref) -> { });
+    RegistryWriter writer = new RegistryWriter(registry, config, (subject, args, ref) -> { });
     writer.apply(new RegistryCommand.SizeChannel("orders", 5, null));
     writer.apply(new RegistryCommand.PrioritizeChannel("orders", 42, null));
     writer.apply(new RegistryCommand.SizeEndpoint("workers", 3, null));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cluster.PeerWireException;
+import io.wsmsg.cluster.RegistryCodec;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ class RegistryMergeTest {
 
   private static final class Member {
     final Registry registry = new Registry(CONFIG);
-    final RegistryVerticle writer = new RegistryVerticle(registry, CONFIG, (s, a, r) -> { });
+    final RegistryWriter writer = new RegistryWriter(registry, CONFIG, (s, a, r) -> { });
 
     Member apply(RegistryCommand... cmds) {
       for (RegistryCommand c : cmds) writer.applyReplica(c);
@@ -143,7 +144,7 @@ class RegistryMergeTest {
     ServerConfig short10 = ServerConfig.of(new JsonObject().put("cluster", new JsonObject().put("tombstoneSeconds", 10)));
     assertThat(CONFIG.tombstoneMillis).isEqualTo(24 * 3600_000L);
     Registry r = new Registry(short10);
-    RegistryVerticle w = new RegistryVerticle(r, short10, (s, a, ref) -> { });
+    RegistryWriter w = new RegistryWriter(r, short10, (s, a, ref) -> { });
     w.applyReplica(remove("old", at(11_000, 0, "a")));
     w.applyReplica(remove("recent", at(9_000, 0, "a")));
     assertThat(r.tombstones()).hasSize(2);

@@ -2,6 +2,7 @@ package io.wsmsg.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wsmsg.cluster.RegistryCodec;
 import io.wsmsg.glob.Glob;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -18,7 +18,7 @@ import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
-import io.wsmsg.registry.RegistryVerticle;
+import io.wsmsg.registry.RegistryWriter;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +44,7 @@ class ChannelRouterTest {
     ServerConfig config = ServerConfig.of(null);
     registry = new Registry(config);
     routers = new ChannelRouters(vertx, registry, counters);
-    RegistryVerticle writer = new RegistryVerticle(registry, config, (subject, args, ref) -> {});
+    RegistryWriter writer = new RegistryWriter(registry, config, (subject, args, ref) -> {});
     writer.apply(new RegistryCommand.PrioritizeChannel("urgent", 50, null));
     writer.apply(new RegistryCommand.SizeChannel("small", 3, null));
     for (String ch : List.of("bulk", "urgent", "small", "system")) {

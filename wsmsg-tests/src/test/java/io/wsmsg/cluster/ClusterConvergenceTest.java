@@ -143,7 +143,7 @@ class ClusterConvergenceTest {
       responder.publish("late.reply", "answer", 42, requestUid);
       TestCluster.sleep(8);
       io.vertx.core.buffer.Buffer replicate = io.vertx.core.buffer.Buffer.buffer().appendByte(PeerWire.REPLICATE)
-          .appendBytes(io.wsmsg.registry.RegistryCodec.encode(List.of(new io.wsmsg.registry.RegistryCommand.SubscribeMessage(
+          .appendBytes(RegistryCodec.encode(List.of(new io.wsmsg.registry.RegistryCommand.SubscribeMessage(
               "late-requester", io.wsmsg.protocol.Uid.of(requestUid), System.currentTimeMillis() + 30_000, null))));
       c.member(0).vertx.eventBus().send(PeerWire.registryAddress(c.member(1).id()), replicate);
       Frame reply = requester.nextMessage();

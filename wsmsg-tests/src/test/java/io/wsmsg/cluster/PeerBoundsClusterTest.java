@@ -8,7 +8,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
-import io.wsmsg.registry.RegistryCodec;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;

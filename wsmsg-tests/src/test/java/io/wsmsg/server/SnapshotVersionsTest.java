@@ -11,7 +11,7 @@ import io.wsmsg.persistence.SnapshotReader;
 import io.wsmsg.persistence.SnapshotWriter;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
-import io.wsmsg.registry.RegistryVerticle;
+import io.wsmsg.registry.RegistryWriter;
 import io.wsmsg.registry.Stamp;
 import io.wsmsg.registry.Subscription;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ class SnapshotVersionsTest {
     assertThat(r.tombstones()).isEmpty();
 
     // any removal the cluster made (a real version) beats the old file's copy, in either order
-    RegistryVerticle writer = new RegistryVerticle(r, CONFIG, (s, a, ref) -> { });
+    RegistryWriter writer = new RegistryWriter(r, CONFIG, (s, a, ref) -> { });
     writer.applyReplica(unsub("w", at(5000, "b")));
     assertThat(routes(r, "w")).isFalse();
   }
@@ -79,7 +79,7 @@ class SnapshotVersionsTest {
   @Test
   void aFormatTwoSnapshotKeepsVersionsAndTombstones() throws Exception {
     Registry before = new Registry(CONFIG);
-    RegistryVerticle writer = new RegistryVerticle(before, CONFIG, (s, a, ref) -> { });
+    RegistryWriter writer = new RegistryWriter(before, CONFIG, (s, a, ref) -> { });
     writer.applyReplica(sub("keep", at(900, "a")));
     writer.applyReplica(sub("gone", at(900, "a")));
     writer.applyReplica(unsub("gone", at(100, "b")));
@@ -100,7 +100,7 @@ class SnapshotVersionsTest {
     assertThat(after.sizeStamp("orders")).isEqualTo(at(50, "b"));
     assertThat(after.channel("orders").size()).isEqualTo(9);
     // a stale copy from a member that missed the removal loses to the restored tombstone
-    new RegistryVerticle(after, CONFIG, (s, a, ref) -> { }).applyReplica(sub("gone", at(900, "a")));
+    new RegistryWriter(after, CONFIG, (s, a, ref) -> { }).applyReplica(sub("gone", at(900, "a")));
     assertThat(routes(after, "gone")).isFalse();
     assertThat(routes(after, "keep")).isTrue();
   }

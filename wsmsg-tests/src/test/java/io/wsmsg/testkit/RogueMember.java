@@ -18,7 +18,7 @@ import io.wsmsg.config.ServerConfig;
 import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
-import io.wsmsg.registry.RegistryCodec;
+import io.wsmsg.cluster.RegistryCodec;
 import io.wsmsg.registry.RegistryCommand;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,14 @@
-package io.wsmsg.registry;
+package io.wsmsg.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import io.wsmsg.cluster.PeerWireException;
 import io.wsmsg.cluster.PeerWireException.Reason;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.protocol.Uid;
+import io.wsmsg.registry.Registry;
+import io.wsmsg.registry.RegistryCommand;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

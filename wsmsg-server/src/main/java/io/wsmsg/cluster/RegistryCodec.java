@@ -1,12 +1,13 @@
-package io.wsmsg.registry;
+package io.wsmsg.cluster;
 
-import io.wsmsg.cluster.PeerMessage;
-import io.wsmsg.cluster.PeerWireException;
 import io.wsmsg.cluster.PeerWireException.Reason;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.protocol.Names;
 import io.wsmsg.protocol.Uid;
+import io.wsmsg.registry.Registry;
+import io.wsmsg.registry.RegistryCommand;
+import io.wsmsg.registry.Stamp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -21,6 +21,8 @@ import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -39,15 +40,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * parameter), permissions to attach, per-connection settings, token expiry, auth mode none.
  */
 @ExtendWith(VertxExtension.class)
-class ConnectE2ETest {
+class ConnectE2ETest extends ServerTestBase {
   TestServer server;
   /** Kept referenced: an unreferenced Vert.x client is closed by a cleaner. */
   HttpClient http;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   private int status(String path, String token) {
     return server.upgradeStatus(path, token == null ? null : "Bearer " + token);
@@ -112,7 +109,7 @@ class ConnectE2ETest {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void badOrMissingTokensAreRefusedWith401AndWwwAuthenticateBearer(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start();
+    server = startServer();
     http = vertx.createHttpClient();
     String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
     String good = server.token(null);
@@ -154,7 +151,7 @@ class ConnectE2ETest {
 
   @Test
   void aValidTokenInTheHeaderOrTheAccessTokenParameterIsAccepted() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.token(null);
     assertThat(status("/ep", token)).isEqualTo(101);
     assertThat(server.upgradeStatus("/ep?access_token=" + token, null)).isEqualTo(101);
@@ -169,7 +166,7 @@ class ConnectE2ETest {
 
   @Test
   void anEndpointOutsideTheTokensEndpointGlobsIsRefusedWith403() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.token(new JsonObject().put("endpoints", new JsonArray().add("team.*")));
     assertThat(status("/other", token)).isEqualTo(403);
     assertThat(status("/team", token)).isEqualTo(403);
@@ -181,7 +178,7 @@ class ConnectE2ETest {
 
   @Test
   void badPathsAreRefusedWith400() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.adminToken();
     List<String> bad = new ArrayList<>(List.of(
         "/",
@@ -203,7 +200,7 @@ class ConnectE2ETest {
 
   @Test
   void theEndpointIsTheSegmentAfterTheConfiguredRoot() {
-    server = TestServer.start(new JsonObject().put("root", "/ws"));
+    server = startServer(new JsonObject().put("root", "/ws"));
     String token = server.adminToken();
     assertThat(rawStatus("/ws/ep", token)).isEqualTo(101);
     assertThat(rawStatus("/ws/ep?window=2", token)).isEqualTo(101);
@@ -217,7 +214,7 @@ class ConnectE2ETest {
 
   @Test
   void badWindowsAreRefusedWith400() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.adminToken();
     for (String w : List.of("0", "-1", "abc", "", "1.5", "1025", "99999999999")) {
       assertThat(status("/ep?window=" + w, token)).as("window=" + w).isEqualTo(400);
@@ -227,7 +224,7 @@ class ConnectE2ETest {
 
   @Test
   void aWindowLetsANodeHoldThatManyUnacknowledgedMessages() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode n = server.node("wide?window=3"); TestNode pub = server.node("wide-pub")) {
       pub.command("subscribe.channel", "wide", "w");
       List<byte[]> sent = new ArrayList<>();
@@ -243,7 +240,7 @@ class ConnectE2ETest {
 
   @Test
   void percentDecodedEndpointNamesWork() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode spaced = server.node("my%20ep"); TestNode slash = server.node("a%2Fb");
         TestNode pub = server.node("pub")) {
       pub.command("subscribe.channel", "my ep", "spaced");
@@ -259,7 +256,7 @@ class ConnectE2ETest {
 
   @Test
   void aPlainHttpRequestIsNotUpgraded(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start();
+    server = startServer();
     http = vertx.createHttpClient();
     http.request(HttpMethod.GET, server.port(), "127.0.0.1", "/ep").compose(req -> req.send())
         .onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
@@ -278,7 +275,7 @@ class ConnectE2ETest {
 
   @Test
   void theServerAnswersPingsAndClosesAPeerThatStopsAnsweringItsPings() throws Exception {
-    server = TestServer.start(new JsonObject().put("ping",
+    server = startServer(new JsonObject().put("ping",
         new JsonObject().put("intervalSeconds", 0.5).put("timeoutSeconds", 2)));
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
         TestNode polite = server.node("polite")) {
@@ -331,7 +328,7 @@ class ConnectE2ETest {
 
   @Test
   void aConnectionWhoseTokenExpiresIsClosedWith4001() {
-    server = TestServer.start();
+    server = startServer();
     // a few seconds of life: enough to connect on a busy machine, short enough to wait for
     String shortLived = new TokenSigner(server.vertx, TestServer.SECRET).sign("x", null, 3);
     try (TestNode n = server.node("brief", shortLived, WireOrder.SEED);
@@ -344,7 +341,7 @@ class ConnectE2ETest {
 
   @Test
   void authModeNoneAcceptsConnectionsWithoutAToken() {
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
+    server = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
     assertThat(server.upgradeStatus("/anon", null)).isEqualTo(101);
     assertThat(server.upgradeStatus("/anon", "Bearer whatever")).as("a token is ignored").isEqualTo(101);
     try (TestNode n = server.node("anon", null, WireOrder.LEGACY)) {

@@ -1,10 +1,11 @@
 package io.wsmsg.server;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.Test;
  * system priority (100) and channel priorities order what an endpoint receives.
  */
 class SystemChannelTest extends ServerTestBase {
+  TestServer ts;
+
   @BeforeEach
   void start() {
-    ts = TestServer.start();
+    ts = startServer();
   }
 
   @Test
@@ -74,7 +77,7 @@ class SystemChannelTest extends ServerTestBase {
     List<Frame> seen = new ArrayList<>();
     Frame left;
     while (true) {
-      left = next(monitor);
+      left = nextUnacked(monitor);
       monitor.ack(left);
       seen.add(left);
       if ("node.left".equals(left.subject())) break;
@@ -95,7 +98,7 @@ class SystemChannelTest extends ServerTestBase {
     TestNode other = node("other");
     List<String> subjects = new ArrayList<>();
     while (subjects.size() < 2) {
-      Frame f = next(monitor);
+      Frame f = nextUnacked(monitor);
       monitor.ack(f);
       assertThat(f.channel()).isEqualTo("system");
       String s = f.subject() + " " + ((List<?>) data(f)).get(0);
@@ -104,7 +107,7 @@ class SystemChannelTest extends ServerTestBase {
     }
     assertThat(subjects).containsExactlyInAnyOrder("node.joined admin", "node.joined other");
     other.close();
-    Frame left = next(monitor);
+    Frame left = nextUnacked(monitor);
     monitor.ack(left);
     assertThat(left.subject()).isEqualTo("node.left");
     assertNothing(monitor);
@@ -127,14 +130,14 @@ class SystemChannelTest extends ServerTestBase {
     awaitDepth(ts, "sink", 2 * burst + 1);
 
     TestNode consumer = node("sink");
-    Frame first = next(consumer);
+    Frame first = nextUnacked(consumer);
     consumer.ack(first);
     assertThat(first.channel()).isEqualTo("system");
     assertThat(first.subject()).isEqualTo("endpoint.sized");
     assertThat(first.reference()).isEqualTo(sizeCmd);
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 2 * burst; i++) {
-      Frame f = next(consumer);
+      Frame f = nextUnacked(consumer);
       consumer.ack(f);
       order.add(f.channel() + "-" + data(f));
     }

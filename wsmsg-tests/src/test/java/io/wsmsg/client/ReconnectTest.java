@@ -60,7 +60,7 @@ class ReconnectTest extends ClientTestBase {
       waitUntil("10 messages before the restart", () -> received.size() >= 10);
       server.close();
       waitUntil("the subscriber notices", () -> sub.state() == ConnectionState.RECONNECTING);
-      server = TestServer.startOnPort(port, serverOverrides());
+      server = startServerOnPort(port, serverOverrides());
       waitUntil("both reconnect", () -> sub.state() == ConnectionState.CONNECTED
           && pub.state() == ConnectionState.CONNECTED);
       int mark = received.size();
@@ -144,7 +144,7 @@ class ReconnectTest extends ClientTestBase {
     // "second" arrives only after the redelivered "first" was acked (window 1)
     waitUntil("the second is handled", () -> handled.size() == 2);
     firstHeld.complete();
-    sleep(200);
+    sleep(200); // the point: nothing is handled a third time within this interval
     assertThat(handled).containsExactly("first", "second");
   }
 
@@ -196,7 +196,7 @@ class ReconnectTest extends ClientTestBase {
     Future<Subscription> s = c.consume("later", "*", got::offer);
     await(c.pause());
     await(c.resume());
-    sleep(200);
+    sleep(200); // the point: the subscription stays unconfirmed while connecting is refused
     assertThat(s.isComplete()).isFalse();
     proxy.refuse(false);
     await(s);

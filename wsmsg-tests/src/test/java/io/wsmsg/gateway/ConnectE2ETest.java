@@ -22,6 +22,7 @@ import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.RawWs;
 import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -55,23 +56,8 @@ class ConnectE2ETest extends ServerTestBase {
    * libraries refuse to send malformed paths such as {@code /%zz}, the server must not.
    */
   private int rawStatus(String path, String token) {
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-      socket.setSoTimeout((int) E2E.LONG_MS);
-      String request = "GET " + path + " HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + server.port() + "\r\n"
-          + "Upgrade: websocket\r\n"
-          + "Connection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-          + "Sec-WebSocket-Version: 13\r\n"
-          + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-          + "\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-      socket.getOutputStream().flush();
-      java.io.BufferedReader in = new java.io.BufferedReader(
-          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-      String statusLine = in.readLine();
-      assertThat(statusLine).as("status line for " + path).isNotNull().startsWith("HTTP/1.1 ");
-      return Integer.parseInt(statusLine.split(" ")[1]);
+    try (RawWs ws = RawWs.open(server.port(), path, token)) {
+      return ws.status;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -267,49 +253,27 @@ class ConnectE2ETest extends ServerTestBase {
 
   // ---- ping / pong ----
 
-  private static byte[] readFully(java.io.InputStream in, int n) throws java.io.IOException {
-    byte[] b = in.readNBytes(n);
-    if (b.length < n) throw new java.io.EOFException();
-    return b;
-  }
-
   @Test
   void theServerAnswersPingsAndClosesAPeerThatStopsAnsweringItsPings() throws Exception {
     server = startServer(new JsonObject().put("ping",
         new JsonObject().put("intervalSeconds", 0.5).put("timeoutSeconds", 2)));
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+    try (RawWs mute = RawWs.open(server.port(), "/mute", server.adminToken());
         TestNode polite = server.node("polite")) {
-      socket.setSoTimeout((int) E2E.LONG_MS);
-      String request = "GET /mute HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-          + "Authorization: Bearer " + server.adminToken() + "\r\n\r\n";
-      var out = socket.getOutputStream();
-      var in = socket.getInputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      assertThat(mute.status).isEqualTo(101);
 
       // a masked ping from the client is answered with a pong carrying the same bytes
-      byte[] mask = {1, 2, 3, 4};
       byte[] payload = "hi".getBytes(StandardCharsets.US_ASCII);
-      out.write(new byte[] {(byte) 0x89, (byte) (0x80 | payload.length), mask[0], mask[1], mask[2], mask[3],
-          (byte) (payload[0] ^ mask[0]), (byte) (payload[1] ^ mask[1])});
-      out.flush();
+      mute.send(0x9, payload, false);
 
       // then stay silent: the server pings, gets no pong, and closes
       List<Integer> opcodes = new ArrayList<>();
       byte[] pong = null;
       try {
         while (true) {
-          byte[] h = readFully(in, 2);
-          int opcode = h[0] & 0x0f;
-          long len = h[1] & 0x7f;
-          if (len == 126) len = java.nio.ByteBuffer.wrap(readFully(in, 2)).getShort() & 0xffff;
-          else if (len == 127) len = java.nio.ByteBuffer.wrap(readFully(in, 8)).getLong();
-          byte[] body = readFully(in, (int) len);
+          Object[] frame = mute.readFrame();
+          int opcode = (Integer) frame[0];
           opcodes.add(opcode);
-          if (opcode == 0xA && pong == null) pong = body;
+          if (opcode == 0xA && pong == null) pong = (byte[]) frame[1];
           if (opcode == 0x8) break;
         }
       } catch (java.io.EOFException | java.net.SocketException closed) {

@@ -143,7 +143,7 @@ class LimitsE2ETest extends ServerTestBase {
       for (int i = 0; i < 5; i++) {
         byte[] c = n.command("no.such.command");
         E2E.assertError(n, "unknown_command", c);
-        sleep(400);
+        sleep(400); // the point: the errors come further apart than the 0.3 s window
       }
       assertThat(n.isClosed()).isFalse();
       E2E.assertWorks(n, "slow-mistakes");

@@ -16,6 +16,7 @@ import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.file.Path;
@@ -32,13 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (kept by snapshots too) and every channel a router for ever, so after maxEndpoints runs
  * every new endpoint was refused.
  */
-class ResourceLifecycleTest {
+class ResourceLifecycleTest extends ServerTestBase {
   TestServer server;
   Vertx clientVertx;
 
   @AfterEach
   void stop() {
-    if (server != null) server.close();
     if (clientVertx != null) TestNode.await(clientVertx.close());
   }
 
@@ -66,7 +66,7 @@ class ResourceLifecycleTest {
    */
   @Test
   void twelveThousandShortLivedClientsLeaveNothingBehind() throws Exception {
-    server = TestServer.start(lifecycle(0, 300, 0.5)
+    server = startServer(lifecycle(0, 300, 0.5)
         .put("limits", new JsonObject().put("maxEndpoints", 1000).put("maxChannels", 2500)));
     Registry registry = server.server.registry();
     int endpoints0 = registry.endpointCount();
@@ -130,7 +130,7 @@ class ResourceLifecycleTest {
 
   @Test
   void idleEndpointsAreReclaimedButNotThoseWithSubscriptions() {
-    server = TestServer.start(lifecycle(0, 1, 300));
+    server = startServer(lifecycle(0, 1, 300));
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor()) {
       try (TestNode a = server.node("idle-one"); TestNode b = server.node("subscribed-one")) {
@@ -162,7 +162,7 @@ class ResourceLifecycleTest {
 
   @Test
   void ephemeralEndpointGoesWithItsSubscriptionsWhenItsLastNodeLeaves() {
-    server = TestServer.start(lifecycle(0, 0, 300)); // idle reclaim off: only the ephemeral rule acts
+    server = startServer(lifecycle(0, 0, 300)); // idle reclaim off: only the ephemeral rule acts
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor()) {
       TestNode a = server.node("mine?ephemeral=1");
@@ -194,7 +194,7 @@ class ResourceLifecycleTest {
   void unusedChannelIsReclaimedAndItsRouterUndeployed() {
     // idle for 3 s: "lonely" must still be there (and its router) when the third router is
     // deployed and it is looked at; half a second was less than a busy machine can stall
-    server = TestServer.start(lifecycle(0, 300, 3));
+    server = startServer(lifecycle(0, 300, 3));
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor(); TestNode n = server.node("pub")) {
       n.command("subscribe.channel", "pub", "kept", "*");
@@ -228,18 +228,18 @@ class ResourceLifecycleTest {
     // a grace of 5 s: long enough that the restored endpoint is still there when looked at
     // right after the start, however busy the machine
     JsonObject conf = lifecycle(5, 0, 300).put("dataDir", dataDir.toString());
-    server = TestServer.start(conf);
+    server = startServer(conf);
     TestNode a = server.node("client-x?ephemeral=1");
     a.command("subscribe.channel", "client-x", "orders", "*");
     a.sync("client-x");
     server.stopGracefully();
-    server = TestServer.start(conf);
+    server = startServer(conf);
     Registry registry = server.server.registry();
     assertThat(registry.hasEndpoint("client-x")).as("restored from the snapshot").isTrue();
     assertThat(registry.isEphemeral("client-x")).isTrue();
     await("reclaimed once nobody came back", 20_000, () -> !registry.hasEndpoint("client-x"));
     server.stopGracefully();
-    server = TestServer.start(conf);
+    server = startServer(conf);
     assertThat(server.server.registry().hasEndpoint("client-x")).as("the second snapshot no longer has it").isFalse();
     assertThat(server.server.registry().subscriptions().size()).isZero();
   }
@@ -247,7 +247,7 @@ class ResourceLifecycleTest {
   /** The Java client marks the endpoint it names itself ephemeral; a named one stays. */
   @Test
   void theJavaClientsGeneratedEndpointGoesWithTheClient() {
-    server = TestServer.start(lifecycle(0, 0, 300));
+    server = startServer(lifecycle(0, 0, 300));
     Registry registry = server.server.registry();
     clientVertx = Vertx.vertx();
     io.wsmsg.client.ClientOptions o = new io.wsmsg.client.ClientOptions()

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,19 +41,18 @@ class SeedPatternsTest extends ServerTestBase {
 
     List<List<Long>> got = new ArrayList<>();
     for (int k = 0; k < workers.size(); k++) got.add(new ArrayList<>());
-    long deadline = System.currentTimeMillis() + LONG_MS;
-    int count = 0;
-    while (count < total) {
-      assertThat(System.currentTimeMillis()).as("all tasks received in time").isLessThan(deadline);
+    AtomicInteger count = new AtomicInteger();
+    until("all tasks received", () -> {
       for (int k = 0; k < workers.size(); k++) {
         Frame f = workers.get(k).poll(5);
         if (f != null) {
           assertThat(f.channel()).isEqualTo("tasks");
           got.get(k).add((Long) data(f));
-          count++;
+          count.incrementAndGet();
         }
       }
-    }
+      return count.get() >= total;
+    });
     workers.forEach(E2E::assertNothing);
 
     List<Long> all = new ArrayList<>();

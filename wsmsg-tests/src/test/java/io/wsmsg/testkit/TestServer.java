@@ -90,20 +90,8 @@ public final class TestServer implements AutoCloseable {
   public static TestServer startOnPort(int port, JsonObject overrides) {
     JsonObject o = overrides == null ? new JsonObject() : overrides.copy();
     o.put("port", port);
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (true) {
-      try {
-        return start(o);
-      } catch (RuntimeException e) {
-        if (System.currentTimeMillis() > deadline) throw e;
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
+    return Await.until("a server listening on port " + port, () -> start(o), started -> true,
+        java.time.Duration.ofSeconds(10));
   }
 
   static JsonObject deepMerge(JsonObject a, JsonObject b) {

@@ -7,12 +7,14 @@ import io.wsmsg.protocol.Ulids;
 import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,19 +118,19 @@ class ClusterRoutingTest {
       }
       Map<Integer, Integer> perWorker = new HashMap<>();
       Set<String> seen = new HashSet<>();
-      int got = 0;
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (got < total && System.currentTimeMillis() < deadline) {
+      AtomicInteger got = new AtomicInteger();
+      Await.until("all " + total + " jobs delivered", () -> {
         for (int w = 0; w < 3; w++) {
           Frame f = workers.get(w).poll(5);
           if (f == null || !"work".equals(f.channel())) continue;
           assertThat(seen.add(f.subject())).as("delivered once: %s", f.subject()).isTrue();
           perWorker.merge(w, 1, Integer::sum);
           workers.get(w).ack(f);
-          got++;
+          got.incrementAndGet();
         }
-      }
-      assertThat(got).isEqualTo(total);
+        return got.get() >= total;
+      }, Duration.ofSeconds(30));
+      assertThat(got.get()).isEqualTo(total);
       for (int w = 0; w < 3; w++) {
         assertThat(perWorker.getOrDefault(w, 0)).as("share of worker %d in %s", w, perWorker)
             .isGreaterThanOrEqualTo(total / 6);

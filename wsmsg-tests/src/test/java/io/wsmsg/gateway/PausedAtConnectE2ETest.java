@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * so a one-shot publisher on a shared endpoint cannot take its real nodes' messages; it can
  * still publish.
  */
-class PausedAtConnectTest extends ServerTestBase {
+class PausedAtConnectE2ETest extends ServerTestBase {
   TestServer ts;
 
   static long job(Frame f) {

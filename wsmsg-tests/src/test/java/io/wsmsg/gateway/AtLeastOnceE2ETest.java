@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * unless the endpoint matches {@code endpoints.requeueUnacked}: then they go back to the head
  * of the queue and another node gets them (at least once).
  */
-class AtLeastOnceTest extends ServerTestBase {
+class AtLeastOnceE2ETest extends ServerTestBase {
   TestServer ts;
 
   @BeforeEach

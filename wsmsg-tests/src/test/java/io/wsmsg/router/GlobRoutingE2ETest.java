@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.router;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * once per message, no echo suppression. Non-matching messages are proven dropped by waiting
  * for the NO_ROUTE counter (events are routed to a system sink so they do not count).
  */
-class GlobRoutingTest extends ServerTestBase {
+class GlobRoutingE2ETest extends ServerTestBase {
   TestServer ts;
 
   @BeforeEach

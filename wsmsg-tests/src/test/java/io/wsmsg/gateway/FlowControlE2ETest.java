@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** SPEC 5: ack windows, ack timeout, pause and resume. */
-class FlowControlTest extends ServerTestBase {
+class FlowControlE2ETest extends ServerTestBase {
   TestServer ts;
 
   private void publish(TestNode pub, String channel, int from, int to) {

@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 /** Publishers choose uids: deliveries sharing one are still counted one by one in the window. */
-class DuplicateUidTest extends ServerTestBase {
+class DuplicateUidE2ETest extends ServerTestBase {
   TestServer ts;
 
 

@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * SPEC 4 endpoint queues: priority order, drop-oldest-of-lowest-priority at the bound, TTL,
  * and collecting messages while no node is attached.
  */
-class EndpointQueueTest extends ServerTestBase {
+class EndpointQueueE2ETest extends ServerTestBase {
   TestServer ts;
 
   /** Receives {@code n} messages, acking each, and returns their data. */

@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * SPEC 5: nodes of one endpoint compete fairly, round-robin among ready nodes. Each worker is
  * read on its own thread; a vertx-junit5 checkpoint counts the messages received.
  */
-class FairnessTest extends ServerTestBase {
+class FairnessE2ETest extends ServerTestBase {
   static final int NODES = 3;
   static final int MESSAGES = 300;
 

@@ -1,4 +1,4 @@
-package io.wsmsg.server;
+package io.wsmsg.registry;
 
 import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * SPEC 6 {@code subscribe.message [endpoint, uid, expires]}: relative seconds, unix time
  * (10^9 and more), the default when absent, and the configured cap.
  */
-class MessageSubscriptionExpiryTest extends ServerTestBase {
+class MessageSubscriptionExpiryE2ETest extends ServerTestBase {
   TestServer ts;
   TestNode node;
 

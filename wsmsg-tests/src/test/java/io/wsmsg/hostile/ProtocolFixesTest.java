@@ -65,7 +65,10 @@ class ProtocolFixesTest extends ServerTestBase {
       TestCluster.Member other = owner.equals(c.member(0).id()) ? c.member(1) : c.member(0);
       try (TestNode worker = TestNode.connect(other.vertx, other.port(), "remote-worker", c.adminToken(),
           WireOrder.LEGACY)) {
-        TestCluster.sleep(200); // the owner's prefetch has reached member 1 by now, and is held
+        // the owner's prefetch goes to member 1, which holds it until the node's order is known
+        Await.until("the owner's prefetch sent to member 1", () -> TestNode.await(c.memberWithId(owner).server
+            .gateway().endpointStatus()).stream().filter(e -> e.name().equals("remote-worker"))
+            .mapToInt(e -> e.inFlight()).sum(), inFlight -> inFlight > 0);
         worker.command("subscribe.channel", "remote-worker", "rjobs");
         for (int i = 0; i < 5; i++) {
           Frame f = worker.nextMessage();

@@ -209,7 +209,8 @@ class ReconnectTest extends ClientTestBase {
     TcpProxy proxy = proxy();
     WsmsgClient c = connect(options().url(urlOf(proxy.port())).reconnect(false));
     Future<Message> pending = c.request("nobody", "x.request", 1, Duration.ofSeconds(30));
-    sleep(100);
+    waitUntil("the request's reply subscription at the server",
+        () -> server.server.registry().messageSubscriptions().size() > 0);
     proxy.dropAll();
     WsmsgException e = (WsmsgException) failure(pending);
     assertThat(e.code()).isEqualTo(WsmsgException.CONNECTION_LOST);

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.testkit.TcpProxy;
-import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.Permissions;
 import io.wsmsg.auth.TokenSigner;
-import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

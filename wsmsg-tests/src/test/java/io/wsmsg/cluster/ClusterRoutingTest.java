@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.E2E;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import java.time.Duration;
@@ -195,13 +196,8 @@ class ClusterRoutingTest {
 
   /** The next event with this subject about this endpoint (other tests' nodes come and go too). */
   private static Frame eventAbout(TestNode monitor, String subject, String endpoint) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      Frame f = monitor.nextSystem(subject);
-      monitor.ack(f);
-      if (endpoint.equals(((List<?>) TestNode.data(f)).get(0))) return f;
-    }
-    throw new AssertionError("no " + subject + " event about " + endpoint);
+    return E2E.await(monitor, f -> "system".equals(f.channel()) && subject.equals(f.subject())
+        && endpoint.equals(((List<?>) TestNode.data(f)).get(0)));
   }
 
   @Test

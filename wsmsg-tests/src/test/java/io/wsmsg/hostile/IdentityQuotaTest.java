@@ -6,9 +6,11 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -72,7 +74,7 @@ class IdentityQuotaTest extends ServerTestBase {
   }
 
   private static void await(String what, long ms, BooleanSupplier cond) {
-    TestNode.waitUntil(what, ms, cond);
+    Await.until(what, cond, Duration.ofMillis(ms));
   }
 
 

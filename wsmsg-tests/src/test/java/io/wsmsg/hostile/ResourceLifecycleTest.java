@@ -16,10 +16,13 @@ import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.E2E;
 import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -50,7 +53,7 @@ class ResourceLifecycleTest extends ServerTestBase {
 
   /** Waits (generously: 2 shared cores) until the condition holds. */
   private static void await(String what, long ms, BooleanSupplier cond) {
-    TestNode.waitUntil(what, ms, cond);
+    Await.until(what, cond, Duration.ofMillis(ms));
   }
 
 
@@ -119,13 +122,8 @@ class ResourceLifecycleTest extends ServerTestBase {
 
   /** The next event with that subject naming {@code name} (others are acked and skipped). */
   private static void expectEvent(TestNode monitor, String subject, String name) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline) {
-      Frame f = monitor.nextSystem(subject);
-      monitor.ack(f);
-      if (List.of(name).equals(TestNode.data(f))) return;
-    }
-    throw new AssertionError("no " + subject + " [" + name + "] seen");
+    E2E.await(monitor, f -> "system".equals(f.channel()) && subject.equals(f.subject())
+        && List.of(name).equals(TestNode.data(f)));
   }
 
   @Test

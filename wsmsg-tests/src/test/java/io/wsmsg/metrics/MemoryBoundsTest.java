@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

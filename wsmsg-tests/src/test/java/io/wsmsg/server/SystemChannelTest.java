@@ -33,18 +33,11 @@ class SystemChannelTest extends ServerTestBase {
     TestNode admin = node("admin");
 
     TestNode worker = node("worker");
-    Frame joined = nextSystem(monitor, "node.joined");
+    // admin may join first: skip to the worker's event
+    Frame joined = await(monitor, f -> "system".equals(f.channel()) && "node.joined".equals(f.subject())
+        && "worker".equals(((List<?>) data(f)).get(0)));
     @SuppressWarnings("unchecked")
     List<Object> joinedArgs = (List<Object>) data(joined);
-    // admin may join first: skip to the worker's event
-    while (!"worker".equals(joinedArgs.get(0))) {
-      monitor.ack(joined);
-      joined = nextSystem(monitor, "node.joined");
-      @SuppressWarnings("unchecked")
-      List<Object> a = (List<Object>) data(joined);
-      joinedArgs = a;
-    }
-    monitor.ack(joined);
     assertThat(joined.reference()).isNull();
     assertThat(joined.uid()).hasSize(16); // a server-made ULID
     String workerNodeId = (String) joinedArgs.get(1);
@@ -75,13 +68,8 @@ class SystemChannelTest extends ServerTestBase {
 
     worker.close();
     List<Frame> seen = new ArrayList<>();
-    Frame left;
-    while (true) {
-      left = nextUnacked(monitor);
-      monitor.ack(left);
-      seen.add(left);
-      if ("node.left".equals(left.subject())) break;
-    }
+    Frame left = await(monitor, f -> "node.left".equals(f.subject()), seen);
+    seen.add(left);
     assertThat(data(left)).isEqualTo(List.of("worker", workerNodeId));
     // the monitor acked everything it got: acks are never forwarded
     assertThat(seen).noneMatch(f -> "ack".equals(f.subject()));

@@ -112,7 +112,7 @@ public final class E2E {
 
   // ---- sending ----
 
-  public static String unique(String prefix) {
+  private static String unique(String prefix) {
     return prefix + "." + SEQ.incrementAndGet();
   }
 
@@ -180,7 +180,7 @@ public final class E2E {
 
   // ---- receiving: acknowledging every delivery taken ----
 
-  public static boolean isNotice(Frame f) {
+  private static boolean isNotice(Frame f) {
     return "system".equals(f.channel()) && ("error".equals(f.subject()) || "stopping".equals(f.subject()));
   }
 
@@ -231,17 +231,12 @@ public final class E2E {
     return got;
   }
 
-  /** The next message on a channel other than system (events skipped and acked). */
-  public static Frame nextMessage(TestNode n) {
-    return await(n, f -> !"system".equals(f.channel()));
-  }
-
   public static Frame awaitSystem(TestNode n, String subject) {
     return await(n, f -> "system".equals(f.channel()) && subject.equals(f.subject()));
   }
 
   /** The next error notice; other frames met on the way are acked and skipped. */
-  public static Frame awaitError(TestNode n) {
+  private static Frame awaitError(TestNode n) {
     return awaitSystem(n, "error");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cli.bench.BenchSettings;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,7 +17,7 @@ import picocli.CommandLine;
  * Each scenario of {@code wsmsg bench} runs for about a second with small numbers, in-process,
  * and its summary must be sane. Never asserts speed: the machine is shared.
  */
-class BenchCommandTest {
+class BenchCommandTest extends ServerTestBase {
   private static final String[] SHORT = {"--duration", "1s", "--warmup", "500ms", "--drain", "3s", "--progress", "none"};
 
   record Run(int code, String out, String err) {
@@ -64,7 +65,7 @@ class BenchCommandTest {
 
   @Test
   void rpcWithTheClientLibraryAgainstATestServerWithAToken() {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = startServer()) {
       Run r = bench("rpc", "--url", "ws://127.0.0.1:" + server.port() + "/", "--token", server.adminToken(),
           "-n", "2", "--responders", "2", "--inflight", "2", "--window", "2", "--json");
       assertThat(r.code()).as(r.err()).isZero();
@@ -152,7 +153,7 @@ class BenchCommandTest {
 
   @Test
   void connsReportsRefusedConnections() {
-    try (TestServer server = TestServer.start()) { // JWT auth, and no token given: every upgrade gets 401
+    try (TestServer server = startServer()) { // JWT auth, and no token given: every upgrade gets 401
       Run r = bench("conns", "--url", "ws://127.0.0.1:" + server.port() + "/", "--token", "", "-n", "5", "--json");
       assertThat(r.code()).as(r.err()).isZero();
       JsonObject c = r.json().getJsonObject("conns");
@@ -291,7 +292,7 @@ class BenchCommandTest {
 
   @Test
   void connectionsAreSpreadRoundRobinOverTheUrls() {
-    try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
+    try (TestServer a = startServer(); TestServer b = startServer()) {
       long inA = a.server.counters().messagesIn.sum();
       long inB = b.server.counters().messagesIn.sum();
       Run r;
@@ -317,7 +318,7 @@ class BenchCommandTest {
 
   @Test
   void eachSideConnectsToItsOwnUrls() {
-    try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
+    try (TestServer a = startServer(); TestServer b = startServer()) {
       Run r;
       try (ConnectionWatch w = new ConnectionWatch(a, b)) {
         // two standalone servers share nothing: the requests published at a find no responder
@@ -341,7 +342,7 @@ class BenchCommandTest {
 
   @Test
   void fanoutPublishersAndSubscribersGoRoundRobinOverTheirSides() {
-    try (TestServer a = TestServer.start(); TestServer b = TestServer.start(); TestServer c = TestServer.start()) {
+    try (TestServer a = startServer(); TestServer b = startServer(); TestServer c = startServer()) {
       try (ConnectionWatch w = new ConnectionWatch(a, b, c)) {
         Run r = bench("fanout", "--pub-url", url(a) + "," + url(b), "--sub-url", url(c), "--token", a.adminToken(),
             "--publishers", "4", "-n", "3", "--json");
@@ -359,7 +360,7 @@ class BenchCommandTest {
 
   @Test
   void textSummaryListsEveryServerWithItsConnections() {
-    try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
+    try (TestServer a = startServer(); TestServer b = startServer()) {
       Run r = bench("conns", "--url", url(a), "--url", url(b), "--token", a.adminToken(), "-n", "4");
       assertThat(r.code()).as(r.err()).isZero();
       // the warmup opens and closes as many connections before the measured ramp

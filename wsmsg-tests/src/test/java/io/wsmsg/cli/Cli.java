@@ -1,8 +1,10 @@
 package io.wsmsg.cli;
 
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,14 +76,14 @@ final class Cli {
 
     /** Waits until stderr says something matching (e.g. that the command is listening). */
     Background awaitErr(Predicate<String> p) {
-      long deadline = System.currentTimeMillis() + WAIT_MS;
-      while (!p.test(err.toString())) {
-        if (!thread.isAlive() && !p.test(err.toString())) {
-          throw new AssertionError("the command ended (exit " + code + ") before: stderr=" + err + " stdout=" + out);
+      Await.until("stderr to say what the test waits for", () -> {
+        boolean ended = !thread.isAlive(); // before reading stderr: what it wrote before ending counts
+        String seen = err.toString();
+        if (ended && !p.test(seen)) {
+          throw new AssertionError("the command ended (exit " + code + ") before: stderr=" + seen + " stdout=" + out);
         }
-        if (System.currentTimeMillis() > deadline) throw new AssertionError("still waiting; stderr=" + err);
-        sleep(20);
-      }
+        return seen;
+      }, p, Duration.ofMillis(WAIT_MS));
       return this;
     }
 

@@ -1,28 +1,23 @@
 package io.wsmsg.cli;
 
 import com.github.f4b6a3.ulid.Ulid;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 
-/** One real server per test class, and command lines for the client commands against it. */
-abstract class CliServerTestBase {
-  static TestServer server;
-  static String admin;
+/** A real server per test, and command lines for the client commands against it. */
+abstract class CliServerTestBase extends ServerTestBase {
+  TestServer server;
+  String admin;
 
-  @BeforeAll
-  static void startServer() {
-    server = TestServer.start();
+  @BeforeEach
+  void startServerWithAdminToken() {
+    server = startServer();
     admin = server.adminToken();
   }
 
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
-
   /** The arguments of a client command against the server, with the admin token. */
-  static String[] cli(String command, String... args) {
+  String[] cli(String command, String... args) {
     return Cli.client(server, admin, command, args);
   }
 

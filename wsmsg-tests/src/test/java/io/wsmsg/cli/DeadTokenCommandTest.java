@@ -5,22 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cli.Cli.Background;
 import io.wsmsg.cli.Cli.Result;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A long-running sub or reply whose token dies under it (a dev server restarted with a new
  * secret) says so and exits 3 instead of retrying silently for ever.
  */
-class DeadTokenCommandTest {
+class DeadTokenCommandTest extends ServerTestBase {
   static final String OTHER_SECRET = "another-secret-of-at-least-32-bytes-long!!";
   TestServer server;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   void restartWithANewSecret(Background running) {
     int port = server.port();
@@ -29,12 +25,12 @@ class DeadTokenCommandTest {
     running.awaitErr(s -> s.contains("the connection was lost; reconnecting"));
     // while the server is down, the failed attempts are said (once per reason), not hidden
     running.awaitErr(s -> s.contains("reconnecting failed: ") && s.contains("; still trying"));
-    server = TestServer.startOnPort(port, new JsonObject().put("auth", new JsonObject().put("hs256Secret", OTHER_SECRET)));
+    server = startServerOnPort(port, new JsonObject().put("auth", new JsonObject().put("hs256Secret", OTHER_SECRET)));
   }
 
   @Test
   void subExits3WithTheServersReasonWhenTheRestartedServerRefusesItsToken() {
-    server = TestServer.start();
+    server = startServer();
     Background sub = new Background(Cli.client(server, server.adminToken(), "sub", "anything")).awaitListening();
     restartWithANewSecret(sub);
     Result r = sub.join();
@@ -48,7 +44,7 @@ class DeadTokenCommandTest {
 
   @Test
   void replyExits3Too() {
-    server = TestServer.start();
+    server = startServer();
     Background reply = new Background(Cli.client(server, server.adminToken(), "reply", "calc", "*.request", "--echo"))
         .awaitListening();
     restartWithANewSecret(reply);

@@ -23,21 +23,21 @@ import org.junit.jupiter.api.Test;
  * admin token, as tables and as JSON; tokens that are missing, bad or not admin are refused.
  */
 class IntrospectionCommandTest extends CliServerTestBase {
-  static String managementUrl() {
+  String managementUrl() {
     return "http://127.0.0.1:" + server.server.managementPort();
   }
 
   /** {@code command --management-url <server's> --token <token> args...}. */
-  static String[] admin(String command, String token, String... args) {
+  String[] admin(String command, String token, String... args) {
     List<String> a = new ArrayList<>(List.of(command, "--management-url", managementUrl(), "--token", token));
     a.addAll(Arrays.asList(args));
     return a.toArray(String[]::new);
   }
 
-  static JsonObject json(String command, String... args) {
+  JsonObject json(String command, String... args) {
     List<String> a = new ArrayList<>(Arrays.asList(args));
     a.add("--json");
-    Result r = Cli.run(admin(command, CliServerTestBase.admin, a.toArray(String[]::new)));
+    Result r = Cli.run(admin(command, admin, a.toArray(String[]::new)));
     assertThat(r.code()).as(r.toString()).isZero();
     return new JsonObject(r.out());
   }
@@ -89,7 +89,7 @@ class IntrospectionCommandTest extends CliServerTestBase {
       assertThat(doc.getJsonArray("endpoints").stream().map(o -> ((JsonObject) o).getString("name")).toList())
           .containsExactly(idle, jobs, base + ".pub");
 
-      Result table = Cli.run(admin("endpoints", CliServerTestBase.admin, "--filter", base + ".*"));
+      Result table = Cli.run(admin("endpoints", admin, "--filter", base + ".*"));
       assertThat(table.code()).as(table.toString()).isZero();
       List<List<String>> t = cells(table);
       assertThat(t.get(0)).containsExactly("ENDPOINT", "QUEUED", "IN-FLIGHT", "NODES", "DROPPED", "SUBS", "SIZE");
@@ -100,7 +100,7 @@ class IntrospectionCommandTest extends CliServerTestBase {
       // columns line up: every row is as wide as the header up to the last column
       assertThat(table.lines().get(1).indexOf(" 10000")).isEqualTo(table.lines().get(0).indexOf("  SIZE"));
 
-      Result limited = Cli.run(admin("endpoints", CliServerTestBase.admin, "--filter", base + ".*", "--limit", "1"));
+      Result limited = Cli.run(admin("endpoints", admin, "--filter", base + ".*", "--limit", "1"));
       assertThat(limited.lines()).hasSize(3);
       assertThat(limited.lines().get(1)).startsWith(idle + " ");
       assertThat(limited.lines().get(2)).isEqualTo("(1 of 3 endpoints shown; --limit 0 shows all)");
@@ -118,7 +118,7 @@ class IntrospectionCommandTest extends CliServerTestBase {
       assertThat(status.getLong("inFlight")).isGreaterThanOrEqualTo(1);
       assertThat(status.getInteger("connections")).isGreaterThanOrEqualTo(2);
       assertThat(status.getJsonObject("messages").getJsonObject("dropped").getLong("endpoint_full")).isGreaterThanOrEqualTo(2);
-      Result statusTable = Cli.run(admin("status", CliServerTestBase.admin));
+      Result statusTable = Cli.run(admin("status", admin));
       assertThat(statusTable.code()).as(statusTable.toString()).isZero();
       assertThat(statusTable.out()).containsPattern("cluster +standalone").containsPattern("connections +\\d+")
           .containsPattern("endpoints +\\d+, \\d+ queued, \\d+ in flight\\R")
@@ -161,7 +161,7 @@ class IntrospectionCommandTest extends CliServerTestBase {
         assertThat(doc.getJsonArray("channels").stream().map(o -> ((JsonObject) o).getString("name")).toList())
             .containsExactly(held, quiet);
 
-        Result table = Cli.run(admin("channels", CliServerTestBase.admin, "--filter", base + ".*"));
+        Result table = Cli.run(admin("channels", admin, "--filter", base + ".*"));
         assertThat(table.code()).as(table.toString()).isZero();
         List<List<String>> t = cells(table);
         assertThat(t.get(0)).containsExactly("CHANNEL", "QUEUED", "PRIORITY", "SIZE", "SUBS", "ENDPOINTS", "ROUTER");
@@ -189,10 +189,10 @@ class IntrospectionCommandTest extends CliServerTestBase {
       assertThat(status(http, path, "Bearer not.a.token")).as(path + " with garbage").isEqualTo(401);
       assertThat(status(http, path, "Bearer " + otherSecret)).as(path + " signed elsewhere").isEqualTo(401);
       assertThat(status(http, path, "Bearer " + nonAdmin)).as(path + " not admin").isEqualTo(403);
-      assertThat(status(http, path, "Bearer " + CliServerTestBase.admin)).as(path + " admin").isEqualTo(200);
+      assertThat(status(http, path, "Bearer " + admin)).as(path + " admin").isEqualTo(200);
     }
     HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/v1/endpoints?limit=-1"))
-        .header("Authorization", "Bearer " + CliServerTestBase.admin).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(bad.body()).getString("error")).contains("limit");
 
@@ -221,7 +221,7 @@ class IntrospectionCommandTest extends CliServerTestBase {
     assertThat(wsUrl.err()).contains("--management-url must be http://host:port");
   }
 
-  private static int status(HttpClient http, String path, String authorization) throws Exception {
+  private int status(HttpClient http, String path, String authorization) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(managementUrl() + path));
     if (authorization != null) b.header("Authorization", authorization);
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());

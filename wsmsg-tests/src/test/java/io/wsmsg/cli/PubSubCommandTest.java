@@ -8,10 +8,12 @@ import io.wsmsg.cli.Cli.Background;
 import io.wsmsg.cli.Cli.Result;
 import io.wsmsg.client.BlockingClient;
 import io.wsmsg.client.ClientOptions;
+import io.wsmsg.testkit.Await;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -136,11 +138,8 @@ class PubSubCommandTest extends CliServerTestBase {
       String privateEndpoint = p.err().replaceAll("(?s).*listening on endpoint (\\S+) .*", "$1");
       assertThat(privateEndpoint).as("the token's sub owns <sub>~...").startsWith("test~cli-");
       // the monitor sees the private endpoint's unsubscribe (forwarded once applied)
-      long deadline = System.currentTimeMillis() + Cli.WAIT_MS;
-      while (unsubscribes.stream().noneMatch(a -> a.get(0).equals(privateEndpoint))
-          && System.currentTimeMillis() < deadline) {
-        Cli.sleep(20);
-      }
+      Await.until("the private endpoint's unsubscribe forwarded",
+          () -> unsubscribes.stream().anyMatch(a -> a.get(0).equals(privateEndpoint)), Duration.ofMillis(Cli.WAIT_MS));
       assertThat(unsubscribes).anySatisfy(a -> assertThat(a.get(0)).isEqualTo(privateEndpoint));
       assertThat(unsubscribes).noneSatisfy(a -> assertThat(a.get(0)).isEqualTo(named));
     }
@@ -172,8 +171,7 @@ class PubSubCommandTest extends CliServerTestBase {
       code[0] = cl.execute(cli("sub", ch));
     });
     t.start();
-    long deadline = System.currentTimeMillis() + Cli.WAIT_MS;
-    while (!err.toString().contains("listening on endpoint") && System.currentTimeMillis() < deadline) Cli.sleep(20);
+    Await.until("sub listening", () -> err.toString().contains("listening on endpoint"), Duration.ofMillis(Cli.WAIT_MS));
     assertThat(Cli.run(cli("pub", ch, "x", "1", "--count", "2")).code()).isZero();
     try {
       t.join(Cli.WAIT_MS);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.server.StartupException;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * own (--port, --management-port, --data-dir) or ends at once with one sentence naming what
  * collides and how to change it, exit code 1, no stack trace.
  */
-class SecondInstanceTest {
+class SecondInstanceTest extends ServerTestBase {
   @TempDir Path dir;
 
   private static final Map<String, String> ENV = Map.of("WSMSG_HOST", "127.0.0.1",
@@ -41,7 +42,7 @@ class SecondInstanceTest {
 
   @Test
   void aTakenManagementPortIsNamedWithItsFlag() throws Exception {
-    try (TestServer first = TestServer.start()) {
+    try (TestServer first = startServer()) {
       int taken = first.server.managementPort();
       try (ServerProcess second = ServerProcess.start(dir, ENV, "--port", "0", "--management-port",
           String.valueOf(taken), "--data-dir", dir.resolve("second").toString())) {
@@ -56,7 +57,7 @@ class SecondInstanceTest {
 
   @Test
   void aTakenWebSocketPortIsNamedWithItsFlagAsAJsonRecordWhenTheLogIsJson() throws Exception {
-    try (TestServer first = TestServer.start()) {
+    try (TestServer first = startServer()) {
       try (ServerProcess second = ServerProcess.start(dir, ENV, "--port", String.valueOf(first.port()),
           "--management-port", "0", "--data-dir", dir.resolve("second").toString(), "--log-format", "json")) {
         assertThat(second.awaitExit()).as(second.output()).isEqualTo(1);
@@ -92,7 +93,7 @@ class SecondInstanceTest {
 
   @Test
   void aDataDirectoryInUseByAnotherProcessIsRefused() throws Exception {
-    try (TestServer first = TestServer.start()) {
+    try (TestServer first = startServer()) {
       Path shared = first.dataDir();
       try (ServerProcess second = ServerProcess.start(dir, ENV, "--port", "0", "--management-port", "0",
           "--data-dir", shared.toString())) {
@@ -110,15 +111,15 @@ class SecondInstanceTest {
 
   @Test
   void aDataDirectoryInUseInThisProcessIsRefusedAndFreedOnStop() {
-    TestServer first = TestServer.start();
+    TestServer first = startServer();
     JsonObject same = new JsonObject().put("dataDir", first.dataDir().toString());
     try {
-      assertThatThrownBy(() -> TestServer.start(same)).hasCauseInstanceOf(StartupException.class)
+      assertThatThrownBy(() -> startServer(same)).hasCauseInstanceOf(StartupException.class)
           .hasMessageContaining("is in use by another wsmsg server");
     } finally {
       first.close();
     }
-    try (TestServer again = TestServer.start(same)) {
+    try (TestServer again = startServer(same)) {
       assertThat(again.dataDir()).isEqualTo(first.dataDir());
     }
   }

@@ -5,35 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cli.Cli.Background;
 import io.wsmsg.cli.Cli.Result;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestCerts;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The CLI over wss:// and https:// against a real TLS server: --ca, its absence, --insecure, bench. */
-class TlsCommandTest {
-  static TestServer server;
-  static String admin;
-  static String ca;
+class TlsCommandTest extends ServerTestBase {
+  TestServer server;
+  String admin;
+  String ca;
 
-  @BeforeAll
-  static void start() {
-    server = TestServer.startTls(null);
+  @BeforeEach
+  void start() {
+    server = startTlsServer(null);
     admin = server.adminToken();
     ca = TestCerts.ca().toString();
   }
 
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
-
   /** {@code command --url wss://... --token admin args...}. */
-  static String[] cli(String command, String... args) {
+  String[] cli(String command, String... args) {
     List<String> a = new ArrayList<>(List.of(command, "--url", server.url(), "--token", admin));
     a.addAll(Arrays.asList(args));
     return a.toArray(String[]::new);

@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.cli.Cli.Result;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code wsmsg token}: the claims it signs, and that the server lets its holder do exactly that. */
-class TokenCommandTest {
-  static TestServer server;
+class TokenCommandTest extends ServerTestBase {
+  TestServer server;
 
-  @BeforeAll
-  static void start() {
-    server = TestServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
+  @BeforeEach
+  void start() {
+    server = startServer();
   }
 
   private static JsonObject part(String jwt, int i) {

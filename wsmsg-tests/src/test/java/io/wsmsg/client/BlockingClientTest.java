@@ -45,7 +45,7 @@ class BlockingClientTest extends ClientTestBase {
     assertThat(threads).allMatch(t -> t.contains("worker"));
     sub.unsubscribe(s);
     pub.publish("b", "x", 4);
-    sleep(300);
+    sleep(300); // the point: nothing reaches the removed subscription within this interval
     assertThat(got).hasSize(3);
   }
 

@@ -3,6 +3,7 @@ package io.wsmsg.client;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +14,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
-/** A real server per test, a client Vert.x per test, and clients that are closed afterwards. */
-abstract class ClientTestBase {
+/** A real server per test, a client Vert.x per test, and clients that are closed afterwards (the server after them). */
+abstract class ClientTestBase extends ServerTestBase {
   static final long WAIT_MS = 15_000;
 
   TestServer server;
@@ -27,8 +28,8 @@ abstract class ClientTestBase {
   }
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(serverOverrides());
+  void startServerAndClientVertx() {
+    server = startServer(serverOverrides());
     vertx = Vertx.vertx();
   }
 
@@ -42,7 +43,6 @@ abstract class ClientTestBase {
       }
     }
     await(vertx.close());
-    if (server != null) server.close();
   }
 
   String url() {

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.testkit.TcpProxy;
-import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,7 +59,7 @@ class ReconnectTest extends ClientTestBase {
       waitUntil("10 messages before the restart", () -> received.size() >= 10);
       server.close();
       waitUntil("the subscriber notices", () -> sub.state() == ConnectionState.RECONNECTING);
-      server = TestServer.startOnPort(port, serverOverrides());
+      server = startServerOnPort(port, serverOverrides());
       waitUntil("both reconnect", () -> sub.state() == ConnectionState.CONNECTED
           && pub.state() == ConnectionState.CONNECTED);
       int mark = received.size();
@@ -144,7 +143,7 @@ class ReconnectTest extends ClientTestBase {
     // "second" arrives only after the redelivered "first" was acked (window 1)
     waitUntil("the second is handled", () -> handled.size() == 2);
     firstHeld.complete();
-    sleep(200);
+    sleep(200); // the point: nothing is handled a third time within this interval
     assertThat(handled).containsExactly("first", "second");
   }
 
@@ -196,7 +195,7 @@ class ReconnectTest extends ClientTestBase {
     Future<Subscription> s = c.consume("later", "*", got::offer);
     await(c.pause());
     await(c.resume());
-    sleep(200);
+    sleep(200); // the point: the subscription stays unconfirmed while connecting is refused
     assertThat(s.isComplete()).isFalse();
     proxy.refuse(false);
     await(s);
@@ -209,7 +208,8 @@ class ReconnectTest extends ClientTestBase {
     TcpProxy proxy = proxy();
     WsmsgClient c = connect(options().url(urlOf(proxy.port())).reconnect(false));
     Future<Message> pending = c.request("nobody", "x.request", 1, Duration.ofSeconds(30));
-    sleep(100);
+    waitUntil("the request's reply subscription at the server",
+        () -> server.server.registry().messageSubscriptions().size() > 0);
     proxy.dropAll();
     WsmsgException e = (WsmsgException) failure(pending);
     assertThat(e.code()).isEqualTo(WsmsgException.CONNECTION_LOST);

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.Permissions;
 import io.wsmsg.auth.TokenSigner;
-import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,7 +40,7 @@ class RefusedTokenTest extends ClientTestBase {
     waitUntil("reconnecting", () -> c.state() == ConnectionState.RECONNECTING);
     waitUntil("an attempt failed while the server is down", () -> !failures.isEmpty());
     assertThat(failures.get(0).code()).isEqualTo(WsmsgException.CONNECT_FAILED);
-    server = TestServer.startOnPort(port, withOtherSecret());
+    server = startServerOnPort(port, withOtherSecret());
     waitUntil("closed", () -> c.state() == ConnectionState.CLOSED);
     WsmsgException cause = c.closeCause();
     assertThat(cause).isNotNull();
@@ -54,7 +53,7 @@ class RefusedTokenTest extends ClientTestBase {
     waitUntil("the refusal reported to the listener", () -> failures.get(failures.size() - 1) == cause);
     assertThat(states).endsWith(ConnectionState.CLOSED);
     // the server saw one refused attempt, not a stream of them
-    sleep(500);
+    sleep(500); // the point: no further attempt within this interval
     assertThat(failures.stream().filter(e -> WsmsgException.UNAUTHORIZED.equals(e.code()))).hasSize(1);
   }
 
@@ -71,7 +70,7 @@ class RefusedTokenTest extends ClientTestBase {
     int port = server.port();
     server.close();
     waitUntil("reconnecting", () -> c.state() == ConnectionState.RECONNECTING);
-    server = TestServer.startOnPort(port, withOtherSecret());
+    server = startServerOnPort(port, withOtherSecret());
     waitUntil("reconnected with the new token", () -> c.state() == ConnectionState.CONNECTED);
     assertThat(failures).anyMatch(e -> WsmsgException.UNAUTHORIZED.equals(e.code()));
     assertThat(c.closeCause()).isNull();
@@ -87,14 +86,14 @@ class RefusedTokenTest extends ClientTestBase {
     int port = server.port();
     server.close();
     waitUntil("reconnecting", () -> c.state() == ConnectionState.RECONNECTING);
-    server = TestServer.startOnPort(port, withOtherSecret());
+    server = startServerOnPort(port, withOtherSecret());
     waitUntil("closed", () -> c.state() == ConnectionState.CLOSED);
     assertThat(c.closeCause().code()).isEqualTo(WsmsgException.UNAUTHORIZED);
     // asked once more after the first refusal, refused again: twice, then no more (the last
     // one is reported after the state became CLOSED)
     waitUntil("both refusals reported", () -> failures.stream().filter(e -> WsmsgException.UNAUTHORIZED.equals(e.code()))
         .count() >= 2);
-    sleep(300);
+    sleep(300); // the point: no third attempt within this interval
     assertThat(failures.stream().filter(e -> WsmsgException.UNAUTHORIZED.equals(e.code()))).hasSize(2);
   }
 

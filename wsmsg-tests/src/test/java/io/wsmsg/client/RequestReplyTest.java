@@ -108,7 +108,7 @@ class RequestReplyTest extends ClientTestBase {
     client.onError(errors::add);
     WsmsgException e = (WsmsgException) failure(client.request("slow", "q.request", 1, Duration.ofMillis(200)));
     assertThat(e.code()).isEqualTo(WsmsgException.TIMEOUT);
-    sleep(1500);
+    sleep(1500); // the point: the late reply goes out within this interval and must not arrive
     assertThat(seen).isEmpty();
     assertThat(errors).isEmpty();
     // and the client still works (the late reply was acked: window 1)

@@ -141,7 +141,7 @@ class ClusterConvergenceTest {
       byte[] requestUid = io.wsmsg.protocol.Ulids.next();
       // the reply is routed at member 1 before member 1 has heard of the message subscription
       responder.publish("late.reply", "answer", 42, requestUid);
-      TestCluster.sleep(8);
+      TestCluster.sleep(8); // the point: the reply is routed at member 1 before the replication arrives
       io.vertx.core.buffer.Buffer replicate = io.vertx.core.buffer.Buffer.buffer().appendByte(PeerWire.REPLICATE)
           .appendBytes(RegistryCodec.encode(List.of(new io.wsmsg.registry.RegistryCommand.SubscribeMessage(
               "late-requester", io.wsmsg.protocol.Uid.of(requestUid), System.currentTimeMillis() + 30_000, null))));

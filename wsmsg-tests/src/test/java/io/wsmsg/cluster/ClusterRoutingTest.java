@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.E2E;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,19 +119,19 @@ class ClusterRoutingTest {
       }
       Map<Integer, Integer> perWorker = new HashMap<>();
       Set<String> seen = new HashSet<>();
-      int got = 0;
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (got < total && System.currentTimeMillis() < deadline) {
+      AtomicInteger got = new AtomicInteger();
+      Await.until("all " + total + " jobs delivered", () -> {
         for (int w = 0; w < 3; w++) {
           Frame f = workers.get(w).poll(5);
           if (f == null || !"work".equals(f.channel())) continue;
           assertThat(seen.add(f.subject())).as("delivered once: %s", f.subject()).isTrue();
           perWorker.merge(w, 1, Integer::sum);
           workers.get(w).ack(f);
-          got++;
+          got.incrementAndGet();
         }
-      }
-      assertThat(got).isEqualTo(total);
+        return got.get() >= total;
+      }, Duration.ofSeconds(30));
+      assertThat(got.get()).isEqualTo(total);
       for (int w = 0; w < 3; w++) {
         assertThat(perWorker.getOrDefault(w, 0)).as("share of worker %d in %s", w, perWorker)
             .isGreaterThanOrEqualTo(total / 6);
@@ -193,13 +196,8 @@ class ClusterRoutingTest {
 
   /** The next event with this subject about this endpoint (other tests' nodes come and go too). */
   private static Frame eventAbout(TestNode monitor, String subject, String endpoint) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      Frame f = monitor.nextSystem(subject);
-      monitor.ack(f);
-      if (endpoint.equals(((List<?>) TestNode.data(f)).get(0))) return f;
-    }
-    throw new AssertionError("no " + subject + " event about " + endpoint);
+    return E2E.await(monitor, f -> "system".equals(f.channel()) && subject.equals(f.subject())
+        && endpoint.equals(((List<?>) TestNode.data(f)).get(0)));
   }
 
   @Test

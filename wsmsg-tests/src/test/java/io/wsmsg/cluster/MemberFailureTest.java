@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.persistence.StateStore;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -17,7 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Members leaving, failing and stopping, with real Hazelcast members in this JVM. */
-class MemberFailureTest {
+class MemberFailureTest extends ServerTestBase {
 
   /** Waits until every running member says {@code owner} owns {@code endpoint}. */
   private static void awaitOwner(TestCluster c, String endpoint, String owner) {
@@ -147,7 +148,7 @@ class MemberFailureTest {
       // each member's snapshot holds the queue it owned; restart them standalone and look
       for (int i = 0; i < 2; i++) {
         String dir = c.member(i).server.config().dataDir.toString();
-        try (TestServer restarted = TestServer.start(new JsonObject().put("dataDir", dir))) {
+        try (TestServer restarted = startServer(new JsonObject().put("dataDir", dir))) {
           Map<String, Integer> depths = TestNode.await(restarted.server.gateway().queueDepths());
           assertThat(depths.getOrDefault("own" + i, 0)).as("member %d's own queue", i).isEqualTo(5);
           assertThat(depths.getOrDefault("own" + (1 - i), 0)).as("the other member's queue").isZero();
@@ -179,7 +180,7 @@ class MemberFailureTest {
       PeerWire.Writer stale = new PeerWire.Writer(PeerWire.CLAIMS, 128);
       stale.i32(1).str("contested").str(first.id()).i64(1);
       c.member(1).vertx.eventBus().publish("wsmsg.peers.all", stale.buffer());
-      TestCluster.sleep(300);
+      TestCluster.sleep(300); // the point: the stale claim has time to act, and changes nothing
       awaitOwner(c, "contested", winner.id());
 
       try (TestNode node = c.member(1).node("contested")) {

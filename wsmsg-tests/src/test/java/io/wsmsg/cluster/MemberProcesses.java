@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.TokenSigner;
+import io.wsmsg.testkit.Await;
 import io.wsmsg.testkit.TestCerts;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -137,15 +138,15 @@ final class MemberProcesses implements AutoCloseable {
   }
 
   /** Waits until member {@code i} lists {@code n} proven members. */
-  void awaitMembers(int i, int n) throws Exception {
-    long deadline = System.currentTimeMillis() + 90_000;
-    while (true) {
+  void awaitMembers(int i, int n) {
+    Await.until("member " + i + " to list " + n + " members", () -> {
       JsonObject s = status(i);
-      if (s != null && s.getJsonObject("cluster").getJsonArray("members").size() == n) return;
-      if (!processes.get(i).isAlive()) throw new AssertionError("member " + i + " exited; log:\n" + log(i));
-      if (System.currentTimeMillis() > deadline) throw new AssertionError(n + " members not seen within 90 s: " + s);
-      Thread.sleep(200);
-    }
+      if (s == null && !processes.get(i).isAlive()) {
+        throw new AssertionError("member " + i + " exited; log:\n" + log(i));
+      }
+      return s;
+    }, s -> s != null && s.getJsonObject("cluster").getJsonArray("members").size() == n,
+        java.time.Duration.ofSeconds(90));
   }
 
   static String owner(JsonObject status, String endpoint) {

@@ -84,7 +84,7 @@ class PeerBoundsClusterTest {
         awaitRejected(m, "claims", "bad_epoch", 2);
         awaitRejected(m, "claims", "unknown_member", 1);
       }
-      TestCluster.sleep(300);
+      TestCluster.sleep(300); // the point: ownership stays put during this interval
       assertThat(cluster.owners("victim").values()).containsOnly(m0.id());
       // the refusal is in /metrics with its labels
       assertThat(m1.server.counters().registry.scrape())
@@ -187,7 +187,7 @@ class PeerBoundsClusterTest {
     assertThat(view.getMessage()).contains("unknown_member");
     awaitRejected(m1, "dump", "unknown_member", 1);
     awaitRejected(m1, "view", "unknown_member", 1);
-    TestCluster.sleep(500);
+    TestCluster.sleep(500); // the point: neither member stops during this interval
     assertThat(m0.server.stopped().isComplete()).isFalse();
     assertThat(m1.server.stopped().isComplete()).isFalse();
   }

@@ -1,7 +1,7 @@
 package io.wsmsg.gateway;
 
-import static io.wsmsg.gateway.E2E.await;
-import static io.wsmsg.gateway.E2E.awaitUid;
+import static io.wsmsg.testkit.E2E.await;
+import static io.wsmsg.testkit.E2E.awaitUid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
@@ -9,13 +9,14 @@ import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,18 +24,14 @@ import org.junit.jupiter.api.Test;
  * Every command of SPEC section 6 over real WebSockets, with the events it causes
  * ({@code reference} = the command's uid) and its forwarding to {@code system} subscribers.
  */
-class CommandsE2ETest {
+class CommandsE2ETest extends ServerTestBase {
   TestServer server;
 
   @BeforeEach
   void start() {
-    server = TestServer.start();
+    server = startServer();
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private static Predicate<Frame> event(String subject, Object data) {
     return f -> "system".equals(f.channel()) && subject.equals(f.subject()) && data.equals(TestNode.data(f));

@@ -21,6 +21,9 @@ import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.RawWs;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -39,15 +41,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * parameter), permissions to attach, per-connection settings, token expiry, auth mode none.
  */
 @ExtendWith(VertxExtension.class)
-class ConnectE2ETest {
+class ConnectE2ETest extends ServerTestBase {
   TestServer server;
   /** Kept referenced: an unreferenced Vert.x client is closed by a cleaner. */
   HttpClient http;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   private int status(String path, String token) {
     return server.upgradeStatus(path, token == null ? null : "Bearer " + token);
@@ -58,23 +56,8 @@ class ConnectE2ETest {
    * libraries refuse to send malformed paths such as {@code /%zz}, the server must not.
    */
   private int rawStatus(String path, String token) {
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-      socket.setSoTimeout((int) E2E.LONG_MS);
-      String request = "GET " + path + " HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + server.port() + "\r\n"
-          + "Upgrade: websocket\r\n"
-          + "Connection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-          + "Sec-WebSocket-Version: 13\r\n"
-          + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-          + "\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-      socket.getOutputStream().flush();
-      java.io.BufferedReader in = new java.io.BufferedReader(
-          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
-      String statusLine = in.readLine();
-      assertThat(statusLine).as("status line for " + path).isNotNull().startsWith("HTTP/1.1 ");
-      return Integer.parseInt(statusLine.split(" ")[1]);
+    try (RawWs ws = RawWs.open(server.port(), path, token)) {
+      return ws.status;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -112,7 +95,7 @@ class ConnectE2ETest {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void badOrMissingTokensAreRefusedWith401AndWwwAuthenticateBearer(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start();
+    server = startServer();
     http = vertx.createHttpClient();
     String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
     String good = server.token(null);
@@ -154,7 +137,7 @@ class ConnectE2ETest {
 
   @Test
   void aValidTokenInTheHeaderOrTheAccessTokenParameterIsAccepted() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.token(null);
     assertThat(status("/ep", token)).isEqualTo(101);
     assertThat(server.upgradeStatus("/ep?access_token=" + token, null)).isEqualTo(101);
@@ -169,7 +152,7 @@ class ConnectE2ETest {
 
   @Test
   void anEndpointOutsideTheTokensEndpointGlobsIsRefusedWith403() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.token(new JsonObject().put("endpoints", new JsonArray().add("team.*")));
     assertThat(status("/other", token)).isEqualTo(403);
     assertThat(status("/team", token)).isEqualTo(403);
@@ -181,7 +164,7 @@ class ConnectE2ETest {
 
   @Test
   void badPathsAreRefusedWith400() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.adminToken();
     List<String> bad = new ArrayList<>(List.of(
         "/",
@@ -203,7 +186,7 @@ class ConnectE2ETest {
 
   @Test
   void theEndpointIsTheSegmentAfterTheConfiguredRoot() {
-    server = TestServer.start(new JsonObject().put("root", "/ws"));
+    server = startServer(new JsonObject().put("root", "/ws"));
     String token = server.adminToken();
     assertThat(rawStatus("/ws/ep", token)).isEqualTo(101);
     assertThat(rawStatus("/ws/ep?window=2", token)).isEqualTo(101);
@@ -217,7 +200,7 @@ class ConnectE2ETest {
 
   @Test
   void badWindowsAreRefusedWith400() {
-    server = TestServer.start();
+    server = startServer();
     String token = server.adminToken();
     for (String w : List.of("0", "-1", "abc", "", "1.5", "1025", "99999999999")) {
       assertThat(status("/ep?window=" + w, token)).as("window=" + w).isEqualTo(400);
@@ -227,7 +210,7 @@ class ConnectE2ETest {
 
   @Test
   void aWindowLetsANodeHoldThatManyUnacknowledgedMessages() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode n = server.node("wide?window=3"); TestNode pub = server.node("wide-pub")) {
       pub.command("subscribe.channel", "wide", "w");
       List<byte[]> sent = new ArrayList<>();
@@ -243,7 +226,7 @@ class ConnectE2ETest {
 
   @Test
   void percentDecodedEndpointNamesWork() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode spaced = server.node("my%20ep"); TestNode slash = server.node("a%2Fb");
         TestNode pub = server.node("pub")) {
       pub.command("subscribe.channel", "my ep", "spaced");
@@ -259,7 +242,7 @@ class ConnectE2ETest {
 
   @Test
   void aPlainHttpRequestIsNotUpgraded(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start();
+    server = startServer();
     http = vertx.createHttpClient();
     http.request(HttpMethod.GET, server.port(), "127.0.0.1", "/ep").compose(req -> req.send())
         .onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
@@ -270,49 +253,27 @@ class ConnectE2ETest {
 
   // ---- ping / pong ----
 
-  private static byte[] readFully(java.io.InputStream in, int n) throws java.io.IOException {
-    byte[] b = in.readNBytes(n);
-    if (b.length < n) throw new java.io.EOFException();
-    return b;
-  }
-
   @Test
   void theServerAnswersPingsAndClosesAPeerThatStopsAnsweringItsPings() throws Exception {
-    server = TestServer.start(new JsonObject().put("ping",
+    server = startServer(new JsonObject().put("ping",
         new JsonObject().put("intervalSeconds", 0.5).put("timeoutSeconds", 2)));
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+    try (RawWs mute = RawWs.open(server.port(), "/mute", server.adminToken());
         TestNode polite = server.node("polite")) {
-      socket.setSoTimeout((int) E2E.LONG_MS);
-      String request = "GET /mute HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-          + "Authorization: Bearer " + server.adminToken() + "\r\n\r\n";
-      var out = socket.getOutputStream();
-      var in = socket.getInputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.read());
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      assertThat(mute.status).isEqualTo(101);
 
       // a masked ping from the client is answered with a pong carrying the same bytes
-      byte[] mask = {1, 2, 3, 4};
       byte[] payload = "hi".getBytes(StandardCharsets.US_ASCII);
-      out.write(new byte[] {(byte) 0x89, (byte) (0x80 | payload.length), mask[0], mask[1], mask[2], mask[3],
-          (byte) (payload[0] ^ mask[0]), (byte) (payload[1] ^ mask[1])});
-      out.flush();
+      mute.send(0x9, payload, false);
 
       // then stay silent: the server pings, gets no pong, and closes
       List<Integer> opcodes = new ArrayList<>();
       byte[] pong = null;
       try {
         while (true) {
-          byte[] h = readFully(in, 2);
-          int opcode = h[0] & 0x0f;
-          long len = h[1] & 0x7f;
-          if (len == 126) len = java.nio.ByteBuffer.wrap(readFully(in, 2)).getShort() & 0xffff;
-          else if (len == 127) len = java.nio.ByteBuffer.wrap(readFully(in, 8)).getLong();
-          byte[] body = readFully(in, (int) len);
+          Object[] frame = mute.readFrame();
+          int opcode = (Integer) frame[0];
           opcodes.add(opcode);
-          if (opcode == 0xA && pong == null) pong = body;
+          if (opcode == 0xA && pong == null) pong = (byte[]) frame[1];
           if (opcode == 0x8) break;
         }
       } catch (java.io.EOFException | java.net.SocketException closed) {
@@ -331,7 +292,7 @@ class ConnectE2ETest {
 
   @Test
   void aConnectionWhoseTokenExpiresIsClosedWith4001() {
-    server = TestServer.start();
+    server = startServer();
     // a few seconds of life: enough to connect on a busy machine, short enough to wait for
     String shortLived = new TokenSigner(server.vertx, TestServer.SECRET).sign("x", null, 3);
     try (TestNode n = server.node("brief", shortLived, WireOrder.SEED);
@@ -344,7 +305,7 @@ class ConnectE2ETest {
 
   @Test
   void authModeNoneAcceptsConnectionsWithoutAToken() {
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
+    server = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
     assertThat(server.upgradeStatus("/anon", null)).isEqualTo(101);
     assertThat(server.upgradeStatus("/anon", "Bearer whatever")).as("a token is ignored").isEqualTo(101);
     try (TestNode n = server.node("anon", null, WireOrder.LEGACY)) {

@@ -1,7 +1,7 @@
 package io.wsmsg.gateway;
 
-import static io.wsmsg.gateway.E2E.assertError;
-import static io.wsmsg.gateway.E2E.assertWorks;
+import static io.wsmsg.testkit.E2E.assertError;
+import static io.wsmsg.testkit.E2E.assertWorks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -10,12 +10,13 @@ import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,20 +25,16 @@ import org.junit.jupiter.api.Test;
  * data {@code [code, text]}, reference = the offending uid when it could be read, sent to the
  * offending node only -- and the connection stays open and keeps working.
  */
-class ErrorsE2ETest {
+class ErrorsE2ETest extends ServerTestBase {
   TestServer server;
 
   @BeforeEach
   void start() {
     // many deliberate errors per connection here: keep the garbage limit out of the way
-    server = TestServer.start(new JsonObject().put("limits", new JsonObject().put("errorBurst", 1000))
+    server = startServer(new JsonObject().put("limits", new JsonObject().put("errorBurst", 1000))
         .put("stop", new JsonObject().put("graceMillis", 3000)));
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private static E2E.Packing bin(byte[] b) {
     return p -> p.packBinaryHeader(b.length).writePayload(b);

@@ -4,22 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Hostile or unlucky input found in review: each gets a clear answer, nothing hangs. */
-class HardeningTest {
+class HardeningTest extends ServerTestBase {
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
@@ -27,7 +23,7 @@ class HardeningTest {
 
   @Test
   void aTokenWithControlCharactersIsRefusedWith401InsteadOfHanging() {
-    ts = TestServer.start();
+    ts = startServer();
     String token = b64("{\"alg\":\"HS256\\r\\nX-Injected: 1\",\"typ\":\"JWT\"}") + "." + b64("{\"sub\":\"x\"}") + ".c2ln";
     assertThat(ts.upgradeStatus("/ep", "Bearer " + token)).isEqualTo(401);
     // and the server still serves others
@@ -41,7 +37,7 @@ class HardeningTest {
 
   @Test
   void aConnectionLastsAsLongAsItsTokenIsAcceptedIncludingTheLeeway() {
-    ts = TestServer.start(new JsonObject().put("auth", new JsonObject().put("leewaySeconds", 60)));
+    ts = startServer(new JsonObject().put("auth", new JsonObject().put("leewaySeconds", 60)));
     long now = System.currentTimeMillis() / 1000;
     // signed by hand: exp 10 s in the past, inside the 60 s leeway
     String token = io.wsmsg.auth.TokenSignerTestAccess.signWithExp(ts.vertx, TestServer.SECRET, "late", now - 10);
@@ -53,7 +49,7 @@ class HardeningTest {
 
   @Test
   void oversizedCommandDataIsRefusedWithoutDecodingIt() {
-    ts = TestServer.start();
+    ts = startServer();
     try (TestNode n = ts.node("ep")) {
       byte[] uid = n.command("endpoint.create", "x".repeat(70_000));
       Frame err = n.nextSystem("error");

@@ -14,6 +14,8 @@ import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -21,23 +23,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The garbage limit (close 1008) and the frame size limit (close 1009), over real WebSockets. */
 @ExtendWith(VertxExtension.class)
-class LimitsE2ETest {
+class LimitsE2ETest extends ServerTestBase {
   static final int MAX_FRAME = 4096;
 
   TestServer server;
   /** Raw clients are kept referenced: an unreferenced Vert.x client is closed by a cleaner. */
   io.vertx.core.http.WebSocketClient rawClient;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   private static JsonObject limits(JsonObject l) {
     return new JsonObject().put("limits", l);
@@ -66,7 +63,7 @@ class LimitsE2ETest {
   @Test
   void aNodeSendingGarbageFastIsClosedWith1008WhileAWellBehavedNodeKeepsReceiving() {
     int burst = 100;
-    server = TestServer.start(limits(new JsonObject().put("errorBurst", burst).put("errorWindowSeconds", 600)));
+    server = startServer(limits(new JsonObject().put("errorBurst", burst).put("errorWindowSeconds", 600)));
     try (TestNode good = server.node("good"); TestNode pub = server.node("good-pub");
         TestNode garbage = server.node("garbage")) {
       pub.command("subscribe.channel", "good", "steady");
@@ -110,7 +107,7 @@ class LimitsE2ETest {
 
   @Test
   void nothingANodeSendsAfterTheServerDecidedToCloseItIsCarriedOut() {
-    server = TestServer.start(limits(new JsonObject().put("errorBurst", 3).put("errorWindowSeconds", 600)));
+    server = startServer(limits(new JsonObject().put("errorBurst", 3).put("errorWindowSeconds", 600)));
     try (TestNode watcher = server.node("watcher"); TestNode garbage = server.node("garbage")) {
       watcher.command("subscribe.channel", "watcher", "after.close");
       E2E.barrier(watcher, "watcher");
@@ -141,12 +138,12 @@ class LimitsE2ETest {
   @Test
   void errorsSpreadOverMoreThanTheWindowDoNotClose() {
     // two errors within 0.3 s would close; one error per 0.4 s never does
-    server = TestServer.start(limits(new JsonObject().put("errorBurst", 2).put("errorWindowSeconds", 0.3)));
+    server = startServer(limits(new JsonObject().put("errorBurst", 2).put("errorWindowSeconds", 0.3)));
     try (TestNode n = server.node("slow-mistakes")) {
       for (int i = 0; i < 5; i++) {
         byte[] c = n.command("no.such.command");
         E2E.assertError(n, "unknown_command", c);
-        sleep(400);
+        sleep(400); // the point: the errors come further apart than the 0.3 s window
       }
       assertThat(n.isClosed()).isFalse();
       E2E.assertWorks(n, "slow-mistakes");
@@ -186,7 +183,7 @@ class LimitsE2ETest {
 
   @Test
   void aFrameUpToTheLimitIsFineAndALargerOneClosesWith1009() {
-    server = TestServer.start(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
+    server = startServer(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
     try (TestNode sub = server.node("big-sub"); TestNode n = server.node("big")) {
       n.command("subscribe.channel", "big-sub", "big");
       byte[] uid = Ulids.next();
@@ -212,7 +209,7 @@ class LimitsE2ETest {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void aFragmentedMessageOverTheLimitClosesWith1009(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
+    server = startServer(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
     byte[] big = frameOfSize(Ulids.next(), "frag", 3 * MAX_FRAME / 2);
     int half = big.length / 2;
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port())
@@ -234,7 +231,7 @@ class LimitsE2ETest {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void aFragmentedMessageWithinTheLimitIsAccepted(Vertx vertx, VertxTestContext ctx) {
-    server = TestServer.start(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
+    server = startServer(limits(new JsonObject().put("maxFrameBytes", MAX_FRAME)));
     byte[] uid = Ulids.next();
     byte[] msg = frameOfSize(uid, "frag-ok", MAX_FRAME - 10);
     int third = msg.length / 3;

@@ -4,26 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
-import io.wsmsg.server.TestAccess;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * With delivery.orderGraceSeconds set, a node that names no order gets its first deliveries
  * in the order of its first frame, even when messages were already queued for its endpoint.
  */
-class OrderGraceTest {
+class OrderGraceTest extends ServerTestBase {
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
-  private static TestServer withGrace(double seconds) {
-    return TestServer.start(new io.vertx.core.json.JsonObject()
+  private TestServer withGrace(double seconds) {
+    return startServer(new io.vertx.core.json.JsonObject()
         .put("delivery", new io.vertx.core.json.JsonObject().put("orderGraceSeconds", seconds)));
   }
 
@@ -36,7 +32,7 @@ class OrderGraceTest {
       admin.command("subscribe.channel", "legacy-ep", "news");
       admin.sync("admin");
       admin.publish("news", "queued-before", 1);
-      TestAccess.awaitDepth(ts, "legacy-ep", 1);
+      E2E.awaitDepth(ts, "legacy-ep", 1);
     }
     try (TestNode legacy = ts.node("legacy-ep", ts.adminToken(), WireOrder.LEGACY)) {
       legacy.command("pause"); // its first frame, legacy order, sent right after the upgrade
@@ -54,7 +50,7 @@ class OrderGraceTest {
       admin.command("subscribe.channel", "quiet", "news");
       admin.sync("admin");
       admin.publish("news", "for-a-listener", 1);
-      TestAccess.awaitDepth(ts, "quiet", 1);
+      E2E.awaitDepth(ts, "quiet", 1);
     }
     try (TestNode listener = ts.node("quiet")) {
       Frame f = listener.nextMessage();

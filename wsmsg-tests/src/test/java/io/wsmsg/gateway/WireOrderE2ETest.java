@@ -1,6 +1,6 @@
 package io.wsmsg.gateway;
 
-import static io.wsmsg.gateway.E2E.awaitUid;
+import static io.wsmsg.testkit.E2E.awaitUid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
@@ -9,25 +9,22 @@ import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.protocol.Uid;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * SPEC section 3 over real WebSockets: both element orders are accepted on every connection,
  * each connection is written in the order it uses, and {@code data} travels byte for byte.
  */
-class WireOrderE2ETest {
+class WireOrderE2ETest extends ServerTestBase {
   TestServer server;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   private TestNode node(String endpoint, WireOrder order) {
     return server.node(endpoint, server.adminToken(), order);
@@ -35,7 +32,7 @@ class WireOrderE2ETest {
 
   @Test
   void seedAndLegacyPublishersAreBothAcceptedAndEachReceivesInItsOwnOrder() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode seed = node("seed-ep", WireOrder.SEED); TestNode legacy = node("legacy-ep", WireOrder.LEGACY)) {
       // the first frame of each settles its order
       seed.command("subscribe.channel", "seed-ep", "from.legacy");
@@ -64,7 +61,7 @@ class WireOrderE2ETest {
 
   @Test
   void dataBytesAreIdenticalAcrossOrdersWithHandPackedFrames() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode seed = node("bytes-seed", WireOrder.SEED); TestNode legacy = node("bytes-legacy", WireOrder.LEGACY)) {
       seed.command("subscribe.channel", "bytes-seed", "bytes.*");
       legacy.command("subscribe.channel", "bytes-legacy", "bytes.*");
@@ -115,7 +112,7 @@ class WireOrderE2ETest {
 
   @Test
   void pythonDatetimeMapWithBinKeysPassesThroughUntouched() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode py = node("python", WireOrder.LEGACY); TestNode java = node("java", WireOrder.SEED)) {
       java.command("subscribe.channel", "java", "clock");
       py.command("subscribe.channel", "python", "clock");
@@ -153,7 +150,7 @@ class WireOrderE2ETest {
 
   @Test
   void aNodeThatHasSentNothingReceivesInTheConfiguredDefaultUntilItsFirstFrameSettlesTheOrder() {
-    server = TestServer.start(new JsonObject().put("delivery", new JsonObject().put("order", "legacy")));
+    server = startServer(new JsonObject().put("delivery", new JsonObject().put("order", "legacy")));
     try (TestNode quiet = node("quiet", WireOrder.SEED); TestNode pub = node("pub", WireOrder.SEED)) {
       pub.command("subscribe.channel", "quiet", "q");
       byte[] first = pub.publish("q", "one", List.of(1));
@@ -171,7 +168,7 @@ class WireOrderE2ETest {
 
   @Test
   void theOrderQueryParameterSetsTheOrderBeforeAnyFrame() {
-    server = TestServer.start(); // default seed
+    server = startServer(); // default seed
     try (TestNode asked = node("asked?order=legacy", WireOrder.LEGACY);
         TestNode askedSeed = node("asked-seed?order=seed", WireOrder.SEED);
         TestNode pub = node("pub", WireOrder.SEED)) {
@@ -189,7 +186,7 @@ class WireOrderE2ETest {
     }
     // and ?order=seed overrides a legacy default
     server.close();
-    server = TestServer.start(new JsonObject().put("delivery", new JsonObject().put("order", "legacy")));
+    server = startServer(new JsonObject().put("delivery", new JsonObject().put("order", "legacy")));
     try (TestNode asked = node("asked?order=seed", WireOrder.SEED); TestNode pub = node("pub", WireOrder.LEGACY)) {
       pub.command("subscribe.channel", "asked", "p");
       byte[] uid = pub.publish("p", "x", "data");
@@ -201,13 +198,13 @@ class WireOrderE2ETest {
 
   @Test
   void aBadOrderParameterIsRefusedWith400() {
-    server = TestServer.start();
+    server = startServer();
     assertThat(server.upgradeStatus("/ep?order=sideways", "Bearer " + server.adminToken())).isEqualTo(400);
   }
 
   @Test
   void noticesAndEventsAreWrittenInTheNodesOrderToo() {
-    server = TestServer.start();
+    server = startServer();
     try (TestNode legacy = node("leg", WireOrder.LEGACY)) {
       byte[] bad = legacy.command("no.such.command");
       Frame err = legacy.next(E2E.LONG_MS);

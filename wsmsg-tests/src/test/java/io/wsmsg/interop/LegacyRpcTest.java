@@ -8,10 +8,10 @@ import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,18 +22,14 @@ import org.junit.jupiter.api.Test;
  * the request must be the reply: the channel.created event that the publish causes must not
  * reference the request (it did, and the Python client took the event for the reply).
  */
-class LegacyRpcTest {
+class LegacyRpcTest extends ServerTestBase {
   TestServer server;
 
   @BeforeEach
   void start() {
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
+    server = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   @Test
   void firstMessageReferencingARequestIsItsReply() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * <p>Needs Debian's /usr/bin/python3 with python3-msgpack and python3-websockets; skipped
  * (with the apt command to run) where they are missing. CI installs them (.ci/run).
  */
-class PythonLegacyClientTest {
+class PythonLegacyClientTest extends ServerTestBase {
   static final String PYTHON = "/usr/bin/python3";
   static final Path SCRIPT = Path.of("wsmsg-tests/src/test/python/legacy_client.py");
   static final long TIMEOUT_SECONDS = 180; // above the script's own TOTAL, so its message is the one seen
@@ -35,13 +35,9 @@ class PythonLegacyClientTest {
   void start() throws Exception {
     assumeTrue(pythonHasModules(), "skipped: " + PYTHON + " cannot import msgpack and websockets;"
         + " install the Debian packages with: apt-get install -y python3-msgpack python3-websockets");
-    server = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
+    server = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
   }
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   @Test
   void originalPythonClientInteroperates() throws Exception {

@@ -11,10 +11,10 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.wsmsg.auth.Permissions;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.config.ServerConfig;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestServer;
 import io.wsmsg.testkit.TestServer.HttpReply;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,16 +23,12 @@ import org.junit.jupiter.api.Test;
  * 403 for a token without admin, the scrape token for /metrics and /status only,
  * management.openMetrics, auth mode none, and every refusal counted.
  */
-class ManagementAuthTest {
+class ManagementAuthTest extends ServerTestBase {
   static final String SCRAPE = "scrape-token-0123456789abcdef";
   static final List<String> GUARDED = List.of("/status", "/metrics", "/v1/status", "/v1/endpoints", "/v1/channels");
 
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   private String nonAdmin() {
     return ts.token("alice", Permissions.ALL.toJson().put("admin", false));
@@ -47,7 +43,7 @@ class ManagementAuthTest {
 
   @Test
   void probesAreOpenAndEverythingElseNeedsAnAdminToken() {
-    ts = TestServer.start();
+    ts = startServer();
     assertThat(ts.management("/health", null).status()).isEqualTo(200);
     assertThat(ts.management("/ready", null).status()).isEqualTo(200);
     for (String path : GUARDED) {
@@ -74,7 +70,7 @@ class ManagementAuthTest {
 
   @Test
   void anExpiredTokenIsRefusedAsExpired() {
-    ts = TestServer.start();
+    ts = startServer();
     JWTAuth signer = JWTAuth.create(ts.vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestServer.SECRET)));
     long now = System.currentTimeMillis() / 1000;
@@ -87,7 +83,7 @@ class ManagementAuthTest {
 
   @Test
   void theScrapeTokenReadsMetricsAndStatusButNoAdminRoute() {
-    ts = TestServer.start(new JsonObject().put("management", new JsonObject().put("scrapeToken", SCRAPE)));
+    ts = startServer(new JsonObject().put("management", new JsonObject().put("scrapeToken", SCRAPE)));
     assertThat(ts.management("/metrics", "Bearer " + SCRAPE).body()).contains("wsmsg_messages_in_total");
     assertThat(ts.management("/status", "Bearer " + SCRAPE).json().getJsonObject("node")).isNotNull();
     for (String path : List.of("/v1/status", "/v1/endpoints", "/v1/channels")) {
@@ -104,7 +100,7 @@ class ManagementAuthTest {
 
   @Test
   void openMetricsLeavesOnlyMetricsOpen() {
-    ts = TestServer.start(new JsonObject().put("management", new JsonObject().put("openMetrics", true)));
+    ts = startServer(new JsonObject().put("management", new JsonObject().put("openMetrics", true)));
     HttpReply metrics = ts.management("/metrics", null);
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body()).contains("wsmsg_management_refused_total");
@@ -114,7 +110,7 @@ class ManagementAuthTest {
 
   @Test
   void everyRefusalIsCountedByReason() {
-    ts = TestServer.start();
+    ts = startServer();
     ts.management("/status", null);
     ts.management("/metrics", null);
     ts.management("/v1/channels", "Bearer " + nonAdmin());
@@ -130,7 +126,7 @@ class ManagementAuthTest {
 
   @Test
   void refusalsAreLoggedOncePerReasonAndIntervalWithoutTheToken() {
-    ts = TestServer.start();
+    ts = startServer();
     java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.logging.Handler capture = new java.util.logging.Handler() {
       @Override
@@ -162,7 +158,7 @@ class ManagementAuthTest {
 
   @Test
   void authModeNoneGivesTheDefaultPermissionsAndNeedsAdminThereToo() {
-    ts = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
+    ts = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")));
     HttpReply r = ts.management("/status", null);
     assertRefused(r, 403, "not_admin", "auth.defaultPermissions");
     // any token is ignored in mode none, as on the WebSocket port
@@ -170,7 +166,7 @@ class ManagementAuthTest {
     assertThat(ts.management("/health", null).status()).isEqualTo(200);
     ts.close();
 
-    ts = TestServer.start(new JsonObject().put("auth", new JsonObject().put("mode", "none")
+    ts = startServer(new JsonObject().put("auth", new JsonObject().put("mode", "none")
         .put("defaultPermissions", Permissions.ALL.toJson())));
     for (String path : GUARDED) assertThat(ts.management(path, null).status()).as(path).isEqualTo(200);
   }

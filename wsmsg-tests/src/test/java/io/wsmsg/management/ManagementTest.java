@@ -9,27 +9,23 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The management port answers health, readiness, metrics and status over real HTTP. */
 @ExtendWith(VertxExtension.class)
-class ManagementTest {
+class ManagementTest extends ServerTestBase {
   TestServer ts;
 
   @BeforeEach
   void start() {
-    ts = TestServer.start();
+    ts = startServer();
   }
 
-  @AfterEach
-  void stop() {
-    ts.close();
-  }
 
   record Reply(int status, String contentType, String body) {}
 

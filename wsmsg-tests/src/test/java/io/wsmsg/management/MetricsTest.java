@@ -6,13 +6,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * JVM and process metrics, build info, the deepest queues by name (bounded by metrics.topN),
  * refusals by reason, bytes in and out, and latency percentiles without histogram buckets.
  */
-class MetricsTest {
+class MetricsTest extends ServerTestBase {
   private static final int TOP_N = 3;
   private static final int MAX_FRAME = 64 * 1024;
   /** The system channel's priority: holding it makes every other channel router wait. */
@@ -31,14 +31,10 @@ class MetricsTest {
 
   @BeforeEach
   void start() {
-    ts = TestServer.start(new JsonObject().put("metrics", new JsonObject().put("topN", TOP_N))
+    ts = startServer(new JsonObject().put("metrics", new JsonObject().put("topN", TOP_N))
         .put("limits", new JsonObject().put("maxFrameBytes", MAX_FRAME)));
   }
 
-  @AfterEach
-  void stop() {
-    ts.close();
-  }
 
   private String scrape() {
     TestServer.HttpReply r = ts.management("/metrics");

@@ -6,43 +6,33 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A graceful stop writes the state; the next start on the same data directory restores it. */
-class RestartTest {
+class RestartTest extends ServerTestBase {
   @TempDir Path dataDir;
   TestServer server;
 
-  @AfterEach
-  void tearDown() {
-    if (server != null) server.close();
-  }
 
   private TestServer start(JsonObject extra) {
     JsonObject conf = new JsonObject().put("dataDir", dataDir.toString());
     if (extra != null) extra.forEach(e -> conf.put(e.getKey(), e.getValue()));
-    return TestServer.start(conf);
+    return startServer(conf);
   }
 
-  private void awaitQueued(String endpoint, int n) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + TestNode.WAIT_MS;
-    while (true) {
-      Map<String, Integer> depths = TestNode.await(server.server.gateway().queueDepths());
-      if (depths.getOrDefault(endpoint, 0) == n) return;
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("endpoint " + endpoint + " holds " + depths.get(endpoint) + ", expected " + n);
-      }
-      Thread.sleep(20);
-    }
+  private void awaitQueued(String endpoint, int n) {
+    Await.until("endpoint " + endpoint + " holds " + n, () -> server.queueDepth(endpoint), depth -> depth == n,
+        Duration.ofMillis(TestNode.WAIT_MS));
   }
 
   @Test
@@ -109,7 +99,7 @@ class RestartTest {
     }
     TestServer first = server;
     server.stopGracefully();
-    Thread.sleep(1500);
+    Thread.sleep(1500); // the point: the 1 s TTL runs out while no server holds the message
 
     server = start(shortTtl);
     // expired at the load, or already while the first server stopped (a slow stop can take

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SIGTERM to a real server process takes the graceful path: snapshot written, exit code 0. */
-class SigtermTest {
+class SigtermTest extends ServerTestBase {
   @TempDir Path dir;
 
   @Test
@@ -36,13 +41,15 @@ class SigtermTest {
     Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.wsmsg.cli.Main",
         "server", "-c", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!Files.exists(log) || !Files.readString(log).contains("wsmsg is listening")) {
+      Await.until("the server process says it is listening", () -> {
         assertThat(p.isAlive()).as("server process running").isTrue();
-        assertThat(System.currentTimeMillis()).as("server started within 60 s").isLessThan(deadline);
-        Thread.sleep(100);
-      }
-      try (TestServer tokens = TestServer.start()) {
+        try {
+          return Files.exists(log) && Files.readString(log).contains("wsmsg is listening");
+        } catch (IOException e) {
+          throw new UncheckedIOException(e); // read again at the next poll
+        }
+      }, Duration.ofSeconds(60));
+      try (TestServer tokens = startServer()) {
         // a throwaway in-process server lends its token signer and client Vert.x
         try (TestNode admin = TestNode.connect(tokens.vertx, port, "admin", tokens.adminToken(), null)) {
           admin.command("subscribe.channel", "offline", "jobs", "*");
@@ -60,7 +67,7 @@ class SigtermTest {
       p.destroyForcibly();
     }
 
-    try (TestServer restarted = TestServer.start(new JsonObject().put("dataDir", dataDir.toString()));
+    try (TestServer restarted = startServer(new JsonObject().put("dataDir", dataDir.toString()));
         TestNode node = restarted.node("offline")) {
       List<String> subjects = new ArrayList<>();
       for (int i = 0; i < 3; i++) {

@@ -5,32 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Configured limits refuse clearly, and a shrunk endpoint queue is trimmed without new traffic. */
-class LimitsTest {
+class LimitsTest extends ServerTestBase {
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   @Test
   void publishingToANewChannelBeyondMaxChannelsIsRefusedWithLimit() {
     // "system" is one channel, so two leaves room for exactly one more
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxChannels", 2)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxChannels", 2)));
     try (TestNode node = ts.node("a")) {
-      E2e.subscribe(ts, node, "a", "*");
+      E2E.subscribe(ts, node, "a", "*");
       node.publish("first", "s", 1);
       Frame first = node.nextMessage();
       assertThat(first.channel()).isEqualTo("first");
       node.ack(first);
-      E2e.until("channel first registered", () -> ts.server.registry().hasChannel("first"));
+      E2E.until("channel first registered", () -> ts.server.registry().hasChannel("first"));
 
       byte[] uid = node.publish("second", "s", 2);
       Frame err = node.nextSystem("error");
@@ -47,14 +44,14 @@ class LimitsTest {
 
   @Test
   void sizingAnEndpointBelowItsDepthTrimsTheOldestAtOnce() {
-    ts = TestServer.start();
+    ts = startServer();
     try (TestNode admin = ts.node("admin")) {
-      E2e.subscribe(ts, admin, "offline", "jobs");
+      E2E.subscribe(ts, admin, "offline", "jobs");
       for (int i = 0; i < 5; i++) admin.publish("jobs", "j" + i, i);
-      E2e.awaitDepth(ts, "offline", 5);
+      E2E.awaitDepth(ts, "offline", 5);
       admin.command("endpoint.size", "offline", 2);
-      E2e.awaitDepth(ts, "offline", 2);
-      E2e.awaitDrops(ts, Counters.Drop.ENDPOINT_FULL, 3);
+      E2E.awaitDepth(ts, "offline", 2);
+      E2E.awaitDrops(ts, Counters.Drop.ENDPOINT_FULL, 3);
     }
     try (TestNode node = ts.node("offline")) {
       Frame a = node.nextMessage();
@@ -66,10 +63,10 @@ class LimitsTest {
 
   @Test
   void subscriptionsBeyondMaxSubscriptionsAreRefusedWithLimit() {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxSubscriptions", 2)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxSubscriptions", 2)));
     try (TestNode node = ts.node("a")) {
-      E2e.subscribe(ts, node, "a", "one");
-      E2e.subscribe(ts, node, "a", "two");
+      E2E.subscribe(ts, node, "a", "one");
+      E2E.subscribe(ts, node, "a", "two");
       node.command("subscribe.channel", "a", "two"); // idempotent: not a new subscription, no error
       byte[] uid = node.command("subscribe.channel", "a", "three");
       Frame err = node.nextSystem("error");
@@ -81,19 +78,19 @@ class LimitsTest {
 
   @Test
   void queuedBytesBeyondMaxQueuedMiBEvictTheOldestOfTheLargestEndpoint() {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 1)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 1)));
     byte[] blob = new byte[300 * 1024];
     try (TestNode admin = ts.node("admin")) {
-      E2e.subscribe(ts, admin, "offline", "blobs");
+      E2E.subscribe(ts, admin, "offline", "blobs");
       for (int i = 0; i < 5; i++) {
         admin.publish("blobs", "b" + i, blob);
         // once queued at the endpoint a message can be evicted for a newer one; while it is
         // still in the channel queue a publish that does not fit is refused instead
-        E2e.awaitDepth(ts, "offline", Math.min(i + 1, 3));
+        E2E.awaitDepth(ts, "offline", Math.min(i + 1, 3));
       }
-      E2e.awaitDrops(ts, Counters.Drop.MEMORY, 2);
-      E2e.awaitDepth(ts, "offline", 3);
-      assertThat(E2e.drops(ts, Counters.Drop.ENDPOINT_FULL)).isZero();
+      E2E.awaitDrops(ts, Counters.Drop.MEMORY, 2);
+      E2E.awaitDepth(ts, "offline", 3);
+      assertThat(E2E.drops(ts, Counters.Drop.ENDPOINT_FULL)).isZero();
     }
     try (TestNode node = ts.node("offline")) {
       Frame first = node.nextMessage();

@@ -3,25 +3,21 @@ package io.wsmsg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SmokeTest {
+class SmokeTest extends ServerTestBase {
   TestServer server;
 
   @BeforeEach
   void start() {
-    server = TestServer.start();
+    server = startServer();
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   @Test
   void publishReachesSubscriber() {

@@ -1,6 +1,6 @@
 package io.wsmsg.server;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
@@ -11,6 +11,7 @@ import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.protocol.ErrorCodes;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
@@ -25,11 +26,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class StopTest extends ServerTestBase {
+  TestServer ts;
+
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void stopCommandStopsTheServerCleanly(VertxTestContext ctx) {
     // a grace period long enough to publish during it on a busy machine
-    ts = TestServer.start(new JsonObject().put("stop", new JsonObject().put("graceMillis", 3000)));
+    ts = startServer(new JsonObject().put("stop", new JsonObject().put("graceMillis", 3000)));
     Checkpoint stopped = ctx.checkpoint();
     ts.server.stopped().onComplete(ctx.succeeding(v -> stopped.flag()));
 
@@ -68,10 +71,9 @@ class StopTest extends ServerTestBase {
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void stopNeedsAnAdminToken(VertxTestContext ctx) {
-    ts = TestServer.start();
+    ts = startServer();
     String plain = new TokenSigner(ts.vertx, TestServer.SECRET).sign("plain", null, 3600);
-    TestNode user = ts.node("user", plain, null);
-    nodes.add(user);
+    TestNode user = closeAfterTest(ts.node("user", plain, null));
     byte[] uid = user.command("stop");
     Frame error = nextSystem(user, "error");
     ctx.verify(() -> {
@@ -82,7 +84,7 @@ class StopTest extends ServerTestBase {
     // still serving
     subscribe(ts, user, "user", "chat");
     user.publish("chat", "hi", 1);
-    Frame echo = next(user);
+    Frame echo = nextUnacked(user);
     ctx.verify(() -> assertThat(data(echo)).isEqualTo(1L));
     ctx.completeNow();
   }

@@ -1,10 +1,11 @@
 package io.wsmsg.server;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.Test;
  * system priority (100) and channel priorities order what an endpoint receives.
  */
 class SystemChannelTest extends ServerTestBase {
+  TestServer ts;
+
   @BeforeEach
   void start() {
-    ts = TestServer.start();
+    ts = startServer();
   }
 
   @Test
@@ -30,18 +33,11 @@ class SystemChannelTest extends ServerTestBase {
     TestNode admin = node("admin");
 
     TestNode worker = node("worker");
-    Frame joined = nextSystem(monitor, "node.joined");
+    // admin may join first: skip to the worker's event
+    Frame joined = await(monitor, f -> "system".equals(f.channel()) && "node.joined".equals(f.subject())
+        && "worker".equals(((List<?>) data(f)).get(0)));
     @SuppressWarnings("unchecked")
     List<Object> joinedArgs = (List<Object>) data(joined);
-    // admin may join first: skip to the worker's event
-    while (!"worker".equals(joinedArgs.get(0))) {
-      monitor.ack(joined);
-      joined = nextSystem(monitor, "node.joined");
-      @SuppressWarnings("unchecked")
-      List<Object> a = (List<Object>) data(joined);
-      joinedArgs = a;
-    }
-    monitor.ack(joined);
     assertThat(joined.reference()).isNull();
     assertThat(joined.uid()).hasSize(16); // a server-made ULID
     String workerNodeId = (String) joinedArgs.get(1);
@@ -72,13 +68,8 @@ class SystemChannelTest extends ServerTestBase {
 
     worker.close();
     List<Frame> seen = new ArrayList<>();
-    Frame left;
-    while (true) {
-      left = next(monitor);
-      monitor.ack(left);
-      seen.add(left);
-      if ("node.left".equals(left.subject())) break;
-    }
+    Frame left = await(monitor, f -> "node.left".equals(f.subject()), seen);
+    seen.add(left);
     assertThat(data(left)).isEqualTo(List.of("worker", workerNodeId));
     // the monitor acked everything it got: acks are never forwarded
     assertThat(seen).noneMatch(f -> "ack".equals(f.subject()));
@@ -95,7 +86,7 @@ class SystemChannelTest extends ServerTestBase {
     TestNode other = node("other");
     List<String> subjects = new ArrayList<>();
     while (subjects.size() < 2) {
-      Frame f = next(monitor);
+      Frame f = nextUnacked(monitor);
       monitor.ack(f);
       assertThat(f.channel()).isEqualTo("system");
       String s = f.subject() + " " + ((List<?>) data(f)).get(0);
@@ -104,7 +95,7 @@ class SystemChannelTest extends ServerTestBase {
     }
     assertThat(subjects).containsExactlyInAnyOrder("node.joined admin", "node.joined other");
     other.close();
-    Frame left = next(monitor);
+    Frame left = nextUnacked(monitor);
     monitor.ack(left);
     assertThat(left.subject()).isEqualTo("node.left");
     assertNothing(monitor);
@@ -127,14 +118,14 @@ class SystemChannelTest extends ServerTestBase {
     awaitDepth(ts, "sink", 2 * burst + 1);
 
     TestNode consumer = node("sink");
-    Frame first = next(consumer);
+    Frame first = nextUnacked(consumer);
     consumer.ack(first);
     assertThat(first.channel()).isEqualTo("system");
     assertThat(first.subject()).isEqualTo("endpoint.sized");
     assertThat(first.reference()).isEqualTo(sizeCmd);
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 2 * burst; i++) {
-      Frame f = next(consumer);
+      Frame f = nextUnacked(consumer);
       consumer.ack(f);
       order.add(f.channel() + "-" + data(f));
     }

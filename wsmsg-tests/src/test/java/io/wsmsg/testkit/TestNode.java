@@ -256,11 +256,6 @@ public final class TestNode implements AutoCloseable {
     client.close();
   }
 
-  /** Waits until {@code cond} holds, polling; fails after {@code ms} naming {@code what}. Test thread only. */
-  public static void waitUntil(String what, long ms, java.util.function.BooleanSupplier cond) {
-    Await.until(what, cond, java.time.Duration.ofMillis(ms));
-  }
-
   public static <T> T await(Future<T> f) {
     return await(f, WAIT_MS);
   }

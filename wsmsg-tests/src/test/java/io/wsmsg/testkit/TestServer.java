@@ -9,7 +9,7 @@ import io.wsmsg.server.WsmsgServer;
 
 /**
  * A real server on 127.0.0.1 and a free port, on its own Vert.x instance, with a known HS256
- * secret so tests can sign tokens. Close it in @AfterEach.
+ * secret so tests can sign tokens. Tests start it through {@link ServerTestBase}, which closes it.
  */
 public final class TestServer implements AutoCloseable {
   public static final String SECRET = "test-secret-of-at-least-32-bytes-length!!";
@@ -17,6 +17,8 @@ public final class TestServer implements AutoCloseable {
   public final Vertx vertx;
   public final WsmsgServer server;
   private final Vertx clientVertx;
+  /** Set by the first stop or close: a test may stop its server and the base still closes it after the test. */
+  private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
   private TestServer(Vertx vertx, WsmsgServer server) {
     this.vertx = vertx;
@@ -88,20 +90,8 @@ public final class TestServer implements AutoCloseable {
   public static TestServer startOnPort(int port, JsonObject overrides) {
     JsonObject o = overrides == null ? new JsonObject() : overrides.copy();
     o.put("port", port);
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (true) {
-      try {
-        return start(o);
-      } catch (RuntimeException e) {
-        if (System.currentTimeMillis() > deadline) throw e;
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
+    return Await.until("a server listening on port " + port, () -> start(o), started -> true,
+        java.time.Duration.ofSeconds(10));
   }
 
   static JsonObject deepMerge(JsonObject a, JsonObject b) {
@@ -192,13 +182,18 @@ public final class TestServer implements AutoCloseable {
 
   /** The graceful stop (stopping, drain, snapshot, 1001), then the Vert.x instances close. */
   public void stopGracefully() {
-    TestNode.await(server.stop());
-    TestNode.await(clientVertx.close());
-    TestNode.await(vertx.close());
+    if (!stopped.compareAndSet(false, true)) return;
+    try {
+      TestNode.await(server.stop());
+    } finally {
+      TestNode.await(clientVertx.close());
+      TestNode.await(vertx.close());
+    }
   }
 
   @Override
   public void close() {
+    if (!stopped.compareAndSet(false, true)) return;
     try {
       TestNode.await(server.close());
     } catch (RuntimeException ignored) {

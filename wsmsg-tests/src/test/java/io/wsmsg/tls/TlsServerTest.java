@@ -13,6 +13,7 @@ import io.wsmsg.client.Message;
 import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.client.WsmsgException;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestCerts;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
@@ -37,22 +38,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** wss:// and https:// with real certificates on 127.0.0.1: what is accepted, what is refused and why, reload. */
-class TlsServerTest {
-  private final List<TestServer> servers = new ArrayList<>();
+class TlsServerTest extends ServerTestBase {
   private final List<WsmsgClient> clients = new ArrayList<>();
   private final Vertx vertx = Vertx.vertx();
 
   @AfterEach
   void tearDown() {
     for (WsmsgClient c : clients) await(c.close().recover(e -> Future.succeededFuture()));
-    for (TestServer s : servers) s.close();
     await(vertx.close());
   }
 
   private TestServer tlsServer(JsonObject overrides) {
-    TestServer s = TestServer.startTls(overrides);
-    servers.add(s);
-    return s;
+    return startTlsServer(overrides);
   }
 
   private ClientOptions options(TestServer s) {
@@ -141,8 +138,7 @@ class TlsServerTest {
 
   @Test
   void wssToAPlainPortSaysTheServerDoesNotSpeakTls() {
-    TestServer plain = TestServer.start();
-    servers.add(plain);
+    TestServer plain = startServer();
     WsmsgException e = refused(options(plain).url("wss://127.0.0.1:" + plain.port() + "/").trustCa(TestCerts.ca()));
     assertThat(e.getMessage()).contains("does not speak TLS on this port").doesNotContain("485454");
   }
@@ -233,7 +229,7 @@ class TlsServerTest {
 
     // a half-written or wrong pair keeps the current certificate
     Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nnot yet\n");
-    Thread.sleep(2500);
+    Thread.sleep(2500); // the point: two reload periods pass and the served certificate stays
     assertThat(servedSerial(s.port())).isEqualTo(first);
 
     TlsCerts.Pair renewed = TlsCerts.renewedServer();
@@ -263,7 +259,7 @@ class TlsServerTest {
     BigInteger next = Pem.certificates(renewed.cert(), "t").get(0).getSerialNumber();
     Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
     Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
-    Thread.sleep(300);
+    Thread.sleep(300); // the point: nothing reloads during this interval without the signal
     assertThat(servedSerial(s.port())).isNotEqualTo(next); // no file watch: nothing changes by itself
     new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start().waitFor();
     Await.until("the certificate reloaded on SIGHUP", () -> servedSerial(s.port()), next::equals);
@@ -295,13 +291,13 @@ class TlsServerTest {
 
   @Test
   void unreadableOrMismatchedFilesStopTheStartWithASentence() {
-    assertThatThrownBy(() -> TestServer.startTls(new JsonObject().put("tls", new JsonObject()
+    assertThatThrownBy(() -> startTlsServer(new JsonObject().put("tls", new JsonObject()
         .put("cert", "/nonexistent/server.pem"))))
         .hasMessageContaining("tls.cert /nonexistent/server.pem: no such file");
-    assertThatThrownBy(() -> TestServer.startTls(new JsonObject().put("tls", new JsonObject()
+    assertThatThrownBy(() -> startTlsServer(new JsonObject().put("tls", new JsonObject()
         .put("key", TestCerts.memberKey(1).toString()))))
         .hasMessageContaining("does not belong to the certificate");
-    assertThatThrownBy(() -> TestServer.start(new JsonObject().put("tls", new JsonObject()
+    assertThatThrownBy(() -> startServer(new JsonObject().put("tls", new JsonObject()
         .put("cert", TestCerts.serverCert().toString()))))
         .hasMessageContaining("tls.cert and tls.key go together");
   }

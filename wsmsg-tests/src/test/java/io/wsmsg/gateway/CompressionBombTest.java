@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,8 @@ import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.RawWs;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -17,25 +19,20 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.Deflater;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Item 1 of issue 9: a small compressed frame must not inflate into a huge one. Compression is
  * off by default; when turned on, each frame inflates to at most limits.maxFrameBytes.
  */
-class CompressionBombTest {
+class CompressionBombTest extends ServerTestBase {
   static final String OFFER = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame";
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   @Test
   void byDefaultNoCompressionIsNegotiated() throws Exception {
-    ts = TestServer.start();
+    ts = startServer();
     try (RawWs ws = RawWs.open(ts.port(), "/ep", ts.adminToken(), OFFER)) {
       assertThat(ws.status).isEqualTo(101);
       assertThat(ws.headers).doesNotContainKey("sec-websocket-extensions");
@@ -57,7 +54,7 @@ class CompressionBombTest {
   }
 
   private void bomb(String extension, boolean perMessage) throws Exception {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("compression", true)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("compression", true)));
     try (TestNode healthy = ts.node("healthy")) {
       healthy.command("subscribe.channel", "healthy", "h");
       healthy.sync("healthy");

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,11 +7,11 @@ import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.registry.Subscription;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * reads, or at a node that never acks; it learns with {@code limit} errors when nothing can
  * make room, and a healthy client on another channel keeps its round trips.
  */
-class MemoryBoundsTest {
+class MemoryBoundsTest extends ServerTestBase {
   private static final int MIB = 1 << 20;
   /** Each flood message: a 900 KiB payload, so four fit in 4 MiB and a fifth does not. */
   private static final byte[] BLOB = new byte[900 * 1024];
@@ -34,13 +34,9 @@ class MemoryBoundsTest {
 
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   private void start() {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 4)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 4)));
     assertThat(ts.server.memory().limit()).isEqualTo(4L * MIB);
   }
 
@@ -117,7 +113,7 @@ class MemoryBoundsTest {
   @Test
   void oneIdentitysNodesThatNeverAckHoldAtMostItsInFlightShare() {
     // a roomy budget: only the identity's share (2 MiB) can stop the hoarders
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 64)
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxQueuedMiB", 64)
         .put("maxInFlightMiBPerIdentity", 2)));
     String mallory = ts.token("mallory", null);
     String alice = ts.token("alice", null);

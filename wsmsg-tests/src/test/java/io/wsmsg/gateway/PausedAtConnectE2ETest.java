@@ -1,8 +1,10 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -14,19 +16,21 @@ import org.junit.jupiter.api.Test;
  * so a one-shot publisher on a shared endpoint cannot take its real nodes' messages; it can
  * still publish.
  */
-class PausedAtConnectTest extends ServerTestBase {
+class PausedAtConnectE2ETest extends ServerTestBase {
+  TestServer ts;
+
   static long job(Frame f) {
     return ((Number) TestNode.data(f)).longValue();
   }
 
   @Test
   void aNodeAttachedPausedGetsNoDeliveryUntilItResumesAndCanPublish() {
-    ts = TestServer.start();
+    ts = startServer();
     TestNode admin = node("/admin");
     admin.command("subscribe.channel", "shared", "jobs", "*");
     admin.sync("admin");
     for (int i = 0; i < 3; i++) admin.publish("jobs", "job", i);
-    E2e.awaitDepth(ts, "shared", 3);
+    E2E.awaitDepth(ts, "shared", 3);
 
     // the paused node attaches first: were it not paused, it would be handed the first job now
     TestNode paused = node("/shared?paused=1&window=4");
@@ -41,7 +45,7 @@ class PausedAtConnectTest extends ServerTestBase {
 
     worker.close();
     admin.publish("jobs", "job", 6);
-    E2e.awaitDepth(ts, "shared", 1); // waiting for a ready node
+    E2E.awaitDepth(ts, "shared", 1); // waiting for a ready node
     paused.expectNothing(300);
     paused.command("resume");
     assertThat(job(paused.nextMessage())).isEqualTo(6L);
@@ -49,7 +53,7 @@ class PausedAtConnectTest extends ServerTestBase {
 
   @Test
   void pausedTakesOneOrZero() {
-    ts = TestServer.start();
+    ts = startServer();
     assertThat(ts.upgradeStatus("/x?paused=0", "Bearer " + ts.adminToken())).isEqualTo(101);
     assertThat(ts.upgradeStatus("/x?paused=true", "Bearer " + ts.adminToken())).isEqualTo(101);
     assertThat(ts.upgradeStatus("/x?paused=yes", "Bearer " + ts.adminToken())).isEqualTo(400);

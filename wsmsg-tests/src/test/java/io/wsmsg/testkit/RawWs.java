@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -18,17 +18,18 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A WebSocket client written by hand over a plain socket, for what a well-behaved client
- * library would never send: stalled requests, compressed bombs, floods it never reads.
+ * library would never send: stalled requests, compressed bombs, floods it never reads, malformed
+ * paths, pings it writes itself.
  */
-final class RawWs implements AutoCloseable {
-  final Socket socket;
-  final DataInputStream in;
-  final OutputStream out;
-  int status;
-  final Map<String, String> headers = new LinkedHashMap<>();
-  String body = "";
+public final class RawWs implements AutoCloseable {
+  public final Socket socket;
+  public final DataInputStream in;
+  public final OutputStream out;
+  public int status;
+  public final Map<String, String> headers = new LinkedHashMap<>();
+  public String body = "";
   /** The close code the server sent, once read (-1 before). */
-  int closeCode = -1;
+  public int closeCode = -1;
 
   private RawWs(Socket socket) throws IOException {
     this.socket = socket;
@@ -37,7 +38,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** A connected socket (from {@code localHost} when not null), with a small receive buffer when asked. */
-  static RawWs connect(int port, String localHost, int receiveBuffer) throws IOException {
+  public static RawWs connect(int port, String localHost, int receiveBuffer) throws IOException {
     Socket s = new Socket();
     if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer); // before connect: fixes the window
     if (localHost != null) s.bind(new InetSocketAddress(localHost, 0));
@@ -47,7 +48,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** The upgrade request for {@code path}, optionally with a token and extra header lines. */
-  static String upgradeRequest(String path, String token, String... extraHeaders) {
+  public static String upgradeRequest(String path, String token, String... extraHeaders) {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
     StringBuilder b = new StringBuilder()
@@ -63,19 +64,19 @@ final class RawWs implements AutoCloseable {
   }
 
   /** Connects and upgrades; the status (101 or a refusal), headers and a refusal's body are read. */
-  static RawWs open(int port, String path, String token, String... extraHeaders) throws IOException {
+  public static RawWs open(int port, String path, String token, String... extraHeaders) throws IOException {
     RawWs ws = connect(port, null, 0);
     ws.upgrade(path, token, extraHeaders);
     return ws;
   }
 
-  void upgrade(String path, String token, String... extraHeaders) throws IOException {
+  public void upgrade(String path, String token, String... extraHeaders) throws IOException {
     out.write(upgradeRequest(path, token, extraHeaders).getBytes(StandardCharsets.US_ASCII));
     out.flush();
     readResponse();
   }
 
-  void readResponse() throws IOException {
+  public void readResponse() throws IOException {
     String statusLine = line();
     String[] parts = statusLine.split(" ", 3);
     status = Integer.parseInt(parts[1]);
@@ -103,7 +104,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** One masked frame, as a client must send it; {@code rsv1} marks it compressed. */
-  static byte[] frame(int opcode, byte[] payload, boolean rsv1) {
+  public static byte[] frame(int opcode, byte[] payload, boolean rsv1) {
     ByteArrayOutputStream b = new ByteArrayOutputStream(payload.length + 14);
     b.write(0x80 | (rsv1 ? 0x40 : 0) | opcode);
     int n = payload.length;
@@ -126,13 +127,13 @@ final class RawWs implements AutoCloseable {
     return b.toByteArray();
   }
 
-  void send(int opcode, byte[] payload, boolean rsv1) throws IOException {
+  public void send(int opcode, byte[] payload, boolean rsv1) throws IOException {
     out.write(frame(opcode, payload, rsv1));
     out.flush();
   }
 
   /** One frame from the server: opcode in [0], payload in [1]; a close frame records the code. */
-  Object[] readFrame() throws IOException {
+  public Object[] readFrame() throws IOException {
     int b0 = in.readUnsignedByte();
     int b1 = in.readUnsignedByte();
     long n = b1 & 0x7f;
@@ -151,7 +152,7 @@ final class RawWs implements AutoCloseable {
    * Reads until the server's close frame (answering it, as a client should) or the end of the
    * stream; returns how many data frames came before it.
    */
-  int readUntilClose() throws IOException {
+  public int readUntilClose() throws IOException {
     int frames = 0;
     try {
       while (true) {
@@ -173,7 +174,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** True when the server has closed the connection (end of stream or reset) within the socket's timeout. */
-  boolean awaitEof() throws IOException {
+  public boolean awaitEof() throws IOException {
     InputStream raw = socket.getInputStream();
     byte[] buf = new byte[4096];
     try {

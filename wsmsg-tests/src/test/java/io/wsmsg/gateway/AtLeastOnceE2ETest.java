@@ -1,12 +1,13 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.metrics.Counters.Drop;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -19,10 +20,12 @@ import org.junit.jupiter.api.Test;
  * unless the endpoint matches {@code endpoints.requeueUnacked}: then they go back to the head
  * of the queue and another node gets them (at least once).
  */
-class AtLeastOnceTest extends ServerTestBase {
+class AtLeastOnceE2ETest extends ServerTestBase {
+  TestServer ts;
+
   @BeforeEach
   void start() {
-    ts = TestServer.start(new JsonObject().put("endpoints",
+    ts = startServer(new JsonObject().put("endpoints",
         new JsonObject().put("requeueUnacked", new JsonArray().add("jobs*"))));
   }
 
@@ -34,7 +37,7 @@ class AtLeastOnceTest extends ServerTestBase {
     awaitConnections(ts, 2);
     pub.publish("work", "job", 1);
     pub.publish("work", "job", 2);
-    List<Frame> held = next(first, 2); // never acked
+    List<Frame> held = nextUnacked(first, 2); // never acked
     assertThat(dataOf(held)).containsExactly(1L, 2L);
 
     TestNode second = node("jobs-a");
@@ -45,7 +48,7 @@ class AtLeastOnceTest extends ServerTestBase {
 
     List<Object> got = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      Frame f = next(second);
+      Frame f = nextUnacked(second);
       got.add(data(f));
       second.ack(f);
     }
@@ -63,13 +66,13 @@ class AtLeastOnceTest extends ServerTestBase {
     TestNode first = node("jobs-b");
     awaitConnections(ts, 2);
     byte[] uid = pub.publish("work", "job", "once");
-    assertThat(next(first).uid()).isEqualTo(uid);
+    assertThat(nextUnacked(first).uid()).isEqualTo(uid);
     first.close();
     awaitConnections(ts, 1);
     awaitDepth(ts, "jobs-b", 1);
 
     TestNode later = node("jobs-b");
-    Frame again = next(later);
+    Frame again = nextUnacked(later);
     assertThat(again.uid()).isEqualTo(uid);
     assertThat(data(again)).isEqualTo("once");
   }
@@ -81,7 +84,7 @@ class AtLeastOnceTest extends ServerTestBase {
     TestNode first = node("tasks");
     awaitConnections(ts, 2);
     pub.publish("work", "job", 1);
-    next(first); // never acked
+    nextUnacked(first); // never acked
     TestNode second = node("tasks");
     awaitConnections(ts, 3);
     long disconnected = drops(ts, Drop.DISCONNECTED);
@@ -92,6 +95,6 @@ class AtLeastOnceTest extends ServerTestBase {
     assertNothing(second);
 
     pub.publish("work", "job", 2); // the endpoint itself goes on
-    assertThat(data(next(second))).isEqualTo(2L);
+    assertThat(data(nextUnacked(second))).isEqualTo(2L);
   }
 }

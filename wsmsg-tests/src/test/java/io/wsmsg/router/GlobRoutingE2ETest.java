@@ -1,11 +1,12 @@
-package io.wsmsg.server;
+package io.wsmsg.router;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsmsg.metrics.Counters.Drop;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -18,14 +19,16 @@ import org.junit.jupiter.api.Test;
  * once per message, no echo suppression. Non-matching messages are proven dropped by waiting
  * for the NO_ROUTE counter (events are routed to a system sink so they do not count).
  */
-class GlobRoutingTest extends ServerTestBase {
+class GlobRoutingE2ETest extends ServerTestBase {
+  TestServer ts;
+
   @BeforeEach
   void start() {
-    ts = TestServer.start();
+    ts = startServer();
   }
 
   @Override
-  TestNode node(String endpoint) {
+  protected TestNode node(String endpoint) {
     return super.node(endpoint).autoAck(true);
   }
 
@@ -42,7 +45,7 @@ class GlobRoutingTest extends ServerTestBase {
   private void assertRouted(TestNode sub, TestNode pub, String[][] messages, boolean[] expected) {
     long before = drops(ts, Drop.NO_ROUTE);
     List<Object> want = publishAll(pub, messages, expected);
-    List<Object> got = dataOf(next(sub, want.size()));
+    List<Object> got = dataOf(nextUnacked(sub, want.size()));
     assertThat(got).as("delivered").containsExactlyInAnyOrderElementsOf(want);
     awaitDrops(ts, Drop.NO_ROUTE, before + messages.length - want.size());
     assertNothing(sub);
@@ -104,7 +107,7 @@ class GlobRoutingTest extends ServerTestBase {
     assertThat(ts.server.registry().subscriptions().of("any").get(0).subject().pattern()).isEqualTo("*");
     pub.publish("feed", "", 1);
     pub.publish("feed", "anything.at.all", 2);
-    assertThat(dataOf(next(sub, 2))).containsExactly(1L, 2L);
+    assertThat(dataOf(nextUnacked(sub, 2))).containsExactly(1L, 2L);
   }
 
   @Test
@@ -129,7 +132,7 @@ class GlobRoutingTest extends ServerTestBase {
     subscribe(ts, sub, "both", "a.b", "h*");
     pub.publish("a.b", "hello", 1);
     pub.publish("a.b", "hello", 2); // same channel, so it comes after a duplicate of 1 would
-    assertThat(dataOf(next(sub, 2))).containsExactly(1L, 2L);
+    assertThat(dataOf(nextUnacked(sub, 2))).containsExactly(1L, 2L);
     assertNothing(sub);
   }
 
@@ -144,7 +147,7 @@ class GlobRoutingTest extends ServerTestBase {
         ts.server.registry().messageSubscriptions().endpointsFor(request, System.currentTimeMillis()).length == 1);
     pub.publish("replies", "r", 1, request);
     pub.publish("replies", "r", 2, request);
-    List<Frame> got = next(sub, 2);
+    List<Frame> got = nextUnacked(sub, 2);
     assertThat(dataOf(got)).containsExactly(1L, 2L);
     assertThat(got).allSatisfy(f -> assertThat(f.reference()).isEqualTo(request));
     assertNothing(sub);
@@ -176,7 +179,7 @@ class GlobRoutingTest extends ServerTestBase {
     sub.command("subscribe.message", "rpc", request, 60);
     until("message subscription", () -> ts.server.registry().messageSubscriptions().size() == 1);
     byte[] reply = pub.publish("replies", "r", 1, request);
-    assertThat(next(sub).uid()).isEqualTo(reply);
+    assertThat(nextUnacked(sub).uid()).isEqualTo(reply);
     sub.command("unsubscribe.message", "rpc", request);
     until("message subscription gone", () -> ts.server.registry().messageSubscriptions().size() == 0);
     long before = drops(ts, Drop.NO_ROUTE);
@@ -192,9 +195,9 @@ class GlobRoutingTest extends ServerTestBase {
     subscribe(ts, chatter, "chat-1", "chat");
     subscribe(ts, other, "chat-2", "chat");
     byte[] uid = chatter.publish("chat", "say", "hi all");
-    Frame own = next(chatter);
+    Frame own = nextUnacked(chatter);
     assertThat(own.uid()).as("the publisher's own endpoint receives its message").isEqualTo(uid);
-    assertThat(next(other).uid()).isEqualTo(uid);
+    assertThat(nextUnacked(other).uid()).isEqualTo(uid);
   }
 
   @Test
@@ -205,13 +208,13 @@ class GlobRoutingTest extends ServerTestBase {
     subscribe(ts, a, "team", "team.news");
     for (int i = 0; i < 4; i++) a.publish("team.news", "n", i);
     List<Object> got = new ArrayList<>();
-    long deadline = System.currentTimeMillis() + LONG_MS;
-    while (got.size() < 4 && System.currentTimeMillis() < deadline) {
+    until("four messages over the two nodes", () -> {
       for (TestNode n : List.of(a, b)) {
         Frame f = n.poll(5);
         if (f != null) got.add(data(f));
       }
-    }
+      return got.size() >= 4;
+    });
     assertThat(got).containsExactlyInAnyOrder(0L, 1L, 2L, 3L);
     assertNothing(a);
     assertNothing(b);

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,9 +16,13 @@ import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -32,13 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (kept by snapshots too) and every channel a router for ever, so after maxEndpoints runs
  * every new endpoint was refused.
  */
-class ResourceLifecycleTest {
+class ResourceLifecycleTest extends ServerTestBase {
   TestServer server;
   Vertx clientVertx;
 
   @AfterEach
   void stop() {
-    if (server != null) server.close();
     if (clientVertx != null) TestNode.await(clientVertx.close());
   }
 
@@ -50,7 +53,7 @@ class ResourceLifecycleTest {
 
   /** Waits (generously: 2 shared cores) until the condition holds. */
   private static void await(String what, long ms, BooleanSupplier cond) {
-    TestNode.waitUntil(what, ms, cond);
+    Await.until(what, cond, Duration.ofMillis(ms));
   }
 
 
@@ -66,7 +69,7 @@ class ResourceLifecycleTest {
    */
   @Test
   void twelveThousandShortLivedClientsLeaveNothingBehind() throws Exception {
-    server = TestServer.start(lifecycle(0, 300, 0.5)
+    server = startServer(lifecycle(0, 300, 0.5)
         .put("limits", new JsonObject().put("maxEndpoints", 1000).put("maxChannels", 2500)));
     Registry registry = server.server.registry();
     int endpoints0 = registry.endpointCount();
@@ -119,18 +122,13 @@ class ResourceLifecycleTest {
 
   /** The next event with that subject naming {@code name} (others are acked and skipped). */
   private static void expectEvent(TestNode monitor, String subject, String name) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline) {
-      Frame f = monitor.nextSystem(subject);
-      monitor.ack(f);
-      if (List.of(name).equals(TestNode.data(f))) return;
-    }
-    throw new AssertionError("no " + subject + " [" + name + "] seen");
+    E2E.await(monitor, f -> "system".equals(f.channel()) && subject.equals(f.subject())
+        && List.of(name).equals(TestNode.data(f)));
   }
 
   @Test
   void idleEndpointsAreReclaimedButNotThoseWithSubscriptions() {
-    server = TestServer.start(lifecycle(0, 1, 300));
+    server = startServer(lifecycle(0, 1, 300));
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor()) {
       try (TestNode a = server.node("idle-one"); TestNode b = server.node("subscribed-one")) {
@@ -162,7 +160,7 @@ class ResourceLifecycleTest {
 
   @Test
   void ephemeralEndpointGoesWithItsSubscriptionsWhenItsLastNodeLeaves() {
-    server = TestServer.start(lifecycle(0, 0, 300)); // idle reclaim off: only the ephemeral rule acts
+    server = startServer(lifecycle(0, 0, 300)); // idle reclaim off: only the ephemeral rule acts
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor()) {
       TestNode a = server.node("mine?ephemeral=1");
@@ -194,7 +192,7 @@ class ResourceLifecycleTest {
   void unusedChannelIsReclaimedAndItsRouterUndeployed() {
     // idle for 3 s: "lonely" must still be there (and its router) when the third router is
     // deployed and it is looked at; half a second was less than a busy machine can stall
-    server = TestServer.start(lifecycle(0, 300, 3));
+    server = startServer(lifecycle(0, 300, 3));
     Registry registry = server.server.registry();
     try (TestNode monitor = monitor(); TestNode n = server.node("pub")) {
       n.command("subscribe.channel", "pub", "kept", "*");
@@ -228,18 +226,18 @@ class ResourceLifecycleTest {
     // a grace of 5 s: long enough that the restored endpoint is still there when looked at
     // right after the start, however busy the machine
     JsonObject conf = lifecycle(5, 0, 300).put("dataDir", dataDir.toString());
-    server = TestServer.start(conf);
+    server = startServer(conf);
     TestNode a = server.node("client-x?ephemeral=1");
     a.command("subscribe.channel", "client-x", "orders", "*");
     a.sync("client-x");
     server.stopGracefully();
-    server = TestServer.start(conf);
+    server = startServer(conf);
     Registry registry = server.server.registry();
     assertThat(registry.hasEndpoint("client-x")).as("restored from the snapshot").isTrue();
     assertThat(registry.isEphemeral("client-x")).isTrue();
     await("reclaimed once nobody came back", 20_000, () -> !registry.hasEndpoint("client-x"));
     server.stopGracefully();
-    server = TestServer.start(conf);
+    server = startServer(conf);
     assertThat(server.server.registry().hasEndpoint("client-x")).as("the second snapshot no longer has it").isFalse();
     assertThat(server.server.registry().subscriptions().size()).isZero();
   }
@@ -247,7 +245,7 @@ class ResourceLifecycleTest {
   /** The Java client marks the endpoint it names itself ephemeral; a named one stays. */
   @Test
   void theJavaClientsGeneratedEndpointGoesWithTheClient() {
-    server = TestServer.start(lifecycle(0, 0, 300));
+    server = startServer(lifecycle(0, 0, 300));
     Registry registry = server.server.registry();
     clientVertx = Vertx.vertx();
     io.wsmsg.client.ClientOptions o = new io.wsmsg.client.ClientOptions()

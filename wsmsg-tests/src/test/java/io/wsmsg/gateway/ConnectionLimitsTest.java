@@ -1,24 +1,27 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.RawWs;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Item 3 of issue 9 (connections): a global and a per-address bound, refused before the upgrade. */
-class ConnectionLimitsTest {
+class ConnectionLimitsTest extends ServerTestBase {
   TestServer ts;
   final List<AutoCloseable> open = new ArrayList<>();
 
   @AfterEach
   void stop() throws Exception {
     for (AutoCloseable c : open) c.close();
-    if (ts != null) ts.close();
   }
 
   private RawWs upgradeFrom(String localHost) throws Exception {
@@ -28,18 +31,19 @@ class ConnectionLimitsTest {
     return ws;
   }
 
-  private int upgradedAfterFreeing(String localHost) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000; // generous: a busy machine
-    while (true) {
-      RawWs ws = upgradeFrom(localHost);
-      if (ws.status == 101 || System.currentTimeMillis() > deadline) return ws.status;
-      Thread.sleep(50);
-    }
+  private int upgradedAfterFreeing(String localHost) {
+    return Await.until("an upgrade from " + localHost + " accepted", () -> {
+      try {
+        return upgradeFrom(localHost).status;
+      } catch (Exception e) {
+        throw new AssertionError(e); // a failed connection is a failure, not a "not yet"
+      }
+    }, status -> status == 101, Duration.ofSeconds(30)); // generous: a busy machine
   }
 
   @Test
   void oneAddressGetsAtMostMaxConnectionsPerIpOthersAreNotAffected() throws Exception {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxConnectionsPerIp", 3)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxConnectionsPerIp", 3)));
     TestNode a = ts.node("a");
     open.add(a);
     RawWs b = upgradeFrom("127.0.0.1");
@@ -62,7 +66,7 @@ class ConnectionLimitsTest {
 
   @Test
   void theServerTakesAtMostMaxConnectionsFromAllAddresses() throws Exception {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxConnections", 2)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxConnections", 2)));
     RawWs a = upgradeFrom("127.0.0.1");
     assertThat(a.status).isEqualTo(101);
     assertThat(upgradeFrom("127.0.0.2").status).isEqualTo(101);

@@ -1,14 +1,18 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.RawWs;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Item 4 of issue 9: connections that never finish their upgrade request are closed after
  * limits.handshakeTimeoutSeconds, and at most limits.maxPendingUpgrades of them are held.
  */
-class SlowlorisTest {
+class SlowlorisTest extends ServerTestBase {
   static final byte[] HALF_REQUEST = "GET /ep HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upg"
       .getBytes(StandardCharsets.US_ASCII);
 
@@ -28,7 +32,6 @@ class SlowlorisTest {
   @AfterEach
   void stop() {
     stalled.forEach(RawWs::close);
-    if (ts != null) ts.close();
   }
 
   private void stall(int n) throws IOException {
@@ -49,7 +52,7 @@ class SlowlorisTest {
 
   @Test
   void twoThousandStalledUpgradesAreClosedAfterTheHandshakeTimeoutWhileAHealthyNodeWorks() throws Exception {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject()
+    ts = startServer(new JsonObject().put("limits", new JsonObject()
         .put("handshakeTimeoutSeconds", 3).put("maxConnectionsPerIp", 100_000).put("maxPendingUpgrades", 100_000)));
     try (TestNode healthy = ts.node("healthy")) {
       healthy.command("subscribe.channel", "healthy", "h");
@@ -74,7 +77,7 @@ class SlowlorisTest {
 
   @Test
   void pendingUpgradesBeyondTheBoundAreRefusedWith503UntilSlotsFree() throws Exception {
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject()
+    ts = startServer(new JsonObject().put("limits", new JsonObject()
         .put("handshakeTimeoutSeconds", 60).put("maxPendingUpgrades", 50)));
     try (TestNode healthy = ts.node("healthy")) { // upgraded: no longer pending
       healthy.command("subscribe.channel", "healthy", "h");
@@ -88,12 +91,9 @@ class SlowlorisTest {
       roundTrip(healthy, "during");
       // the stalled clients go away: their slots are freed
       stalled.forEach(RawWs::close);
-      long deadline = System.currentTimeMillis() + 30_000; // generous: a busy machine
-      int status;
-      do {
-        Thread.sleep(50);
-        status = ts.upgradeStatus("/ep", "Bearer " + ts.adminToken());
-      } while (status != 101 && System.currentTimeMillis() < deadline);
+      int status = Await.until("an upgrade accepted once the slots are free",
+          () -> ts.upgradeStatus("/ep", "Bearer " + ts.adminToken()), s -> s == 101,
+          Duration.ofSeconds(30)); // generous: a busy machine
       assertThat(status).isEqualTo(101);
       assertThat(ts.server.counters().refusedAdder(Counters.Refusal.PENDING_UPGRADES).sum()).isGreaterThanOrEqualTo(1);
     }
@@ -115,7 +115,7 @@ class SlowlorisTest {
         + "\n-----END PUBLIC KEY-----\n";
     String priv = "-----BEGIN PRIVATE KEY-----\n" + b64.encodeToString(kp.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
-    ts = TestServer.start(new JsonObject().put("auth", new JsonObject().put("publicKeys",
+    ts = startServer(new JsonObject().put("auth", new JsonObject().put("publicKeys",
         new io.vertx.core.json.JsonArray().add(new JsonObject().put("algorithm", "ES256").put("pem", pub)))));
     io.vertx.core.Vertx clients = io.vertx.core.Vertx.vertx();
     try (TestNode healthy = ts.node("healthy")) {

@@ -1,12 +1,13 @@
-package io.wsmsg.server;
+package io.wsmsg.gateway;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.metrics.Counters.Drop;
 import io.wsmsg.protocol.Frame;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
@@ -24,14 +25,14 @@ import org.junit.jupiter.api.Test;
  * SPEC 5: nodes of one endpoint compete fairly, round-robin among ready nodes. Each worker is
  * read on its own thread; a vertx-junit5 checkpoint counts the messages received.
  */
-class FairnessTest {
+class FairnessE2ETest extends ServerTestBase {
   static final int NODES = 3;
   static final int MESSAGES = 300;
 
   @Test
   void threeCompetingNodesShareEvenly() throws Exception {
     VertxTestContext ctx = new VertxTestContext();
-    try (TestServer ts = TestServer.start()) {
+    try (TestServer ts = startServer()) {
       List<TestNode> workers = new ArrayList<>();
       // they name their order: a silent node is held for the order grace, which would skew the start
       for (int i = 0; i < NODES; i++) workers.add(ts.node("fair?order=seed").autoAck(true));

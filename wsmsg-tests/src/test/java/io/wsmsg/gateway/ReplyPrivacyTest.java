@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,7 @@ import io.wsmsg.client.WsmsgClient;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
@@ -30,20 +31,19 @@ import org.junit.jupiter.api.Test;
  * uid of a client whose uids are monotonic, then subscribe one's own endpoint to that uid
  * and receive a copy of the reply.
  */
-class ReplyPrivacyTest {
+class ReplyPrivacyTest extends ServerTestBase {
   TestServer server;
   Vertx clientVertx;
 
   @BeforeEach
   void start() {
-    server = TestServer.start();
+    server = startServer();
     clientVertx = Vertx.vertx();
   }
 
   @AfterEach
   void stop() {
     TestNode.await(clientVertx.close());
-    server.close();
   }
 
   private String token(String sub, JsonObject claim) {

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,11 +6,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,18 +20,14 @@ import org.junit.jupiter.api.Test;
  * names some keys gets nothing for the others, except its own endpoints ({@code <sub>},
  * {@code <sub>~...}).
  */
-class PermissionEscalationTest {
+class PermissionEscalationTest extends ServerTestBase {
   TestServer server;
 
   @BeforeEach
   void start() {
-    server = TestServer.start();
+    server = startServer();
   }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   private String token(String sub, JsonObject claim) {
     return server.token(sub, claim);

@@ -1,18 +1,18 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
-import io.wsmsg.server.TestAccess;
 import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.E2E;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestCluster;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,23 +20,19 @@ import org.junit.jupiter.api.Test;
  * never sent a frame it would misread (locally and through another gateway), and the
  * {@code stopping} a stop command causes references that command.
  */
-class ProtocolFixesTest {
+class ProtocolFixesTest extends ServerTestBase {
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   @Test
   void aLegacyWorkerReconnectingToABacklogGetsEveryJobInLegacyOrderWithDefaultSettings() {
-    ts = TestServer.start(); // defaults: no order grace configured by the test
+    ts = startServer(); // defaults: no order grace configured by the test
     List<byte[]> sent = new ArrayList<>();
     try (TestNode boss = ts.node("boss")) {
       boss.command("subscribe.channel", "worker", "jobs");
       boss.sync("boss");
       for (int i = 0; i < 20; i++) sent.add(boss.publish("jobs", "job", i));
-      TestAccess.awaitDepth(ts, "worker", 20);
+      E2E.awaitDepth(ts, "worker", 20);
     }
     // the original client: no ?order=, legacy frames, its first frame a command right after the upgrade
     try (TestNode worker = ts.node("worker", ts.adminToken(), WireOrder.LEGACY)) {
@@ -69,7 +65,10 @@ class ProtocolFixesTest {
       TestCluster.Member other = owner.equals(c.member(0).id()) ? c.member(1) : c.member(0);
       try (TestNode worker = TestNode.connect(other.vertx, other.port(), "remote-worker", c.adminToken(),
           WireOrder.LEGACY)) {
-        TestCluster.sleep(200); // the owner's prefetch has reached member 1 by now, and is held
+        // the owner's prefetch goes to member 1, which holds it until the node's order is known
+        Await.until("the owner's prefetch sent to member 1", () -> TestNode.await(c.memberWithId(owner).server
+            .gateway().endpointStatus()).stream().filter(e -> e.name().equals("remote-worker"))
+            .mapToInt(e -> e.inFlight()).sum(), inFlight -> inFlight > 0);
         worker.command("subscribe.channel", "remote-worker", "rjobs");
         for (int i = 0; i < 5; i++) {
           Frame f = worker.nextMessage();
@@ -83,7 +82,7 @@ class ProtocolFixesTest {
 
   @Test
   void theStoppingNoticeOfAStopCommandReferencesThatCommand() {
-    ts = TestServer.start(new JsonObject().put("stop", new JsonObject().put("graceMillis", 200)));
+    ts = startServer(new JsonObject().put("stop", new JsonObject().put("graceMillis", 200)));
     try (TestNode bystander = ts.node("bystander"); TestNode admin = ts.node("admin")) {
       bystander.sync("bystander");
       byte[] stopUid = admin.command("stop");

@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,7 @@ import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and one bad value after them; the server must start, hold none of it, move the file aside
  * as {@code .unreadable} with one loud log line, and serve a healthy client.
  */
-class HostileSnapshotTest {
+class HostileSnapshotTest extends ServerTestBase {
   private static final long YEAR_MS = 365L * 24 * 3600 * 1000;
 
   @TempDir Path dataDir;
@@ -73,11 +74,10 @@ class HostileSnapshotTest {
   @AfterEach
   void tearDown() {
     storeLog.removeHandler(capture);
-    if (server != null) server.close();
   }
 
   private TestServer start() {
-    return TestServer.start(new JsonObject().put("dataDir", dataDir.toString()).put("stop",
+    return startServer(new JsonObject().put("dataDir", dataDir.toString()).put("stop",
         new JsonObject().put("graceMillis", 0)));
   }
 

@@ -1,17 +1,17 @@
-package io.wsmsg.server;
+package io.wsmsg.registry;
 
-import static io.wsmsg.server.E2e.*;
+import static io.wsmsg.testkit.E2E.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Uid;
 import io.wsmsg.protocol.Ulids;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,20 +19,14 @@ import org.junit.jupiter.api.Test;
  * SPEC 6 {@code subscribe.message [endpoint, uid, expires]}: relative seconds, unix time
  * (10^9 and more), the default when absent, and the configured cap.
  */
-class MessageSubscriptionExpiryTest {
+class MessageSubscriptionExpiryE2ETest extends ServerTestBase {
   TestServer ts;
   TestNode node;
 
   @BeforeEach
   void start() {
-    ts = TestServer.start();
-    node = ts.node("rpc");
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-    ts.close();
+    ts = startServer();
+    node = node("rpc");
   }
 
   /** Subscribes and returns the expiry the registry recorded, in epoch millis. */

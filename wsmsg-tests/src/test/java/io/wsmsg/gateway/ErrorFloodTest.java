@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,8 @@ import io.wsmsg.protocol.FrameCodec;
 import io.wsmsg.protocol.MsgPack;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.RawWs;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +19,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,13 +26,9 @@ import org.junit.jupiter.api.Test;
  * refusal counts towards limits.errorBurst (forbidden, bad frames, and limit too), and a full
  * write queue stops the server reading from that client, so its notices cannot pile up.
  */
-class ErrorFloodTest {
+class ErrorFloodTest extends ServerTestBase {
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   private static byte[] publish(String channel) {
     return FrameCodec.encode(Ulids.next(), channel, "s", null, MsgPack.pack(1), WireOrder.SEED).rawBytes();
@@ -67,13 +64,13 @@ class ErrorFloodTest {
 
   @Test
   void aFloodOfBadFramesIsClosed() throws Exception {
-    ts = TestServer.start();
+    ts = startServer();
     floodIsClosed(ts.adminToken(), i -> new byte[] {(byte) 0xc1, 1, 2, 3}, 2);
   }
 
   @Test
   void aFloodOfForbiddenPublishesIsClosed() throws Exception {
-    ts = TestServer.start();
+    ts = startServer();
     // a claim grants nothing for the keys it omits: it names the endpoints it attaches to
     String token = ts.token(new JsonObject().put("publish", new JsonArray().add("allowed"))
         .put("endpoints", new JsonArray().add("attacker")));
@@ -84,14 +81,14 @@ class ErrorFloodTest {
   void aFloodOfPublishesRefusedWithLimitIsClosed() throws Exception {
     // the healthy node's channels fill the bound (its sync channel and h, perhaps system): the
     // attacker's fresh channels are refused with "limit" (at most one is created)
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxChannels", 3)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("maxChannels", 3)));
     floodIsClosed(ts.adminToken(), i -> publish("fresh" + i), 2);
   }
 
   @Test
   void aClientThatNeverReadsStopsBeingReadOnceItsRefusalsFillTheWriteQueue() throws Exception {
     // refusals never close here (a window of 0 s), so only the paused reading bounds them
-    ts = TestServer.start(new JsonObject().put("limits", new JsonObject().put("errorWindowSeconds", 0)));
+    ts = startServer(new JsonObject().put("limits", new JsonObject().put("errorWindowSeconds", 0)));
     try (TestNode healthy = ts.node("healthy")) {
       healthy.command("subscribe.channel", "healthy", "h");
       healthy.sync("healthy");
@@ -145,7 +142,7 @@ class ErrorFloodTest {
   /** The refusals say what was wrong, so a client that does read them learns why (sanity of the helper). */
   @Test
   void aReadingClientGetsItsRefusals() throws Exception {
-    ts = TestServer.start();
+    ts = startServer();
     try (RawWs ws = RawWs.open(ts.port(), "/ep", ts.adminToken())) {
       ws.send(1, "hello".getBytes(StandardCharsets.US_ASCII), false);
       Object[] f = ws.readFrame();
@@ -159,7 +156,7 @@ class ErrorFloodTest {
   void aFloodOfCommandsNobodyWatchesDoesNotQueueOnTheSystemChannel() {
     // pause and resume are never refused, so the error burst does not stop them; forwarded to
     // system (priority 100, which every other channel waits for) they would stall all routing
-    ts = TestServer.start();
+    ts = startServer();
     try (TestNode flooder = ts.node("flooder"); TestNode healthy = ts.node("healthy")) {
       healthy.command("subscribe.channel", "healthy", "h");
       healthy.sync("healthy");

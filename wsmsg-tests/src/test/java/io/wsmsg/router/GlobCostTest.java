@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.registry.SubscriptionTable;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
 import java.time.Duration;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,15 +21,11 @@ import org.junit.jupiter.api.Test;
  * event loop (a backtracking matcher tries every placement of the five a's: about 10^10 steps
  * per subject), and a flood of unique subjects must not grow the routing cache.
  */
-class GlobCostTest {
+class GlobCostTest extends ServerTestBase {
   private static final String HOSTILE = "orders.*a*a*a*a*a*b";
 
   TestServer ts;
 
-  @AfterEach
-  void stop() {
-    if (ts != null) ts.close();
-  }
 
   /** A fresh 255-character subject full of a's that the hostile pattern does not match. */
   private static String freshSubject(Random r, boolean endsWithB) {
@@ -87,7 +83,7 @@ class GlobCostTest {
 
   @Test
   void aFloodOfFreshSubjectsAgainstHostilePatternsKeepsTheServerResponsiveAndTheCacheBounded() {
-    ts = TestServer.start();
+    ts = startServer();
     try (TestNode attacker = ts.node("attacker"); TestNode healthy = ts.node("healthy")) {
       // 20 endpoints each with the hostile pattern: every subject is matched 20 times
       for (int i = 0; i < 20; i++) attacker.command("subscribe.channel", "hostile-" + i, "orders", HOSTILE);

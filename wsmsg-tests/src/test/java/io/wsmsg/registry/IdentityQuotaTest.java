@@ -1,4 +1,4 @@
-package io.wsmsg.hostile;
+package io.wsmsg.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,12 +6,14 @@ import io.vertx.core.json.JsonObject;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
+import io.wsmsg.testkit.Await;
+import io.wsmsg.testkit.ServerTestBase;
 import io.wsmsg.testkit.TestNode;
 import io.wsmsg.testkit.TestServer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,16 +21,12 @@ import org.junit.jupiter.api.Test;
  * endpoint and subscription for everyone, and make every message test its wildcard patterns.
  * Per-identity quotas (token {@code sub}) stop the hoarder at its own share; others go on.
  */
-class IdentityQuotaTest {
+class IdentityQuotaTest extends ServerTestBase {
   TestServer server;
 
-  @AfterEach
-  void stop() {
-    if (server != null) server.close();
-  }
 
   private void start(double idleSeconds) {
-    server = TestServer.start(new JsonObject()
+    server = startServer(new JsonObject()
         .put("limits", new JsonObject().put("errorBurst", 10_000).put("perIdentity", new JsonObject()
             .put("channels", 3).put("endpoints", 3).put("subscriptions", 4).put("messageSubscriptions", 3)
             .put("wildcardSubscriptions", 2)))
@@ -76,7 +74,7 @@ class IdentityQuotaTest {
   }
 
   private static void await(String what, long ms, BooleanSupplier cond) {
-    TestNode.waitUntil(what, ms, cond);
+    Await.until(what, cond, Duration.ofMillis(ms));
   }
 
 

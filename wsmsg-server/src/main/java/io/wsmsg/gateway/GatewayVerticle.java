@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.wsmsg.auth.AuthException;
 import io.wsmsg.auth.Authenticator;
 import io.wsmsg.auth.Identity;
-import io.wsmsg.cluster.Claims;
-import io.wsmsg.cluster.Membership;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.metrics.Counters;
@@ -38,7 +36,7 @@ import java.util.logging.Logger;
  * control. All of its state lives on its own event loop, so writes to sockets are made there
  * and need no locks.
  */
-public final class GatewayVerticle extends AbstractVerticle {
+public final class GatewayVerticle extends AbstractVerticle implements OwnershipHost {
   final Logger log = Logger.getLogger(GatewayVerticle.class.getName());
   final ServerConfig config;
   final Counters counters;
@@ -49,7 +47,6 @@ public final class GatewayVerticle extends AbstractVerticle {
   final Lifecycle lifecycle = new Lifecycle(this);
   private final Authenticator authenticator;
   private final EventSink events;
-  private final Runnable onStopRequest;
   private final List<Glob> requeueGlobs = new ArrayList<>();
 
   private final Map<String, Endpoint> endpoints = new HashMap<>();
@@ -73,12 +70,12 @@ public final class GatewayVerticle extends AbstractVerticle {
   /** Set when the state is captured for the snapshot: nothing more leaves the queues. */
   boolean frozen;
 
-  /** Endpoint ownership and the traffic to other members' gateways (idle when standalone). */
-  final ClusterLink link;
+  /** Who owns each endpoint, and what is done about the ones owned elsewhere. */
+  final Ownership ownership;
 
   public GatewayVerticle(ServerConfig config, Registry registry, ChannelRouters routers, Authenticator authenticator,
-      EventSink events, Counters counters, Runnable onStopRequest, Membership membership, Claims claims) {
-    this.link = new ClusterLink(this, membership, claims, onStopRequest);
+      EventSink events, Counters counters, Ownership ownership) {
+    this.ownership = ownership;
     this.config = config;
     this.registry = registry;
     this.routers = routers;
@@ -86,13 +83,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     this.authenticator = authenticator;
     this.events = events;
     this.counters = counters;
-    this.onStopRequest = onStopRequest;
     for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
-  }
-
-  /** The routers' per-member budgets, whose unconfirmed messages this gateway sends again when a member dies. */
-  public void peerBudgets(io.wsmsg.cluster.PeerBudgets b) {
-    link.peerBudgets(b);
+    ownership.bind(this);
   }
 
   /** The certificate when the port speaks wss:// (set before deploying), else null. */
@@ -135,7 +127,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     verifiers = Authenticator.verifierPool(vertx);
     server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
     if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
-    link.start().compose(v -> server.listen()).<Void>mapEmpty()
+    ownership.start().compose(v -> server.listen()).<Void>mapEmpty()
         .onSuccess(v -> {
           if (tls != null) tls.register(server, true);
         })
@@ -145,7 +137,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   @Override
   public void stop() {
     if (tls != null && server != null) tls.unregister(server);
-    link.close();
+    ownership.close();
     if (verifiers != null) verifiers.close();
   }
 
@@ -385,6 +377,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     s.ephemeral = ephemeral;
     s.paused = paused; // before the owner learns of the node (link.attach) and before any kick
     sessions.add(s);
+    indexNode(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);
     ws.textMessageHandler(s::onText);
@@ -399,7 +392,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         s.close((short) 4001, "token expired");
       });
     }
-    link.attach(s);
+    ownership.attach(s);
     if (!registry.hasEndpoint(endpointName)) {
       // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
       // to an existing endpoint never changes what that endpoint is
@@ -460,7 +453,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     admission.release(s.admitted);
     counters.connections.decrementAndGet();
     s.onClosed();
-    link.forget(s);
+    ownership.forget(s);
+    forgetNode(s);
     events.publish("node.left", List.of(s.endpointName, s.nodeId), null);
     if (log.isLoggable(java.util.logging.Level.FINE)) {
       log.fine("node " + s.nodeId + " left endpoint " + s.endpointName + " from " + s.ws.remoteAddress()
@@ -468,9 +462,126 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
   }
 
-  /** Names of the endpoints this gateway owns (holds the queue of). */
-  java.util.Collection<String> endpointNames() {
-    return endpoints.keySet();
+  // ---- what the ownership asks of this gateway (OwnershipHost) ----
+
+  @Override
+  public io.vertx.core.Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public ServerConfig serverConfig() {
+    return config;
+  }
+
+  @Override
+  public Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public Registry registry() {
+    return registry;
+  }
+
+  @Override
+  public io.wsmsg.metrics.MemoryBudget budget() {
+    return budget;
+  }
+
+  @Override
+  public boolean stopping() {
+    return stopping;
+  }
+
+  @Override
+  public List<String> ownedEndpointNames() {
+    return new ArrayList<>(endpoints.keySet());
+  }
+
+  @Override
+  public void putFirst(String name, List<Queued> queued) {
+    Endpoint e = endpoint(name);
+    for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
+    trimToLimits(e);
+    e.dispatch();
+  }
+
+  @Override
+  public List<Queued> surrender(String name) {
+    Endpoint e = endpoints.remove(name);
+    if (e == null) return null;
+    List<Queued> out = new ArrayList<>();
+    if (e.requeueUnacked) {
+      for (Consumer c : e.nodes) out.addAll(c.inFlight().held());
+    }
+    while (!e.queue.isEmpty()) out.add(e.queue.poll());
+    return out;
+  }
+
+  @Override
+  public void dispatch(String name) {
+    endpoint(name).dispatch();
+  }
+
+  @Override
+  public RemoteNode serveRemote(String name, String nodeId, String member, int window, RemoteNode.Link link) {
+    Endpoint e = endpoint(name);
+    RemoteNode n = new RemoteNode(this, e, nodeId, member, window, link);
+    e.attach(n);
+    return n;
+  }
+
+  @Override
+  public AttachedNode node(String nodeId) {
+    Session s = sessionsById.get(nodeId);
+    return s == null || s.closed ? null : s;
+  }
+
+  @Override
+  public List<AttachedNode> nodesOn(String name) {
+    Set<Session> set = sessionsByEndpoint.get(name);
+    if (set == null) return List.of();
+    List<AttachedNode> out = new ArrayList<>(set.size());
+    for (Session s : set) if (!s.closed) out.add(s);
+    return out;
+  }
+
+  @Override
+  public java.util.Collection<AttachedNode> nodes() {
+    return new ArrayList<>(sessions);
+  }
+
+  @Override
+  public void serveHere(AttachedNode node) {
+    Session s = (Session) node;
+    Endpoint e = endpoint(s.endpointName);
+    s.inFlight.clear(); // what an owner elsewhere had in flight to it is that owner's business
+    s.endpoint = e;
+    e.attach(s);
+  }
+
+  /** The nodes attached here by id and by endpoint, whoever owns their endpoints. */
+  private final Map<String, Session> sessionsById = new HashMap<>();
+  private final Map<String, Set<Session>> sessionsByEndpoint = new HashMap<>();
+
+  private void indexNode(Session s) {
+    sessionsById.put(s.nodeId, s);
+    sessionsByEndpoint.computeIfAbsent(s.endpointName, k -> new LinkedHashSet<>()).add(s);
+  }
+
+  private void forgetNode(Session s) {
+    sessionsById.remove(s.nodeId);
+    Set<Session> set = sessionsByEndpoint.get(s.endpointName);
+    if (set != null && set.remove(s) && set.isEmpty()) sessionsByEndpoint.remove(s.endpointName);
+  }
+
+  /** True when a node attached here (open) is on the endpoint, whoever owns it. */
+  boolean hasNodesOn(String name) {
+    Set<Session> set = sessionsByEndpoint.get(name);
+    if (set == null) return false;
+    for (Session s : set) if (!s.closed) return true;
+    return false;
   }
 
   /** The endpoints this gateway owns. */
@@ -492,8 +603,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     return endpoints.remove(name);
   }
 
-  /** Whether the endpoint puts unacked deliveries back when their node goes (endpoints.requeueUnacked). */
-  boolean requeues(String name) {
+  @Override
+  public boolean requeues(String name) {
     for (Glob g : requeueGlobs) if (g.matches(name)) return true;
     return false;
   }
@@ -541,10 +652,15 @@ public final class GatewayVerticle extends AbstractVerticle {
     routers.submit(f);
   }
 
+  /**
+   * A router hands this gateway a message for endpoints it found unclaimed or claimed by this
+   * member: this gateway takes the unclaimed ones here.
+   */
   private void deliver(Delivery d) {
     java.util.List<String> moved = null;
+    String self = ownership.self();
     for (String name : d.endpoints()) {
-      if (link.owns(name)) {
+      if (self.equals(ownership.claim(name))) {
         enqueue(name, d.frame(), d.priority());
       } else {
         if (moved == null) moved = new ArrayList<>();
@@ -553,16 +669,14 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     // the owner changed after the router looked: pass those on as if they came from a router
     if (moved != null) {
-      for (String name : moved) {
-        vertx.eventBus().send(io.wsmsg.cluster.PeerWire.gatewayAddress(link.ownerFor(name)),
-            io.wsmsg.cluster.ClusterOutbound.deliver(d.frame(), List.of(name), d.priority(), 1));
-      }
+      for (String name : moved) ownership.deliverElsewhere(d.frame(), name, d.priority());
     }
     budget.release(d.frame()); // the router's hold, carried by the delivery: the queues hold it now
   }
 
   /** Puts a routed message into an endpoint queue this gateway owns, and delivers what it can. */
-  void enqueue(String name, Frame frame, int priority) {
+  @Override
+  public void enqueue(String name, Frame frame, int priority) {
     Endpoint ep = endpoint(name);
     int dropped = ep.queue.offer(new Queued(frame, priority, System.currentTimeMillis()), registry.endpointSize(name));
     if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
@@ -681,7 +795,7 @@ public final class GatewayVerticle extends AbstractVerticle {
   private void sweepAcks() {
     long now = System.currentTimeMillis();
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
-    link.expireAcks(now);
+    ownership.expireAcks(now);
     if (inFlightWasFull && !frozen && !budget.inFlightFull()) {
       // nodes held back while in-flight deliveries filled half the budget (or their identity's
       // share of it): an ack elsewhere made room, but only its own endpoint was dispatched
@@ -731,14 +845,13 @@ public final class GatewayVerticle extends AbstractVerticle {
    * reference it, as events reference the command that caused them (SPEC section 6).
    */
   void requestStop(String why, byte[] cause) {
-    log.info("stop requested by " + why + (link.clustered() ? ": stopping every member of the cluster" : ""));
     stopCause = cause;
-    if (link.clustered()) link.stopAll(cause); // every member (this one too) stops and persists its share
-    else onStopRequest.run();
+    ownership.stopAll(why, cause); // every member (this one too) stops and persists its share
   }
 
   /** The uid of the stop command behind this stop (null for a signal or a leave). */
-  void stopCause(byte[] cause) {
+  @Override
+  public void stopCause(byte[] cause) {
     stopCause = cause;
   }
 
@@ -747,7 +860,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     return runHere(() -> {
       stopping = true;
       for (Session s : sessions) s.sendNotice("stopping", List.of(), stopCause);
-      if (link.clustered()) link.stopTakingDeliveries(); // nodes served from elsewhere: see there
+      ownership.stopTakingDeliveries(); // nodes served through owners elsewhere: see there
     });
   }
 
@@ -807,7 +920,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     return onLoop(() -> MemberView.endpoints(this)).compose(eps -> routers.depths().map(ch -> {
       io.vertx.core.json.JsonObject channels = new io.vertx.core.json.JsonObject();
       ch.forEach(channels::put);
-      return new io.vertx.core.json.JsonObject().put("member", link.self).put("endpoints", eps)
+      return new io.vertx.core.json.JsonObject().put("member", ownership.self()).put("endpoints", eps)
           .put("channels", channels);
     }));
   }
@@ -838,7 +951,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     context.runOnContext(v -> {
       frozen = true;
       try {
-        link.handOffAll().onComplete(p);
+        ownership.handOffAll().onComplete(p);
       } catch (RuntimeException e) {
         p.fail(e);
       }
@@ -853,33 +966,25 @@ public final class GatewayVerticle extends AbstractVerticle {
    */
   public Future<Void> announceLeaving() {
     Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> link.announceLeaving().onComplete(p));
+    context.runOnContext(v -> ownership.announceLeaving().onComplete(p));
     return p.future();
   }
 
   /** The member owning an endpoint (null when nobody has claimed it yet); any thread. */
   public String ownerOf(String endpoint) {
-    return link.clustered() ? link.claims.owner(endpoint) : link.self;
+    return ownership.ownerOf(endpoint);
   }
 
   /** True when this gateway is part of a cluster with at least one other member. */
   public boolean hasPeers() {
-    return link.clustered() && link.membership.members().size() > 1;
+    return ownership.hasPeers();
   }
 
   /** Membership and ownership figures for the status page. */
   public Future<Map<String, Object>> clusterStatus() {
     return onLoop(() -> {
       Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("mode", link.clustered() ? "clustered" : "standalone");
-      m.put("member", link.self);
-      m.put("members", link.membership.members());
-      // Hazelcast members that never proved membership over the (TLS) event bus: routed nothing
-      m.put("unproven", link.membership.unproven());
-      m.put("refusedPeerMessages", link.membership.refusedPeerMessages());
-      m.put("ownedEndpoints", endpoints.size());
-      m.put("knownOwners", link.claims.size());
-      m.put("remoteNodesServed", link.remoteNodeCount());
+      ownership.status(m, endpoints.size());
       return m;
     });
   }

@@ -1,7 +1,6 @@
 package io.wsmsg.gateway;
 
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.wsmsg.cluster.Claims;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryReply;
@@ -11,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reclaims endpoints nobody uses, so that clients that come and go (every CLI run without
@@ -56,24 +56,22 @@ final class Lifecycle {
     if (gw.stopping || gw.frozen) return;
     long now = System.currentTimeMillis();
     idleSince.put(ep.name, now);
-    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) check(ep.name, now, members());
-  }
-
-  /** The current members (null standalone), read once per sweep: it asks the cluster manager. */
-  private java.util.List<String> members() {
-    return gw.link.clustered() ? gw.link.membership.members() : null;
+    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) {
+      check(ep.name, now, gw.ownership.reclaimer());
+    }
   }
 
   private void sweep() {
     if (gw.stopping || gw.frozen) return;
     long now = System.currentTimeMillis();
-    java.util.List<String> members = members();
-    for (String name : gw.registry.endpoints().keySet()) check(name, now, members);
+    // read once per sweep: clustered, it asks the cluster manager for the members
+    Predicate<String> decides = gw.ownership.reclaimer();
+    for (String name : gw.registry.endpoints().keySet()) check(name, now, decides);
     // queues held for endpoints the registry no longer has (a message that was on its way
     // when the endpoint went, or a claim taken over after a removal): dropped once nodeless
     for (Endpoint ep : new ArrayList<>(gw.ownedEndpoints())) {
       if (gw.registry.hasEndpoint(ep.name) || removing.contains(ep.name)) continue;
-      if (!ep.nodes.isEmpty() || gw.link.hasSessions(ep.name)) {
+      if (!ep.nodes.isEmpty() || gw.hasNodesOn(ep.name)) {
         idleSince.remove(ep.name);
         continue;
       }
@@ -85,18 +83,10 @@ final class Lifecycle {
     }
   }
 
-  /** Whether this member decides about an endpoint: its owner, or for an unowned one the rendezvous pick. */
-  private boolean decides(String name, java.util.List<String> members) {
-    ClusterLink link = gw.link;
-    if (members == null) return true;
-    Claims.Claim c = link.claims.get(name);
-    if (c != null) return c.owner().equals(link.self);
-    return link.self.equals(Claims.rendezvous(name, members));
-  }
-
-  private void check(String name, long now, java.util.List<String> members) {
+  /** {@code decides}: whether this member decides about an endpoint (see {@link Ownership#reclaimer}). */
+  private void check(String name, long now, Predicate<String> decides) {
     if (removing.contains(name)) return;
-    if (!decides(name, members)) {
+    if (!decides.test(name)) {
       idleSince.remove(name);
       return;
     }
@@ -113,7 +103,7 @@ final class Lifecycle {
 
   /** A node on it (here or served from here), or a message in its queue that has not expired. */
   private boolean busy(String name) {
-    if (gw.link.hasSessions(name)) return true;
+    if (gw.hasNodesOn(name)) return true;
     Endpoint ep = gw.ownedEndpoint(name);
     if (ep == null) return false;
     if (!ep.nodes.isEmpty()) return true;
@@ -132,7 +122,7 @@ final class Lifecycle {
           idleSince.remove(name);
           if (ar.failed() || !ar.result().body().ok()) return; // kept: a subscription came meanwhile
           Endpoint ep = gw.ownedEndpoint(name);
-          if (gw.link.hasSessions(name) || (ep != null && !ep.nodes.isEmpty())) {
+          if (gw.hasNodesOn(name) || (ep != null && !ep.nodes.isEmpty())) {
             // a node attached while the registry removed it: it keeps its endpoint (messages
             // that arrived meanwhile without one are dropped with it, below)
             gw.log.fine("endpoint " + name + " got a node while it was being removed; created again");
@@ -152,6 +142,6 @@ final class Lifecycle {
       gw.counters.drop(Counters.Drop.REMOVED, ep.queue.size());
       while (!ep.queue.isEmpty()) ep.queue.poll(); // frees its bytes from the node-wide total
     }
-    gw.link.release(name);
+    gw.ownership.release(name);
   }
 }

@@ -41,7 +41,8 @@ final class MemberView {
       JsonObject e = elsewhere.computeIfAbsent(s.endpointName, n -> new JsonObject().put("name", n).put("owned", false)
           .put("localNodes", 0));
       e.put("localNodes", e.getInteger("localNodes") + 1);
-      if (s.owner != null) e.put("servedBy", s.owner);
+      String servedBy = gw.ownership.servingMember(s);
+      if (servedBy != null) e.put("servedBy", servedBy);
     }
     elsewhere.values().forEach(out::add);
     return out;

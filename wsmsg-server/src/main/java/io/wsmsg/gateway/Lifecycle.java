@@ -53,7 +53,7 @@ final class Lifecycle {
 
   /** The last node of an owned endpoint has gone. */
   void lastNodeLeft(Endpoint ep) {
-    if (gw.stopping || gw.frozen) return;
+    if (gw.stopping || gw.endpoints.frozen) return;
     long now = System.currentTimeMillis();
     idleSince.put(ep.name, now);
     if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) {
@@ -62,14 +62,14 @@ final class Lifecycle {
   }
 
   private void sweep() {
-    if (gw.stopping || gw.frozen) return;
+    if (gw.stopping || gw.endpoints.frozen) return;
     long now = System.currentTimeMillis();
     // read once per sweep: clustered, it asks the cluster manager for the members
     Predicate<String> decides = gw.ownership.reclaimer();
     for (String name : gw.registry.endpoints().keySet()) check(name, now, decides);
     // queues held for endpoints the registry no longer has (a message that was on its way
     // when the endpoint went, or a claim taken over after a removal): dropped once nodeless
-    for (Endpoint ep : new ArrayList<>(gw.ownedEndpoints())) {
+    for (Endpoint ep : new ArrayList<>(gw.endpoints.all())) {
       if (gw.registry.hasEndpoint(ep.name) || removing.contains(ep.name)) continue;
       if (!ep.nodes.isEmpty() || gw.hasNodesOn(ep.name)) {
         idleSince.remove(ep.name);
@@ -78,8 +78,8 @@ final class Lifecycle {
       long since = idleSince.computeIfAbsent(ep.name, k -> now);
       if (now - since >= 1000) forget(ep.name);
     }
-    if (idleSince.size() > gw.registry.endpointCount() + gw.ownedEndpoints().size()) {
-      idleSince.keySet().removeIf(n -> !gw.registry.hasEndpoint(n) && !gw.ownsQueue(n));
+    if (idleSince.size() > gw.registry.endpointCount() + gw.endpoints.all().size()) {
+      idleSince.keySet().removeIf(n -> !gw.registry.hasEndpoint(n) && !gw.endpoints.holds(n));
     }
   }
 
@@ -104,7 +104,7 @@ final class Lifecycle {
   /** A node on it (here or served from here), or a message in its queue that has not expired. */
   private boolean busy(String name) {
     if (gw.hasNodesOn(name)) return true;
-    Endpoint ep = gw.ownedEndpoint(name);
+    Endpoint ep = gw.endpoints.get(name);
     if (ep == null) return false;
     if (!ep.nodes.isEmpty()) return true;
     if (gw.config.endpointTtlMillis > 0 && !ep.queue.isEmpty()) {
@@ -121,7 +121,7 @@ final class Lifecycle {
           removing.remove(name);
           idleSince.remove(name);
           if (ar.failed() || !ar.result().body().ok()) return; // kept: a subscription came meanwhile
-          Endpoint ep = gw.ownedEndpoint(name);
+          Endpoint ep = gw.endpoints.get(name);
           if (gw.hasNodesOn(name) || (ep != null && !ep.nodes.isEmpty())) {
             // a node attached while the registry removed it: it keeps its endpoint (messages
             // that arrived meanwhile without one are dropped with it, below)
@@ -137,7 +137,7 @@ final class Lifecycle {
   /** Drops this gateway's queue of a removed endpoint and gives up its ownership claim. */
   private void forget(String name) {
     idleSince.remove(name);
-    Endpoint ep = gw.removeEndpoint(name);
+    Endpoint ep = gw.endpoints.remove(name);
     if (ep != null && !ep.queue.isEmpty()) {
       gw.counters.drop(Counters.Drop.REMOVED, ep.queue.size());
       while (!ep.queue.isEmpty()) ep.queue.poll(); // frees its bytes from the node-wide total

@@ -22,7 +22,7 @@ final class MemberView {
   /** Gateway loop only. */
   static JsonArray endpoints(GatewayVerticle gw) {
     JsonArray out = new JsonArray();
-    for (Endpoint ep : gw.ownedEndpoints()) {
+    for (Endpoint ep : gw.endpoints.all()) {
       int local = 0;
       int remote = 0;
       int inFlight = 0;

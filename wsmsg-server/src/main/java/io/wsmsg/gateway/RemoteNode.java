@@ -16,7 +16,7 @@ public final class RemoteNode implements Consumer {
     void toNode(RemoteNode node, Frame frame);
   }
 
-  final GatewayVerticle gateway;
+  private final EndpointTable table;
   final Endpoint endpoint;
   final String nodeId;
   /** The member whose gateway holds the node's connection. */
@@ -30,14 +30,14 @@ public final class RemoteNode implements Consumer {
   /** When the node's gateway last renewed it (see the clustered ownership's leases). */
   private long renewedAt = System.currentTimeMillis();
 
-  RemoteNode(GatewayVerticle gateway, Endpoint endpoint, String nodeId, String member, int window, Link link) {
-    this.gateway = gateway;
+  RemoteNode(EndpointTable table, Endpoint endpoint, String nodeId, String member, int window, Link link) {
+    this.table = table;
     this.endpoint = endpoint;
     this.nodeId = nodeId;
     this.member = member;
     this.window = window;
     this.link = link;
-    this.inFlight = new InFlightTable(gateway.budget);
+    this.inFlight = new InFlightTable(table.budget);
   }
 
   @Override
@@ -55,13 +55,13 @@ public final class RemoteNode implements Consumer {
 
   @Override
   public boolean ready() {
-    return !paused && !congested && !gateway.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()); // as Session.ready()
+    return !paused && !congested && !table.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !table.budget.inFlightFull()); // as Session.ready()
   }
 
   @Override
   public void deliver(Queued q) {
-    gateway.handOut(this, q);
+    table.handOut(this, q);
     link.toNode(this, q.frame());
   }
 
@@ -87,7 +87,7 @@ public final class RemoteNode implements Consumer {
 
   /** True while its endpoint is the one this gateway holds by that name (not one it gave up). */
   public boolean onOwnedEndpoint() {
-    return gateway.ownedEndpoint(endpoint.name) == endpoint;
+    return table.get(endpoint.name) == endpoint;
   }
 
   /** Lets its endpoint deliver again. */
@@ -97,17 +97,17 @@ public final class RemoteNode implements Consumer {
 
   /** The node acked a delivery. */
   public void ack(byte[] uid) {
-    gateway.acked(this, endpoint, uid);
+    table.acked(this, endpoint, uid);
   }
 
   /** Drops its deliveries whose ack is overdue (counted lost). */
   public void expireAcks(long now) {
-    gateway.expireAcks(this, endpoint, now);
+    table.expireAcks(this, endpoint, now);
   }
 
   /** The node is gone: its unacknowledged deliveries are settled as the endpoint says. */
   public void release() {
-    endpoint.release(this, gateway.registry.endpointSize(endpoint.name));
+    endpoint.release(this, table.endpointSize(endpoint.name));
   }
 
   /** Its endpoint went to another member: its gateway is served from there now, so let go of the frames. */
@@ -123,7 +123,7 @@ public final class RemoteNode implements Consumer {
       if (e != null) back.add(e.queued);
     }
     for (int i = back.size() - 1; i >= 0; i--) endpoint.queue.offerFirst(back.get(i));
-    gateway.trimToLimits(endpoint);
+    table.trimToLimits(endpoint);
     endpoint.dispatch();
   }
 }

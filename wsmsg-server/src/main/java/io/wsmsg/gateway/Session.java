@@ -72,8 +72,8 @@ final class Session implements Consumer, AttachedNode {
     this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
         : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
-    this.load = gateway.loadOf(identity.subject());
-    this.inFlight = new InFlightTable(gateway.budget, load);
+    this.load = gateway.endpoints.loadOf(identity.subject());
+    this.inFlight = new InFlightTable(gateway.endpoints.budget, load);
   }
 
   /** This node's identity's in-flight bytes on this gateway (null in auth mode none). */
@@ -82,7 +82,7 @@ final class Session implements Consumer, AttachedNode {
   /** True while this node's identity holds its whole share of in-flight bytes: it waits for acks. */
   private boolean identityFull() {
     if (load == null || load.inFlightBytes < gateway.config.maxInFlightBytesPerIdentity) return false;
-    gateway.heldBack(); // re-dispatched once acks or timeouts made room
+    gateway.endpoints.heldBack(); // re-dispatched once acks or timeouts made room
     return true;
   }
 
@@ -138,8 +138,8 @@ final class Session implements Consumer, AttachedNode {
               io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
         }
       }
-      if (refusal == null && !gateway.admit(f)) {
-        refusal = "the server's message memory of " + (gateway.budget.limit() >> 20)
+      if (refusal == null && !gateway.endpoints.admit(f)) {
+        refusal = "the server's message memory of " + (gateway.endpoints.budget.limit() >> 20)
             + " MiB (limits.maxQueuedMiB) is full: try again later";
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
@@ -159,8 +159,8 @@ final class Session implements Consumer, AttachedNode {
   public boolean ready() {
     if (awaitingOrder()) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
-    return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()) && !identityFull() && !ws.isClosed()
+    return !closed && !closing && !paused && !gateway.endpoints.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !gateway.endpoints.budget.inFlightFull()) && !identityFull() && !ws.isClosed()
         && !ws.writeQueueFull();
   }
 
@@ -209,7 +209,7 @@ final class Session implements Consumer, AttachedNode {
   public void deliver(Queued q) {
     Frame f = q.frame();
     if (hidden(f)) return;
-    gateway.handOut(this, q);
+    gateway.endpoints.handOut(this, q);
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     byte[] bytes = f.bytes(order);
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
@@ -308,13 +308,13 @@ final class Session implements Consumer, AttachedNode {
       if (inFlight.ack(Uid.of(reference)) != null) gateway.ownership.acked(this, reference);
       return;
     }
-    gateway.acked(this, endpoint, reference);
+    gateway.endpoints.acked(this, endpoint, reference);
   }
 
   /** Drops deliveries whose ack is overdue; returns how many. */
   void expireAcks(long now) {
     if (endpoint != null) {
-      gateway.expireAcks(this, endpoint, now);
+      gateway.endpoints.expireAcks(this, endpoint, now);
     } else if (inFlight.expire(now, e -> Uid.of(e.queued.frame().uid())) > 0) {
       gateway.ownership.roomFreed(this); // the owner counts its own timeouts
     }
@@ -386,7 +386,7 @@ final class Session implements Consumer, AttachedNode {
       gateway.ownership.detach(this); // gives back what was never written
       inFlight.clear(); // the written, unacked rest is settled by the owner (dropped and counted, or requeued)
     }
-    gateway.unload(load);
+    gateway.endpoints.unload(load);
   }
 
   Map<String, Object> describe() {

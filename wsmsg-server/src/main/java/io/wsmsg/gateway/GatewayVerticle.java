@@ -53,9 +53,9 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
   private HttpServer server;
   /** Upgrade and authentication: the HTTP request to WebSocket to node path, and its refusals. */
   private final Upgrades upgrades;
+  /** Stop and snapshot: freeze, capture, hand off, close. */
+  private final Shutdown shutdown;
   volatile boolean stopping;
-  /** The uid of the stop command that is stopping this server, if a command did. */
-  private volatile byte[] stopCause;
 
   /** Who owns each endpoint, and what is done about the ones owned elsewhere. */
   final Ownership ownership;
@@ -68,6 +68,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     this.routers = routers;
     this.endpoints = new EndpointTable(config, registry, counters, routers.budget(), log, lifecycle::lastNodeLeft);
     this.upgrades = new Upgrades(this, authenticator);
+    this.shutdown = new Shutdown(this);
     this.events = events;
     this.counters = counters;
     ownership.bind(this);
@@ -422,44 +423,35 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     }
   }
 
-  // ---- stopping ----
+  // ---- stopping (see Shutdown) ----
 
-  /**
-   * The stop command {@code cause} (its uid) asked for a stop: the {@code stopping} notices
-   * reference it, as events reference the command that caused them (SPEC section 6).
-   */
+  /** The stop command {@code cause} (its uid) asked for a stop (see {@link Shutdown#requestStop}). */
   void requestStop(String why, byte[] cause) {
-    stopCause = cause;
-    ownership.stopAll(why, cause); // every member (this one too) stops and persists its share
+    shutdown.requestStop(why, cause);
   }
 
-  /** The uid of the stop command behind this stop (null for a signal or a leave). */
   @Override
   public void stopCause(byte[] cause) {
-    stopCause = cause;
+    shutdown.stopCause(cause);
   }
 
   /** Step one of a graceful stop: refuse new publishes, tell every node. */
   public Future<Void> beginStop() {
-    return runHere(() -> {
-      stopping = true;
-      for (Session s : sessions) s.sendNotice("stopping", List.of(), stopCause);
-      ownership.stopTakingDeliveries(); // nodes served through owners elsewhere: see there
-    });
+    return shutdown.beginStop();
   }
 
   /** Last step: close every connection with 1001 and the listening socket. */
   public Future<Void> closeAll() {
-    Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> {
-      for (Session s : new ArrayList<>(sessions)) s.close((short) 1001, "server stopping");
-      server.close().onComplete(done);
-    });
-    return done.future();
+    return shutdown.closeAll(server);
+  }
+
+  /** This gateway's event loop, where its state lives. */
+  io.vertx.core.Context loop() {
+    return context;
   }
 
   /** Runs {@code work} on this gateway's event loop, where its state lives, and returns its result. */
-  private <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
+  <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
     Promise<T> p = Promise.promise();
     context.runOnContext(v -> {
       try {
@@ -469,13 +461,6 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
       }
     });
     return p.future();
-  }
-
-  private Future<Void> runHere(Runnable r) {
-    return onLoop(() -> {
-      r.run();
-      return null;
-    });
   }
 
   /** One endpoint as the status page shows it. */
@@ -513,33 +498,14 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
 
   // ---- persistence ----
 
-  /**
-   * A graceful leave from a cluster: deliveries stop, and each owned endpoint goes with its
-   * queue to the member that takes it over. Completes with the queues nobody took (they go
-   * into the snapshot).
-   */
+  /** A graceful leave from a cluster (see {@link Shutdown#handOffAll}). */
   public Future<HandOff> handOffAll() {
-    Promise<HandOff> p = Promise.promise();
-    context.runOnContext(v -> {
-      endpoints.frozen = true;
-      try {
-        ownership.handOffAll().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
+    return shutdown.handOffAll();
   }
 
-  /**
-   * Tells the other members this one is leaving and has taken care of everything they sent it
-   * (after the handoff or the snapshot, before the connections close), so none of it is sent
-   * again once it is gone; any thread.
-   */
+  /** Tells the other members this one leaves (see {@link Shutdown#announceLeaving}); any thread. */
   public Future<Void> announceLeaving() {
-    Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> ownership.announceLeaving().onComplete(p));
-    return p.future();
+    return shutdown.announceLeaving();
   }
 
   /** The member owning an endpoint (null when nobody has claimed it yet); any thread. */
@@ -571,11 +537,8 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     endpoints.forgetRestored();
   }
 
-  /**
-   * Stops all deliveries and returns every endpoint's queued messages in dequeue order (see
-   * {@link EndpointTable#freezeAndCapture}). Runs on this verticle's event loop.
-   */
+  /** Stops all deliveries and returns every endpoint's queued messages (see {@link Shutdown#freezeAndCapture}). */
   public Future<Map<String, List<Queued>>> freezeAndCapture() {
-    return onLoop(endpoints::freezeAndCapture);
+    return shutdown.freezeAndCapture();
   }
 }

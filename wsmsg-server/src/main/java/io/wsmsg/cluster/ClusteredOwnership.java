@@ -35,12 +35,12 @@ import java.util.logging.Logger;
  * deliveries one way and ACK / FLOW / DETACH the other); the owner keeps the window and the
  * round-robin, so flow control holds across gateways and local and remote nodes take turns
  * alike. A remote node is given twice its window and its gateway holds the second half ready
- * (see {@link #deliverFromOwner}), so the extra hops of its acks do not leave it idle. Ownership is claimed by
+ * (see {@link ServedElsewhere}), so the extra hops of its acks do not leave it idle. Ownership is claimed by
  * the first member that needs an endpoint; when a member leaves or fails, the survivors pick
  * the new owner of each of its endpoints by rendezvous hashing, so they agree without asking
  * each other. A member leaving gracefully hands its queues over first.
  *
- * <p>Everything here runs on the gateway's event loop. Standalone, none of it is used.
+ * <p>Everything here runs on the gateway's event loop.
  */
 public final class ClusteredOwnership implements Ownership {
   private static final Logger LOG = Logger.getLogger(ClusteredOwnership.class.getName());
@@ -70,25 +70,8 @@ public final class ClusteredOwnership implements Ownership {
   private final Map<String, RemoteNode> remoteNodes = new HashMap<>();
   /** Writes a delivery to a remote node's gateway (TO_NODE). */
   private final RemoteNode.Link toNode = this::toNode;
-  /**
-   * What this gateway keeps for each node attached here whose endpoint's owner is elsewhere, by
-   * node id: the owner, what it prefetched for the node and whether it was told of congestion.
-   */
-  private final Map<String, Served> served = new HashMap<>();
-
-  /** A node attached here, served through the endpoint's owner elsewhere. */
-  private static final class Served {
-    /** The member whose gateway owns the endpoint and serves the node; null once served here. */
-    String owner;
-    /** The owner was told the node's socket is congested. */
-    boolean toldCongested;
-    /** Deliveries the owner prefetched for the node, not yet written. */
-    final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
-
-    Served(String owner) {
-      this.owner = owner;
-    }
-  }
+  /** The nodes attached here whose endpoint's owner is elsewhere. */
+  private ServedElsewhere elsewhere;
   /** When each endpoint's winning claim was last repeated to correct a losing one. */
   private final Map<String, Long> corrected = new HashMap<>();
   /** Parts of handoffs still arriving, by handoff id. */
@@ -135,6 +118,7 @@ public final class ClusteredOwnership implements Ownership {
   @Override
   public void bind(OwnershipHost gateway) {
     this.gw = gateway;
+    this.elsewhere = new ServedElsewhere(gateway);
   }
 
   @Override
@@ -341,10 +325,8 @@ public final class ClusteredOwnership implements Ownership {
     if (newOwner.equals(self)) {
       for (AttachedNode s : gw.nodesOn(ep)) {
         if (!s.servedHere()) {
-          Served st = served(s);
-          passOnUnwritten(st, ep, st.owner, self);
-          st.owner = null;
-          forgetPrefetched(st);
+          passOnUnwritten(elsewhere.takePrefetched(s), ep, elsewhere.owner(s), self);
+          elsewhere.serveFrom(s, null);
           gw.serveHere(s);
         }
       }
@@ -366,42 +348,13 @@ public final class ClusteredOwnership implements Ownership {
       if (!queued.isEmpty()) handOverLost(ep, queued, 0);
     }
     for (AttachedNode s : gw.nodesOn(ep)) {
-      Served st = served(s);
-      if (!s.servedHere() && st.owner != null) passOnUnwritten(st, ep, st.owner, newOwner);
+      String old = elsewhere.owner(s);
+      if (!s.servedHere() && old != null) passOnUnwritten(elsewhere.takePrefetched(s), ep, old, newOwner);
       s.serveElsewhere(); // the new owner keeps the window from now on
-      forgetPrefetched(st);
-      st.owner = newOwner;
+      elsewhere.takePrefetched(s); // what an earlier owner sent is its business no more
+      elsewhere.serveFrom(s, newOwner);
       sendAttach(s, 0);
     }
-  }
-
-  /** This member's record of a node attached here (made on first need). */
-  private Served served(AttachedNode s) {
-    Served st = served.get(s.nodeId());
-    if (st == null) {
-      st = new Served(null);
-      served.put(s.nodeId(), st);
-    }
-    return st;
-  }
-
-  /** The owner elsewhere that serves a node attached here, or null. */
-  private String ownerOfNode(AttachedNode s) {
-    Served st = served.get(s.nodeId());
-    return st == null ? null : st.owner;
-  }
-
-  /** Takes the deliveries the owner prefetched for a node and not yet written (to give them back). */
-  private List<Frame> takePrefetched(Served st) {
-    List<Frame> out = new ArrayList<>(st.fromOwner);
-    forgetPrefetched(st);
-    return out;
-  }
-
-  /** The endpoint changed hands: what the old owner prefetched is its business no more. */
-  private void forgetPrefetched(Served st) {
-    for (Frame f : st.fromOwner) gw.budget().release(f);
-    st.fromOwner.clear();
   }
 
   /**
@@ -410,8 +363,7 @@ public final class ClusteredOwnership implements Ownership {
    * these included; for any other endpoint, or when the old owner is gone with its state, these
    * are the only copies, so they go to the new owner (at priority 0: TO_NODE does not carry it).
    */
-  private void passOnUnwritten(Served st, String ep, String oldOwner, String newOwner) {
-    List<Frame> unwritten = takePrefetched(st);
+  private void passOnUnwritten(List<Frame> unwritten, String ep, String oldOwner, String newOwner) {
     if (unwritten.isEmpty()) return;
     boolean ownerGone = oldOwner == null || !membership.members().contains(oldOwner);
     if (!ownerGone && gw.requeues(ep)) return;
@@ -578,7 +530,7 @@ public final class ClusteredOwnership implements Ownership {
     if (owner.equals(self)) {
       gw.serveHere(s);
     } else {
-      served(s).owner = owner;
+      elsewhere.serveFrom(s, owner);
       sendAttach(s, 0);
     }
   }
@@ -617,16 +569,16 @@ public final class ClusteredOwnership implements Ownership {
 
   @Override
   public void forget(AttachedNode s) {
-    served.remove(s.nodeId());
+    elsewhere.forget(s);
   }
 
   @Override
   public String servingMember(AttachedNode s) {
-    return ownerOfNode(s);
+    return elsewhere.owner(s);
   }
 
   private void sendAttach(AttachedNode s, int attempt) {
-    String owner = ownerOfNode(s);
+    String owner = elsewhere.owner(s);
     gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
         .onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
@@ -655,12 +607,12 @@ public final class ClusteredOwnership implements Ownership {
    */
   private boolean attached(AttachedNode s, Buffer answer) {
     if (answer.length() == 2 && "ok".equals(answer.toString())) return true;
-    if (readClaims(answer, ownerOfNode(s))) onClaimHint(s.endpointName());
+    if (readClaims(answer, elsewhere.owner(s))) onClaimHint(s.endpointName());
     return false;
   }
 
   private boolean superseded(AttachedNode s, String owner) {
-    return s.closed() || s.servedHere() || !owner.equals(ownerOfNode(s));
+    return s.closed() || s.servedHere() || !owner.equals(elsewhere.owner(s));
   }
 
   /**
@@ -669,7 +621,7 @@ public final class ClusteredOwnership implements Ownership {
    */
   private void renewLeases() {
     for (AttachedNode s : gw.nodes()) {
-      String owner = ownerOfNode(s);
+      String owner = elsewhere.owner(s);
       if (s.closed() || s.servedHere() || owner == null) continue;
       gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
           .onSuccess(reply -> {
@@ -692,7 +644,7 @@ public final class ClusteredOwnership implements Ownership {
   private Buffer attachMessage(AttachedNode s) {
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
     w.str(s.endpointName()).str(s.nodeId()).str(self).i32(s.window()).bool(s.paused() || gw.stopping())
-        .bool(served(s).toldCongested);
+        .bool(elsewhere.toldCongested(s));
     return w.buffer();
   }
 
@@ -700,118 +652,40 @@ public final class ClusteredOwnership implements Ownership {
   private void onClaimHint(String ep) {
     String owner = claim(ep);
     for (AttachedNode s : gw.nodesOn(ep)) {
-      Served st = served(s);
-      if (s.servedHere() || owner.equals(st.owner)) continue;
+      String current = elsewhere.owner(s);
+      if (s.servedHere() || owner.equals(current)) continue;
       if (owner.equals(self)) {
-        ownerChanged(ep, st.owner, self);
+        ownerChanged(ep, current, self);
       } else {
-        st.owner = owner;
+        elsewhere.serveFrom(s, owner);
         sendAttach(s, 0);
       }
     }
   }
 
-  /**
-   * A delivery from the owning gateway on another member. The owner sends up to twice the
-   * node's window (its window plus as many again, prefetched); this gateway gives the node at
-   * most its window unacknowledged and holds the rest here, so the node's next message goes
-   * out the moment it acks, without waiting for the round trip to the owner. Without that, a
-   * node served from elsewhere would be ready less often than the owner's own nodes and get a
-   * smaller share of a busy queue.
-   */
-  private void deliverFromOwner(AttachedNode s, Frame f) {
-    if (!s.takesDeliveries()) return; // f was decoded and checked with the TO_NODE (PeerMessage)
-    Served st = served(s);
-    if (s.hides(f)) {
-      if (st.owner != null) sendAck(s, st.owner, f.uid()); // settled at once: the owner frees its slot
-      return;
-    }
-    st.fromOwner.add(f);
-    gw.budget().hold(f); // bounded by the owner: at most twice the node's window
-    pump(s, st);
-  }
-
-  /** Writes prefetched deliveries while the node's window, pause state and socket allow. */
-  private void pump(AttachedNode s, Served st) {
-    while (!st.fromOwner.isEmpty() && s.mayWrite()) {
-      Frame f = st.fromOwner.poll();
-      s.writeFromOwner(f);
-      gw.budget().release(f); // now held by the node's in-flight table
-    }
-    if (s.socketCongested() && !st.toldCongested) {
-      st.toldCongested = true;
-      flow(s, st, true); // drained tells the owner again
-    }
-  }
-
   @Override
   public void roomFreed(AttachedNode s) {
-    pump(s, served(s));
+    elsewhere.roomFreed(s);
   }
 
-  /** Freed the node's slot here: tell the owner, send what is held. */
   @Override
   public void acked(AttachedNode s, byte[] uid) {
-    Served st = served(s);
-    if (st.owner != null) sendAck(s, st.owner, uid);
-    pump(s, st);
+    elsewhere.acked(s, uid);
   }
 
   @Override
   public void pausedChanged(AttachedNode s) {
-    Served st = served(s);
-    flow(s, st, st.toldCongested);
+    elsewhere.pausedChanged(s);
   }
 
   @Override
   public void drained(AttachedNode s) {
-    Served st = served(s);
-    if (st.toldCongested) {
-      st.toldCongested = false;
-      flow(s, st, false);
-      pump(s, st);
-    }
+    elsewhere.drained(s);
   }
 
-  private void sendAck(AttachedNode s, String owner, byte[] uid) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ACK, uid.length + 96);
-    w.str(s.endpointName()).str(s.nodeId()).bytes(uid);
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
-  }
-
-  private void flow(AttachedNode s, Served st, boolean congested) {
-    if (st.owner == null) return;
-    sendFlow(s, st.owner, s.paused() || gw.stopping(), congested);
-  }
-
-  private void sendFlow(AttachedNode s, String owner, boolean paused, boolean congested) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
-    w.str(s.endpointName()).str(s.nodeId()).bool(paused).bool(congested);
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
-  }
-
-  /**
-   * The node is gone: what the owner sent here and was never written to it goes back first
-   * (after a FLOW that pauses the node; to the head of the queue, as on a stop: it was never
-   * delivered, whatever the endpoint's requeue setting), then DETACH settles the unacked rest.
-   * Same connection, so in that order.
-   */
   @Override
   public void detach(AttachedNode s) {
-    Served st = served.get(s.nodeId());
-    if (st == null) return;
-    if (st.owner == null) {
-      forgetPrefetched(st);
-      return;
-    }
-    List<Frame> unwritten = takePrefetched(st);
-    if (!unwritten.isEmpty()) {
-      sendFlow(s, st.owner, true, false); // paused first, or the owner would hand them straight back to this node
-      giveBack(s, st.owner, unwritten);
-    }
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
-    w.str(s.endpointName()).str(s.nodeId());
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(st.owner), w.buffer());
+    elsewhere.detach(s);
   }
 
   // ---- messages from peers ----
@@ -906,10 +780,10 @@ public final class ClusteredOwnership implements Ownership {
       onDeliver(d);
     } else if (m instanceof PeerMessage.ToNode t) {
       AttachedNode s = gw.node(t.nodeId());
-      if (s != null && gw.stopping() && t.owner().equals(ownerOfNode(s))) {
-        giveBack(s, t.owner(), List.of(t.frame())); // sent before the owner heard this gateway is stopping
+      if (s != null && gw.stopping() && t.owner().equals(elsewhere.owner(s))) {
+        elsewhere.giveBack(s, t.owner(), List.of(t.frame())); // sent before the owner heard this gateway is stopping
       } else if (s != null) {
-        deliverFromOwner(s, t.frame());
+        elsewhere.deliverFromOwner(s, t.frame());
       } else {
         // the node is gone and its DETACH did not arrive: tell the owner again
         PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
@@ -1029,7 +903,7 @@ public final class ClusteredOwnership implements Ownership {
       remoteNodes.remove(nodeId);
       old.release();
     }
-    // twice the node's window: the node's gateway holds the second half ready (see deliverFromOwner)
+    // twice the node's window: the node's gateway holds the second half ready (see ServedElsewhere)
     RemoteNode n = gw.serveRemote(ep, nodeId, member, (int) Math.min(Integer.MAX_VALUE, 2L * window), toNode);
     n.flow(paused, congested);
     remoteNodes.put(nodeId, n);
@@ -1226,33 +1100,9 @@ public final class ClusteredOwnership implements Ownership {
     return out;
   }
 
-  // ---- a stopping gateway's nodes served from elsewhere ----
-
-  /**
-   * This gateway announced {@code stopping}: nodes attached here to endpoints owned elsewhere
-   * take no new deliveries (the owners are told they are paused), and what the owners sent
-   * here but was never written to the node goes back to them, to the head of the queue, for
-   * the node's next connection or another node. What was written and is acked meanwhile is
-   * done; what is still unacked when the node is closed is settled by the owner on DETACH (put
-   * back for endpoints that requeue).
-   */
   @Override
   public void stopTakingDeliveries() {
-    for (AttachedNode s : gw.nodes()) {
-      Served st = served.get(s.nodeId());
-      if (s.closed() || s.servedHere() || st == null || st.owner == null) continue;
-      flow(s, st, st.toldCongested); // paused, as every FLOW and ATTACH from a stopping gateway says
-      giveBack(s, st.owner, takePrefetched(st));
-    }
-  }
-
-  /** Returns deliveries never written to {@code s} to its endpoint's owner (after the FLOW that paused it). */
-  private void giveBack(AttachedNode s, String owner, List<Frame> frames) {
-    if (frames.isEmpty()) return;
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.RETURN, 128 + frames.size() * 40);
-    w.str(s.endpointName()).str(s.nodeId()).i32(frames.size());
-    for (Frame f : frames) w.bytes(f.uid());
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
+    elsewhere.stopTakingDeliveries();
   }
 
   /** A node's gateway gave deliveries back unwritten: they go to the head of the queue, in order. */

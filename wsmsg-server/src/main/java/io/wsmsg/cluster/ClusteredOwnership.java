@@ -51,10 +51,6 @@ public final class ClusteredOwnership implements Ownership {
   /** How many times a DELIVER may be passed on to a newer owner before it is dropped. */
   private static final int MAX_HOPS = PeerMessage.MAX_HOPS;
   private static final Buffer OK = Buffer.buffer("ok");
-  /** Messages per HANDOFF part: a big queue must not hold an event loop or exceed a buffer. */
-  private static final int HANDOFF_CHUNK = PeerMessage.HANDOFF_CHUNK;
-  /** Handoffs arriving in parts at once: more is not a leaving member but a flood. */
-  private static final int MAX_PENDING_HANDOFFS = 1024;
   /** A remote node not renewed for this long is taken for gone (renewals come every 5 s). */
   private static final long LEASE_MILLIS = 20_000;
   /**
@@ -74,10 +70,8 @@ public final class ClusteredOwnership implements Ownership {
   private ServedElsewhere elsewhere;
   /** When each endpoint's winning claim was last repeated to correct a losing one. */
   private final Map<String, Long> corrected = new HashMap<>();
-  /** Parts of handoffs still arriving, by handoff id. */
-  private final Map<String, List<Queued>> pendingHandoffs = new HashMap<>();
-  /** Frame bytes held in {@link #pendingHandoffs}: bounded by limits.maxQueuedMiB. */
-  private long pendingHandoffBytes;
+  /** Queues moving to and from other members (HANDOFF). */
+  private QueueTransfer transfers;
   /** Refused peer messages: one line per 10 s at most, a flood must not flood the log too. */
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
   /** Messages dropped after too many hops between owners: one line per 10 s at most. */
@@ -119,6 +113,7 @@ public final class ClusteredOwnership implements Ownership {
   public void bind(OwnershipHost gateway) {
     this.gw = gateway;
     this.elsewhere = new ServedElsewhere(gateway);
+    this.transfers = new QueueTransfer(gateway);
   }
 
   @Override
@@ -384,7 +379,7 @@ public final class ClusteredOwnership implements Ownership {
       gw.putFirst(ep, queued);
       return;
     }
-    handOff(ep, owner, claims.get(ep), queued).onFailure(err -> {
+    transfers.send(ep, owner, claims.get(ep), queued).onFailure(err -> {
       if (attempt < 20 && !gw.stopping()) {
         gw.vertx().setTimer(500, t -> handOverLost(ep, queued, attempt + 1));
       } else {
@@ -723,16 +718,7 @@ public final class ClusteredOwnership implements Ownership {
       }
       PeerWireException no = claims.refusal(h.endpoint(), h.claim(), membership.members());
       if (no != null) throw no;
-      if (!h.last() || pendingHandoffs.containsKey(h.id())) {
-        if (!pendingHandoffs.containsKey(h.id()) && pendingHandoffs.size() >= MAX_PENDING_HANDOFFS) {
-          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "more than " + MAX_PENDING_HANDOFFS
-              + " handoffs arriving at once");
-        }
-        if (pendingHandoffBytes + h.bytes() > gw.serverConfig().maxQueuedBytes) {
-          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "handoffs arriving in parts would hold more"
-              + " than limits.maxQueuedMiB");
-        }
-      }
+      transfers.check(h);
     } else if (m instanceof PeerMessage.Attach a) {
       member(a.member(), "attaching gateway");
     } else if (m instanceof PeerMessage.ToNode t) {
@@ -927,23 +913,17 @@ public final class ClusteredOwnership implements Ownership {
     List<Queued> chunk = new ArrayList<>(h.items().size());
     for (PeerMessage.Handoff.Item i : h.items()) chunk.add(new Queued(i.frame(), i.priority(), i.enqueuedAt()));
     if (gw.stopping()) {
-      forgetPending(id);
+      transfers.forget(id);
       msg.fail(503, "stopping");
       return;
     }
     if (!last) {
       // large queues come in parts; they are applied together when the last one arrives
-      pendingHandoffs.computeIfAbsent(id, k -> {
-        gw.vertx().setTimer(120_000, t -> forgetPending(k)); // an abandoned handoff
-        return new ArrayList<>();
-      }).addAll(chunk);
-      pendingHandoffBytes += h.bytes();
+      transfers.addPart(id, chunk, h.bytes());
       msg.reply(OK);
       return;
     }
-    List<Queued> queued = forgetPending(id);
-    if (queued == null) queued = chunk;
-    else queued.addAll(chunk);
+    List<Queued> queued = transfers.complete(id, chunk);
     if (gw.stopping()) {
       msg.fail(503, "stopping");
       return;
@@ -958,50 +938,14 @@ public final class ClusteredOwnership implements Ownership {
       msg.reply(OK);
     } else {
       // not ours after all: pass the queue on rather than lose it
-      handOff(ep, owner, claims.get(ep), queued).onComplete(ar -> {
+      transfers.send(ep, owner, claims.get(ep), queued).onComplete(ar -> {
         if (ar.succeeded()) msg.reply(OK);
         else msg.fail(503, ar.cause().getMessage());
       });
     }
   }
 
-  /** Takes the parts of a handoff out of {@link #pendingHandoffs}, keeping the byte count right. */
-  private List<Queued> forgetPending(String id) {
-    List<Queued> parts = pendingHandoffs.remove(id);
-    if (parts != null) for (Queued q : parts) pendingHandoffBytes -= q.frame().size();
-    return parts;
-  }
-
   // ---- leaving ----
-
-  /**
-   * Sends an endpoint's queue to its new owner, in parts of at most {@link #HANDOFF_CHUNK}
-   * messages or about 4 MiB, one after the other; completes when the owner has taken the last.
-   */
-  private Future<Void> handOff(String ep, String to, Claim claim, List<Queued> queued) {
-    String id = java.util.UUID.randomUUID().toString();
-    return sendChunk(ep, to, claim, id, queued, 0);
-  }
-
-  private Future<Void> sendChunk(String ep, String to, Claim claim, String id, List<Queued> queued, int from) {
-    int end = from;
-    long bytes = 0;
-    while (end < queued.size() && end - from < HANDOFF_CHUNK && bytes < (4 << 20)) {
-      bytes += queued.get(end).frame().size() + 32;
-      end++;
-    }
-    boolean last = end >= queued.size();
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.HANDOFF, (int) bytes + 256);
-    w.str(ep).str(claim.owner()).i64(claim.epoch()).str(id).bool(last).i32(end - from);
-    for (int i = from; i < end; i++) {
-      Queued q = queued.get(i);
-      w.i32(q.priority()).i64(q.enqueuedAt()).bytes(q.frame().rawBytes());
-    }
-    int next = end;
-    Future<Void> sent = gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(to), w.buffer(),
-        timeout(gw.serverConfig().handoffTimeoutMillis)).mapEmpty();
-    return last ? sent : sent.compose(v -> sendChunk(ep, to, claim, id, queued, next));
-  }
 
   /**
    * A graceful leave: every endpoint this member owns goes, with its queue, to the member
@@ -1039,7 +983,7 @@ public final class ClusteredOwnership implements Ownership {
       Claim next = new Claim(to, (old == null ? 1 : old.epoch()) + 1);
       claims.offer(ep, next);
       handingOver.put(ep, new ArrayList<>());
-      all.add(handOff(ep, to, next, queued).onSuccess(v -> {
+      all.add(transfers.send(ep, to, next, queued).onSuccess(v -> {
         moved.put(ep, next);
         // the heir owns it now (it takes the claim before it answers the last part)
         for (Held h : handingOver.remove(ep)) relay(h.frame(), List.of(ep), h.priority(), h.hops(), to);

@@ -27,10 +27,12 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The WebSocket gateway: upgrades and authenticates connections, runs one {@link Session}
- * per node, owns the endpoint queues of its endpoints and delivers from them under flow
- * control. All of its state lives on its own event loop, so writes to sockets are made there
- * and need no locks.
+ * The WebSocket gateway, the verticle that wires its parts: {@link Upgrades} turns requests
+ * into nodes, one {@link Session} runs each node, the {@link EndpointTable} holds the queues of
+ * the endpoints it owns and delivers from them under flow control, {@link Ownership} says who
+ * owns an endpoint and serves the rest through their owners, and {@link Shutdown} takes it
+ * through a stop. All of its state lives on its own event loop, so writes to sockets are made
+ * there and need no locks.
  */
 public final class GatewayVerticle extends AbstractVerticle implements OwnershipHost {
   final Logger log = Logger.getLogger(GatewayVerticle.class.getName());
@@ -137,7 +139,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     Session s = new Session(this, ws, endpointName, id, window, order);
     s.admitted = conn;
     s.ephemeral = ephemeral;
-    s.paused = paused; // before the owner learns of the node (link.attach) and before any kick
+    s.paused = paused; // before the owner learns of the node (ownership.attach) and before any kick
     sessions.add(s);
     indexNode(s);
     counters.connections.incrementAndGet();

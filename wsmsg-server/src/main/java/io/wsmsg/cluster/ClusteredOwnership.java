@@ -72,8 +72,8 @@ public final class ClusteredOwnership implements Ownership {
   private final Map<String, Long> corrected = new HashMap<>();
   /** Queues moving to and from other members (HANDOFF). */
   private QueueTransfer transfers;
-  /** Refused peer messages: one line per 10 s at most, a flood must not flood the log too. */
-  private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
+  /** What a peer message must satisfy, beyond its own bounds, before anything of it is applied. */
+  private PeerChecks checks;
   /** Messages dropped after too many hops between owners: one line per 10 s at most. */
   private final RateLimitedLog hopsLog = new RateLimitedLog(LOG, 10_000);
   /** A message for an endpoint that this leaving member is handing over, held until its heir has the queue. */
@@ -114,6 +114,7 @@ public final class ClusteredOwnership implements Ownership {
     this.gw = gateway;
     this.elsewhere = new ServedElsewhere(gateway);
     this.transfers = new QueueTransfer(gateway);
+    this.checks = new PeerChecks(membership, claims, self, transfers, gateway.counters());
   }
 
   @Override
@@ -203,22 +204,13 @@ public final class ClusteredOwnership implements Ownership {
     Map<String, Claim> cs;
     try {
       cs = PeerMessage.decodeClaims(answer, gw.serverConfig());
-      checkClaims(cs);
+      checks.checkClaims(cs);
     } catch (PeerWireException e) {
-      refused("claims", e, from);
+      checks.refused("claims", e, from);
       return false;
     }
     cs.forEach(this::onClaim);
     return true;
-  }
-
-  /** Every claim must be acceptable, or none of them is applied. */
-  private void checkClaims(Map<String, Claim> cs) {
-    List<String> members = membership.members();
-    for (Map.Entry<String, Claim> e : cs.entrySet()) {
-      PeerWireException no = claims.refusal(e.getKey(), e.getValue(), members);
-      if (no != null) throw no;
-    }
   }
 
   @Override
@@ -694,9 +686,9 @@ public final class ClusteredOwnership implements Ownership {
     PeerMessage m = null;
     try {
       m = PeerMessage.decode(msg.body(), gw.serverConfig());
-      check(m);
+      checks.check(m);
     } catch (PeerWireException e) {
-      refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : claimedSender(m));
+      checks.refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : PeerChecks.claimedSender(m));
       if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
       return;
     }
@@ -705,60 +697,6 @@ public final class ClusteredOwnership implements Ownership {
     } catch (RuntimeException e) {
       LOG.warning("a peer message of type " + PeerMessage.typeName(m.type()) + " failed: " + e);
     }
-  }
-
-  /** The checks that need this member's membership and claims. */
-  private void check(PeerMessage m) {
-    if (m instanceof PeerMessage.ClaimSet c) {
-      checkClaims(c.claims());
-    } else if (m instanceof PeerMessage.Handoff h) {
-      if (!h.claim().owner().equals(self)) {
-        throw new PeerWireException(PeerWireException.Reason.MISDIRECTED, "a handoff of endpoint " + h.endpoint()
-            + " names owner " + h.claim().owner() + ", not this member");
-      }
-      PeerWireException no = claims.refusal(h.endpoint(), h.claim(), membership.members());
-      if (no != null) throw no;
-      transfers.check(h);
-    } else if (m instanceof PeerMessage.Attach a) {
-      member(a.member(), "attaching gateway");
-    } else if (m instanceof PeerMessage.ToNode t) {
-      member(t.owner(), "owner");
-    } else if (m instanceof PeerMessage.ClaimsPull p) {
-      member(p.starter(), "starter");
-    } else if (m instanceof PeerMessage.StopAll st) {
-      member(st.sender(), "sender");
-    } else if (m instanceof PeerMessage.Release rl) {
-      member(rl.claim().owner(), "owner");
-    } else if (m instanceof PeerMessage.View v) {
-      member(v.requester(), "requester"); // the view names endpoints: members only
-    } else if (m instanceof PeerMessage.Leaving l) {
-      member(l.member(), "leaving member");
-    }
-  }
-
-  private void member(String m, String what) {
-    if (!membership.members().contains(m)) {
-      throw new PeerWireException(PeerWireException.Reason.UNKNOWN_MEMBER, what + " " + m + " is not a member of the cluster");
-    }
-  }
-
-  /** The member a message says it comes from, when it names one (the event bus does not say). */
-  private static String claimedSender(PeerMessage m) {
-    if (m instanceof PeerMessage.Attach a) return a.member();
-    if (m instanceof PeerMessage.ToNode t) return t.owner();
-    if (m instanceof PeerMessage.ClaimsPull p) return p.starter();
-    if (m instanceof PeerMessage.StopAll st) return st.sender();
-    if (m instanceof PeerMessage.View v) return v.requester();
-    if (m instanceof PeerMessage.Leaving l) return l.member();
-    return null;
-  }
-
-  /** Counts and logs (rate-limited) a refused peer message: type, reason, what was wrong and who. */
-  private void refused(String type, PeerWireException e, String from) {
-    gw.counters().peerRejected(type, e.reason().label());
-    refusedLog.log("refused a peer message of type " + type + " (" + e.getMessage() + ")"
-        + (from == null ? " (the sender is not named in it)" : " from " + from + " (as it says)")
-        + "; it was dropped, nothing of it applied");
   }
 
   private void apply(PeerMessage m, Message<Buffer> msg) {

@@ -154,7 +154,7 @@ public sealed interface PeerMessage {
       case PeerWire.RETURN -> {
         String ep = r.name("endpoint");
         String node = r.name("node id");
-        // an owner sends a remote node at most twice its window (see ClusterLink.onAttach)
+        // an owner sends a remote node at most twice its window (see ClusteredOwnership.onAttach)
         int n = r.count("uid count", 5, 2L * config.maxWindow);
         List<byte[]> uids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) uids.add(r.uid("uid"));

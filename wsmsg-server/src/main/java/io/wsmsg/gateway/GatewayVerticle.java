@@ -3,20 +3,14 @@ package io.wsmsg.gateway;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.buffer.Buffer;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.wsmsg.auth.AuthException;
 import io.wsmsg.auth.Authenticator;
 import io.wsmsg.auth.Identity;
-import io.wsmsg.cluster.Claims;
-import io.wsmsg.cluster.Membership;
 import io.wsmsg.config.ServerConfig;
-import io.wsmsg.glob.Glob;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.protocol.WireOrder;
@@ -33,12 +27,14 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The WebSocket gateway: upgrades and authenticates connections, runs one {@link Session}
- * per node, owns the endpoint queues of its endpoints and delivers from them under flow
- * control. All of its state lives on its own event loop, so writes to sockets are made there
- * and need no locks.
+ * The WebSocket gateway, the verticle that wires its parts: {@link Upgrades} turns requests
+ * into nodes, one {@link Session} runs each node, the {@link EndpointTable} holds the queues of
+ * the endpoints it owns and delivers from them under flow control, {@link Ownership} says who
+ * owns an endpoint and serves the rest through their owners, and {@link Shutdown} takes it
+ * through a stop. All of its state lives on its own event loop, so writes to sockets are made
+ * there and need no locks.
  */
-public final class GatewayVerticle extends AbstractVerticle {
+public final class GatewayVerticle extends AbstractVerticle implements OwnershipHost {
   final Logger log = Logger.getLogger(GatewayVerticle.class.getName());
   final ServerConfig config;
   final Counters counters;
@@ -47,52 +43,37 @@ public final class GatewayVerticle extends AbstractVerticle {
   final Commands commands = new Commands(this);
   /** Reclaims ephemeral and idle endpoints. */
   final Lifecycle lifecycle = new Lifecycle(this);
-  private final Authenticator authenticator;
   private final EventSink events;
-  private final Runnable onStopRequest;
-  private final List<Glob> requeueGlobs = new ArrayList<>();
-
-  private final Map<String, Endpoint> endpoints = new HashMap<>();
-  /** The node's message memory (limits.maxQueuedMiB), shared with the channel routers. */
-  final io.wsmsg.metrics.MemoryBudget budget;
+  /** The endpoints this gateway owns: queues, hand-out, acks and their sweeps. */
+  final EndpointTable endpoints;
   private final Set<Session> sessions = new LinkedHashSet<>();
   /** Nodes closed for flooding: one log line per 10 s at most. */
   final RateLimitedLog floodLog = new RateLimitedLog(log, 10_000);
-  /** Refused upgrades: one line per 10 s at most for each HTTP status (see {@link #refuse(HttpServerRequest, Admission.Conn, int, String, String)}). */
-  private final Map<Integer, RateLimitedLog> refusedLogs = new HashMap<>();
   /** Nodes closed for oversized or malformed frames, and for not answering pings: 10 s each. */
   private final RateLimitedLog frameCloseLog = new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000);
   private final RateLimitedLog pingCloseLog = new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000);
   private HttpServer server;
-  private Admission admission;
-  /** Where token signatures are verified: never on this gateway's event loop (see {@link #verify}). */
-  private io.vertx.core.WorkerExecutor verifiers;
+  /** Upgrade and authentication: the HTTP request to WebSocket to node path, and its refusals. */
+  private final Upgrades upgrades;
+  /** Stop and snapshot: freeze, capture, hand off, close. */
+  private final Shutdown shutdown;
   volatile boolean stopping;
-  /** The uid of the stop command that is stopping this server, if a command did. */
-  private volatile byte[] stopCause;
-  /** Set when the state is captured for the snapshot: nothing more leaves the queues. */
-  boolean frozen;
 
-  /** Endpoint ownership and the traffic to other members' gateways (idle when standalone). */
-  final ClusterLink link;
+  /** Who owns each endpoint, and what is done about the ones owned elsewhere. */
+  final Ownership ownership;
 
   public GatewayVerticle(ServerConfig config, Registry registry, ChannelRouters routers, Authenticator authenticator,
-      EventSink events, Counters counters, Runnable onStopRequest, Membership membership, Claims claims) {
-    this.link = new ClusterLink(this, membership, claims, onStopRequest);
+      EventSink events, Counters counters, Ownership ownership) {
+    this.ownership = ownership;
     this.config = config;
     this.registry = registry;
     this.routers = routers;
-    this.budget = routers.budget();
-    this.authenticator = authenticator;
+    this.endpoints = new EndpointTable(config, registry, counters, routers.budget(), log, lifecycle::lastNodeLeft);
+    this.upgrades = new Upgrades(this, authenticator);
+    this.shutdown = new Shutdown(this);
     this.events = events;
     this.counters = counters;
-    this.onStopRequest = onStopRequest;
-    for (String g : config.requeueUnacked) requeueGlobs.add(Glob.compile(g));
-  }
-
-  /** The routers' per-member budgets, whose unconfirmed messages this gateway sends again when a member dies. */
-  public void peerBudgets(io.wsmsg.cluster.PeerBudgets b) {
-    link.peerBudgets(b);
+    ownership.bind(this);
   }
 
   /** The certificate when the port speaks wss:// (set before deploying), else null. */
@@ -109,7 +90,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     long sweep = Math.max(50, Math.min(1000, config.ackTimeoutMillis / 4));
     vertx.setPeriodic(sweep, id -> sweepAcks());
     long ttlSweep = config.endpointTtlMillis > 0 ? Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)) : 1000;
-    vertx.setPeriodic(ttlSweep, id -> sweepTtl());
+    vertx.setPeriodic(ttlSweep, id -> endpoints.sweepTtl());
     if (config.pingIntervalMillis > 0) vertx.setPeriodic(Math.max(100, config.pingIntervalMillis / 2), id -> sweepPings());
     lifecycle.start();
 
@@ -129,13 +110,11 @@ public final class GatewayVerticle extends AbstractVerticle {
         .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true);
     if (tls != null) tls.current().apply(opts, true);
-    admission = new Admission(vertx, config, counters, log);
-    // One thread per two cores at most: a burst of RS256/ES256 logins then takes at most half
-    // of the machine, and the event loops keep serving connected nodes.
-    verifiers = Authenticator.verifierPool(vertx);
-    server = vertx.createHttpServer(opts).connectionHandler(this::onConnection).requestHandler(this::onRequest);
+    upgrades.start();
+    server = vertx.createHttpServer(opts).connectionHandler(upgrades::onConnection)
+        .requestHandler(upgrades::onRequest);
     if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
-    link.start().compose(v -> server.listen()).<Void>mapEmpty()
+    ownership.start().compose(v -> server.listen()).<Void>mapEmpty()
         .onSuccess(v -> {
           if (tls != null) tls.register(server, true);
         })
@@ -145,8 +124,8 @@ public final class GatewayVerticle extends AbstractVerticle {
   @Override
   public void stop() {
     if (tls != null && server != null) tls.unregister(server);
-    link.close();
-    if (verifiers != null) verifiers.close();
+    ownership.close();
+    upgrades.close();
   }
 
   /** The port actually bound (useful with port 0). */
@@ -154,237 +133,15 @@ public final class GatewayVerticle extends AbstractVerticle {
     return server.actualPort();
   }
 
-  // ---- connecting ----
-
-  private void onConnection(io.vertx.core.http.HttpConnection c) {
-    Admission.Conn conn = admission.accept(c);
-    if (config.compression && !conn.refused()) boundInflation(conn);
-  }
-
-  /**
-   * Vert.x builds Netty's deflate handshakers without an inflation bound. Netty 4.2 can bound
-   * each frame's inflated size (maxAllocation; beyond it the inflater throws instead of growing
-   * its buffer), so Vert.x's extension handler is replaced by one with that bound set to
-   * limits.maxFrameBytes. A fragmented message is then bounded by Vert.x's message limit as
-   * without compression. If the handler cannot be replaced the connection is closed: never
-   * inflate without a bound.
-   */
-  private void boundInflation(Admission.Conn conn) {
-    String name = "webSocketExtensionHandler";
-    try {
-      io.netty.channel.ChannelPipeline p = ((io.vertx.core.net.impl.ConnectionBase) conn.connection).channel().pipeline();
-      if (p.get(name) == null) throw new IllegalStateException("no " + name + " in the pipeline");
-      int max = config.maxFrameBytes;
-      p.replace(name, name, new io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler(
-          new io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker(
-              HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL,
-              io.netty.handler.codec.compression.ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(), 15, false, false,
-              max),
-          new io.netty.handler.codec.http.websocketx.extensions.compression.DeflateFrameServerExtensionHandshaker(
-              HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL, max)));
-    } catch (RuntimeException e) {
-      log.severe("limits.compression is on but inflation cannot be bounded with this Vert.x/Netty (" + e
-          + "): closing the connection; turn limits.compression off");
-      conn.connection.close();
-    }
-  }
-
-  /**
-   * Verifies a token away from this event loop, which serves every connected node: an RS256
-   * signature costs 50-100 us of CPU and an ES256 one 1-2 ms on a small machine (JDK 17, two
-   * busy cores), so a burst of logins stalled every delivery. Measured with 300 ES256 logins
-   * at once (SlowlorisTest): a connected node's median round trip was 0.9-2.9 s with the
-   * verification here, 0.6-2.8 ms with it on workers.
-   * Unordered, on a small dedicated pool ({@link #verifiers}): a slow verification holds up
-   * no other, and a flood of logins cannot occupy the shared worker pool that snapshots use.
-   * Outstanding verifications are bounded by limits.maxPendingUpgrades, since each pending
-   * connection has at most one request in progress (its request is paused until answered).
-   * Without a token check to make (auth mode none), no thread is involved.
-   */
-  private Future<Identity> verify(String token) {
-    return authenticator.authenticateOn(verifiers, token);
-  }
-
-  private void onRequest(HttpServerRequest req) {
-    Admission.Conn conn = admission.of(req.connection());
-    if (conn != null && conn.refused()) {
-      answer(req, conn.refusedStatus, conn.refusedWhy); // counted by Admission
-      return;
-    }
-    String upgrade = req.getHeader(HttpHeaders.UPGRADE);
-    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
-      refuse(req, Counters.Refusal.BAD_REQUEST, 426,
-          "this is the wsmsg WebSocket port: connect with ws://host:port" + config.root + "<endpoint>");
-      return;
-    }
-    String endpointName;
-    try {
-      endpointName = EndpointPath.parse(req.path(), config.root);
-    } catch (IllegalArgumentException e) {
-      refuse(req, Counters.Refusal.BAD_REQUEST, 400, e.getMessage());
-      return;
-    }
-    int window = config.window;
-    String w = req.getParam("window");
-    if (w != null) {
-      try {
-        window = Integer.parseInt(w);
-      } catch (NumberFormatException e) {
-        window = -1;
-      }
-      if (window < 1 || window > config.maxWindow) {
-        refuse(req, Counters.Refusal.BAD_REQUEST, 400,
-            "window must be an integer from 1 to " + config.maxWindow + ", not \"" + w + "\"");
-        return;
-      }
-    }
-    WireOrder order = null;
-    String o = req.getParam("order");
-    if (o != null) {
-      order = WireOrder.parse(o);
-      if (order == null) {
-        refuse(req, Counters.Refusal.BAD_REQUEST, 400, "order must be seed or legacy, not \"" + o + "\"");
-        return;
-      }
-    }
-    Boolean ephemeral = flag(req, "ephemeral");
-    // paused=1: the node starts paused (as if its first frame were pause) and gets no delivery
-    // until it sends resume; a node that only publishes on a shared endpoint takes none of it
-    Boolean paused = ephemeral == null ? null : flag(req, "paused");
-    if (ephemeral == null || paused == null) return;
-    if (stopping) {
-      refuse(req, Counters.Refusal.STOPPING, conn, 503, endpointName, "the server is stopping");
-      return;
-    }
-    String token = bearer(req);
-    boolean finalEphemeral = ephemeral;
-    boolean finalPaused = paused;
-    int finalWindow = window;
-    WireOrder finalOrder = order;
-    req.pause();
-    verify(token).onComplete(ar -> {
-      try {
-        upgradeChecked(req, conn, ar, endpointName, finalWindow, finalOrder, finalEphemeral, finalPaused);
-      } catch (RuntimeException e) {
-        // never leave a paused request unanswered, whatever went wrong
-        log.warning("refused a connection from " + req.remoteAddress() + ": " + e.getMessage());
-        if (!req.response().ended()) answer(req, 400, "the request could not be handled");
-      }
-    });
-  }
-
-  private void upgradeChecked(HttpServerRequest req, Admission.Conn conn, io.vertx.core.AsyncResult<Identity> ar,
-      String endpointName, int finalWindow, WireOrder finalOrder, boolean ephemeral, boolean paused) {
-    {
-      if (ar.failed()) {
-        String why = ar.cause() instanceof AuthException ? ar.cause().getMessage() : "the token could not be checked";
-        why = printable(why);
-        req.response().putHeader("WWW-Authenticate",
-            "Bearer error=\"invalid_token\", error_description=\"" + why.replace('"', '\'').replace('\\', '/') + "\"");
-        refuse(req, Counters.Refusal.UNAUTHORIZED, conn, 401, endpointName, why);
-        return;
-      }
-      Identity id = ar.result();
-      if (!id.permissions().mayAttach(endpointName)) {
-        refuse(req, Counters.Refusal.FORBIDDEN, conn, 403, endpointName,
-            "your token does not allow endpoint " + endpointName);
-        return;
-      }
-      if (!registry.hasEndpoint(endpointName) && registry.endpointCount() >= config.maxEndpoints) {
-        refuse(req, Counters.Refusal.MAX_ENDPOINTS, conn, 503, endpointName,
-            "the server holds its maximum of " + config.maxEndpoints
-            + " endpoints (limits.maxEndpoints)");
-        return;
-      }
-      if (!registry.hasEndpoint(endpointName)) {
-        String no = registry.quotaRefusal(id.subject(), id.quotas(), io.wsmsg.registry.QuotaBook.ENDPOINTS,
-            "endpoint " + endpointName);
-        if (no != null) {
-          refuse(req, Counters.Refusal.ENDPOINT_QUOTA, conn, 429, endpointName, printable(no));
-          return;
-        }
-      }
-      req.resume();
-      if (conn != null && conn.released) return; // closed (or timed out) while its token was checked
-      req.toWebSocket().onComplete(ws -> {
-        if (ws.succeeded()) attach(ws.result(), conn, endpointName, id, finalWindow, finalOrder, ephemeral, paused);
-      });
-    }
-  }
-
-  /**
-   * A yes/no connect parameter: 1/true or 0/false, false when absent; anything else is
-   * refused with 400 and null is returned.
-   */
-  private Boolean flag(HttpServerRequest req, String name) {
-    String v = req.getParam(name);
-    if (v == null || v.equals("0") || v.equals("false")) return false;
-    if (v.equals("1") || v.equals("true")) return true;
-    refuse(req, Counters.Refusal.BAD_REQUEST, 400, name + " must be 1 or 0, not \"" + printable(v) + "\"");
-    return null;
-  }
-
-  /** Text that is safe in a header and a log line: no control characters, bounded length. */
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
-    for (int i = 0; i < s.length() && b.length() < 200; i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f || c > 0x7e ? '?' : c);
-    }
-    return b.toString();
-  }
-
-  /** The token from {@code Authorization: Bearer ...}, else the {@code access_token} parameter. */
-  private static String bearer(HttpServerRequest req) {
-    String h = req.getHeader(HttpHeaders.AUTHORIZATION);
-    if (h != null) {
-      h = h.trim();
-      if (h.regionMatches(true, 0, "Bearer ", 0, 7)) return h.substring(7).trim();
-      return h; // a bare token; the authenticator will say what is wrong with it
-    }
-    return req.getParam("access_token");
-  }
-
-  /**
-   * Refuses an upgrade the operator should hear of (401, 403, 429, 503): one INFO line per
-   * status per 10 s at most, with the reason, the client's address and the endpoint; never the
-   * token (a refusal's reason names none).
-   */
-  private void refuse(HttpServerRequest req, Counters.Refusal reason, Admission.Conn conn, int status, String endpoint,
-      String why) {
-    counters.refused(reason);
-    String from = conn != null ? conn.ip
-        : req.remoteAddress() == null ? "?" : String.valueOf(req.remoteAddress().hostAddress());
-    refusedLogs.computeIfAbsent(status, k -> new RateLimitedLog(log, java.util.logging.Level.INFO, 10_000))
-        .log("refused a connection from " + from + " to endpoint " + endpoint + ": HTTP " + status + ", " + why);
-    answer(req, status, why);
-  }
-
-  /** Counts the refusal by its reason, then answers. */
-  private void refuse(HttpServerRequest req, Counters.Refusal reason, int status, String why) {
-    counters.refused(reason);
-    answer(req, status, why);
-  }
-
-  /** Answers and closes the connection: a refused client frees its slot at once. */
-  private void answer(HttpServerRequest req, int status, String why) {
-    req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .putHeader(HttpHeaders.CONNECTION, "close")
-        .end(why + "\n");
-  }
-
-  private void attach(ServerWebSocket ws, Admission.Conn conn, String endpointName, Identity id, int window,
+  /** An upgraded, admitted connection becomes a node on its endpoint. */
+  void attach(ServerWebSocket ws, Admission.Conn conn, String endpointName, Identity id, int window,
       WireOrder order, boolean ephemeral, boolean paused) {
-    if (conn != null && conn.released) {
-      ws.close((short) 1008, "handshake timeout"); // the deadline passed just as the upgrade completed
-      return;
-    }
-    admission.upgraded(conn);
     Session s = new Session(this, ws, endpointName, id, window, order);
     s.admitted = conn;
     s.ephemeral = ephemeral;
-    s.paused = paused; // before the owner learns of the node (link.attach) and before any kick
+    s.paused = paused; // before the owner learns of the node (ownership.attach) and before any kick
     sessions.add(s);
+    indexNode(s);
     counters.connections.incrementAndGet();
     ws.binaryMessageHandler(s::onBinary);
     ws.textMessageHandler(s::onText);
@@ -399,7 +156,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         s.close((short) 4001, "token expired");
       });
     }
-    link.attach(s);
+    ownership.attach(s);
     if (!registry.hasEndpoint(endpointName)) {
       // a node that asks for an ephemeral endpoint gets one only when it creates it: attaching
       // to an existing endpoint never changes what that endpoint is
@@ -457,10 +214,11 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   private void detach(Session s) {
     if (!sessions.remove(s)) return;
-    admission.release(s.admitted);
+    upgrades.release(s.admitted);
     counters.connections.decrementAndGet();
     s.onClosed();
-    link.forget(s);
+    ownership.forget(s);
+    forgetNode(s);
     events.publish("node.left", List.of(s.endpointName, s.nodeId), null);
     if (log.isLoggable(java.util.logging.Level.FINE)) {
       log.fine("node " + s.nodeId + " left endpoint " + s.endpointName + " from " + s.ws.remoteAddress()
@@ -468,45 +226,126 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
   }
 
-  /** Names of the endpoints this gateway owns (holds the queue of). */
-  java.util.Collection<String> endpointNames() {
-    return endpoints.keySet();
+  // ---- what the ownership asks of this gateway (OwnershipHost) ----
+
+  @Override
+  public io.vertx.core.Vertx vertx() {
+    return vertx;
   }
 
-  /** The endpoints this gateway owns. */
-  java.util.Collection<Endpoint> ownedEndpoints() {
-    return endpoints.values();
+  @Override
+  public ServerConfig serverConfig() {
+    return config;
   }
 
-  /** The owned endpoint by that name, or null (never creates one). */
-  Endpoint ownedEndpoint(String name) {
-    return endpoints.get(name);
+  @Override
+  public Counters counters() {
+    return counters;
   }
 
-  boolean ownsQueue(String name) {
-    return endpoints.containsKey(name);
+  @Override
+  public Registry registry() {
+    return registry;
   }
 
-  /** Forgets an owned endpoint (it moved to another member); its queue is the caller's. */
-  Endpoint removeEndpoint(String name) {
-    return endpoints.remove(name);
+  @Override
+  public io.wsmsg.metrics.MemoryBudget budget() {
+    return endpoints.budget;
   }
 
-  /** Whether the endpoint puts unacked deliveries back when their node goes (endpoints.requeueUnacked). */
-  boolean requeues(String name) {
-    for (Glob g : requeueGlobs) if (g.matches(name)) return true;
+  @Override
+  public boolean stopping() {
+    return stopping;
+  }
+
+  @Override
+  public List<String> ownedEndpointNames() {
+    return endpoints.names();
+  }
+
+  @Override
+  public void putFirst(String name, List<Queued> queued) {
+    endpoints.putFirst(name, queued);
+  }
+
+  @Override
+  public List<Queued> surrender(String name) {
+    return endpoints.surrender(name);
+  }
+
+  @Override
+  public boolean requeues(String name) {
+    return endpoints.requeues(name);
+  }
+
+  @Override
+  public void enqueue(String name, Frame frame, int priority) {
+    endpoints.enqueue(name, frame, priority);
+  }
+
+  @Override
+  public void dispatch(String name) {
+    endpoints.endpoint(name).dispatch();
+  }
+
+  @Override
+  public RemoteNode serveRemote(String name, String nodeId, String member, int window, RemoteNode.Link link) {
+    Endpoint e = endpoints.endpoint(name);
+    RemoteNode n = new RemoteNode(endpoints, e, nodeId, member, window, link);
+    e.attach(n);
+    return n;
+  }
+
+  @Override
+  public AttachedNode node(String nodeId) {
+    Session s = sessionsById.get(nodeId);
+    return s == null || s.closed ? null : s;
+  }
+
+  @Override
+  public List<AttachedNode> nodesOn(String name) {
+    Set<Session> set = sessionsByEndpoint.get(name);
+    if (set == null) return List.of();
+    List<AttachedNode> out = new ArrayList<>(set.size());
+    for (Session s : set) if (!s.closed) out.add(s);
+    return out;
+  }
+
+  @Override
+  public java.util.Collection<AttachedNode> nodes() {
+    return new ArrayList<>(sessions);
+  }
+
+  @Override
+  public void serveHere(AttachedNode node) {
+    Session s = (Session) node;
+    Endpoint e = endpoints.endpoint(s.endpointName);
+    s.inFlight.clear(); // what an owner elsewhere had in flight to it is that owner's business
+    s.endpoint = e;
+    e.attach(s);
+  }
+
+  /** The nodes attached here by id and by endpoint, whoever owns their endpoints. */
+  private final Map<String, Session> sessionsById = new HashMap<>();
+  private final Map<String, Set<Session>> sessionsByEndpoint = new HashMap<>();
+
+  private void indexNode(Session s) {
+    sessionsById.put(s.nodeId, s);
+    sessionsByEndpoint.computeIfAbsent(s.endpointName, k -> new LinkedHashSet<>()).add(s);
+  }
+
+  private void forgetNode(Session s) {
+    sessionsById.remove(s.nodeId);
+    Set<Session> set = sessionsByEndpoint.get(s.endpointName);
+    if (set != null && set.remove(s) && set.isEmpty()) sessionsByEndpoint.remove(s.endpointName);
+  }
+
+  /** True when a node attached here (open) is on the endpoint, whoever owns it. */
+  boolean hasNodesOn(String name) {
+    Set<Session> set = sessionsByEndpoint.get(name);
+    if (set == null) return false;
+    for (Session s : set) if (!s.closed) return true;
     return false;
-  }
-
-  /** The endpoint this gateway owns by that name, created on first use. */
-  Endpoint endpoint(String name) {
-    Endpoint ep = endpoints.get(name);
-    if (ep == null) {
-      ep = new Endpoint(name, requeues(name), config.endpointTtlMillis, counters, budget);
-      ep.onLastNodeLeft = lifecycle::lastNodeLeft;
-      endpoints.put(name, ep);
-    }
-    return ep;
   }
 
   // ---- routing in and out ----
@@ -541,11 +380,16 @@ public final class GatewayVerticle extends AbstractVerticle {
     routers.submit(f);
   }
 
+  /**
+   * A router hands this gateway a message for endpoints it found unclaimed or claimed by this
+   * member: this gateway takes the unclaimed ones here.
+   */
   private void deliver(Delivery d) {
     java.util.List<String> moved = null;
+    String self = ownership.self();
     for (String name : d.endpoints()) {
-      if (link.owns(name)) {
-        enqueue(name, d.frame(), d.priority());
+      if (self.equals(ownership.claim(name))) {
+        endpoints.enqueue(name, d.frame(), d.priority());
       } else {
         if (moved == null) moved = new ArrayList<>();
         moved.add(name);
@@ -553,160 +397,17 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
     // the owner changed after the router looked: pass those on as if they came from a router
     if (moved != null) {
-      for (String name : moved) {
-        vertx.eventBus().send(io.wsmsg.cluster.PeerWire.gatewayAddress(link.ownerFor(name)),
-            io.wsmsg.cluster.ClusterOutbound.deliver(d.frame(), List.of(name), d.priority(), 1));
-      }
+      for (String name : moved) ownership.deliverElsewhere(d.frame(), name, d.priority());
     }
-    budget.release(d.frame()); // the router's hold, carried by the delivery: the queues hold it now
+    endpoints.budget.release(d.frame()); // the router's hold, carried by the delivery: the queues hold it now
   }
 
-  /** Puts a routed message into an endpoint queue this gateway owns, and delivers what it can. */
-  void enqueue(String name, Frame frame, int priority) {
-    Endpoint ep = endpoint(name);
-    int dropped = ep.queue.offer(new Queued(frame, priority, System.currentTimeMillis()), registry.endpointSize(name));
-    if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
-    trimToLimits(ep);
-    ep.dispatch();
-  }
-
-  /**
-   * Books a message leaving an endpoint queue for a node, local or remote: it now waits for
-   * that node's ack (until the ack timeout), and its time in the queue is recorded.
-   */
-  void handOut(Consumer c, Queued q) {
-    long now = System.currentTimeMillis();
-    c.inFlight().add(io.wsmsg.protocol.Uid.of(q.frame().uid()),
-        new InFlightTable.Entry(q, now + config.ackTimeoutMillis, System.nanoTime()));
-    counters.queueWait.record(Math.max(0, now - q.enqueuedAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
-    if (budget.inFlightFull()) inFlightWasFull = true;
-  }
-
-  /** Set when in-flight deliveries filled their share of the budget: the ack sweep dispatches everything once it clears. */
-  private boolean inFlightWasFull;
-
-  /** In-flight bytes per identity of this gateway's sessions (limits.maxInFlightMiBPerIdentity). */
-  private final Map<String, IdentityLoad> loads = new HashMap<>();
-
-  /** The shared load of an identity's sessions; null in auth mode none, where everyone is one identity. */
-  IdentityLoad loadOf(String subject) {
-    if ("none".equals(config.authMode)) return null;
-    IdentityLoad l = loads.computeIfAbsent(subject, IdentityLoad::new);
-    l.sessions++;
-    return l;
-  }
-
-  /** A session of that identity closed (after its in-flight deliveries were settled). */
-  void unload(IdentityLoad l) {
-    if (l != null && --l.sessions <= 0 && l.inFlightBytes <= 0) loads.remove(l.subject);
-  }
-
-  /** A node was held back by its identity's in-flight share: dispatch everything once acks make room. */
-  void heldBack() {
-    inFlightWasFull = true;
-  }
-
-  /** An ack from a node of an owned endpoint: frees its slot and lets the endpoint deliver again. */
-  void acked(Consumer c, Endpoint ep, byte[] uid) {
-    InFlightTable.Entry done = c.inFlight().ack(io.wsmsg.protocol.Uid.of(uid));
-    if (done != null) {
-      counters.ackLatency.record(System.nanoTime() - done.sentNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-      ep.dispatch();
-    }
-    // an unknown uid is a late ack (after the timeout) or an ack of an error/stopping notice: ignored
-  }
-
-  /** Drops a node's deliveries whose ack is overdue (counted lost) and lets the endpoint go on. */
-  void expireAcks(Consumer c, Endpoint ep, long now) {
-    int n = c.inFlight().expire(now, e -> io.wsmsg.protocol.Uid.of(e.queued.frame().uid()));
-    if (n > 0) {
-      counters.drop(Counters.Drop.ACK_TIMEOUT, n);
-      ep.lostInFlight += n;
-      ep.dispatch();
-    }
-  }
-
-  /** Applies the endpoint's size and the node's memory budget after messages were added. */
-  void trimToLimits(Endpoint ep) {
-    int dropped = ep.queue.trim(registry.endpointSize(ep.name));
-    if (dropped > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, dropped);
-    if (budget.over()) evict(0);
-  }
-
-  /**
-   * Whether a publish may enter the node: its frame must fit in the memory budget. Queued,
-   * undelivered messages make room first (see {@link #evict}); what cannot be evicted (channel
-   * queues, in-flight deliveries) refuses the publish, so its publisher learns with a
-   * {@code limit} error rather than a message vanishing. Gateway loop.
-   */
-  boolean admit(Frame f) {
-    if (budget.fits(f.size())) return true;
-    evict(f.size() + io.wsmsg.metrics.MemoryBudget.OVERHEAD);
-    if (budget.fits(f.size())) return true;
-    memoryRefusedLog.log("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full of"
-        + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
-    return false;
-  }
-
-  /** One line a minute at most, however long a flood lasts. */
-  private final RateLimitedLog memoryRefusedLog = new RateLimitedLog(log, 60_000);
-  private final RateLimitedLog memoryEvictedLog = new RateLimitedLog(log, 60_000);
-
-  /**
-   * Frees memory until {@code room} more bytes fit in the budget (0: until it is within it),
-   * or no endpoint queue holds anything: each time the largest queue, by bytes, gives up its
-   * oldest message of the lowest priority (counted {@code memory}). The largest queue pays,
-   * so an endpoint nobody reads cannot keep the node full while the others starve. A frame
-   * shared with other queues frees nothing until its last queue lets go of it. O(endpoints)
-   * per eviction, and only when the budget is full.
-   */
-  private void evict(long room) {
-    int dropped = 0;
-    while (budget.used() + room > budget.limit()) {
-      Endpoint largest = null;
-      for (Endpoint e : endpoints.values()) {
-        if (!e.queue.isEmpty() && (largest == null || e.queue.bytes() > largest.queue.bytes())) largest = e;
-      }
-      if (largest == null) break;
-      largest.queue.dropOldestOfLowest();
-      dropped++;
-    }
-    if (dropped > 0) {
-      counters.drop(Counters.Drop.MEMORY, dropped);
-      memoryEvictedLog.log("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full:"
-          + " dropping the oldest messages of the largest endpoint queues (counted as dropped: memory)");
-    }
-  }
-
+  /** Expires overdue deliveries of every node served here, then lets endpoints deliver if that made room. */
   private void sweepAcks() {
     long now = System.currentTimeMillis();
     for (Session s : new ArrayList<>(sessions)) s.expireAcks(now);
-    link.expireAcks(now);
-    if (inFlightWasFull && !frozen && !budget.inFlightFull()) {
-      // nodes held back while in-flight deliveries filled half the budget (or their identity's
-      // share of it): an ack elsewhere made room, but only its own endpoint was dispatched
-      inFlightWasFull = false;
-      for (Endpoint ep : new ArrayList<>(endpoints.values())) if (!ep.queue.isEmpty()) ep.dispatch();
-    }
-  }
-
-  /**
-   * Drops expired messages, trims queues whose endpoint was sized below its depth, and
-   * publishes the queue depths for the metrics (the total and the metrics.topN deepest).
-   */
-  private void sweepTtl() {
-    long cutoff = System.currentTimeMillis() - config.endpointTtlMillis;
-    io.wsmsg.metrics.QueueDepths.Builder depths = io.wsmsg.metrics.QueueDepths.builder(config.metricsTopN);
-    for (Endpoint ep : endpoints.values()) {
-      if (config.endpointTtlMillis > 0) {
-        int n = ep.queue.expire(cutoff);
-        if (n > 0) counters.drop(Counters.Drop.TTL, n);
-      }
-      int over = ep.queue.trim(registry.endpointSize(ep.name));
-      if (over > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, over);
-      depths.add(ep.name, ep.queue.size());
-    }
-    counters.endpointDepths = depths.build();
+    ownership.expireAcks(now);
+    endpoints.dispatchHeldBack();
   }
 
   private void sweepPings() {
@@ -724,45 +425,35 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
   }
 
-  // ---- stopping ----
+  // ---- stopping (see Shutdown) ----
 
-  /**
-   * The stop command {@code cause} (its uid) asked for a stop: the {@code stopping} notices
-   * reference it, as events reference the command that caused them (SPEC section 6).
-   */
+  /** The stop command {@code cause} (its uid) asked for a stop (see {@link Shutdown#requestStop}). */
   void requestStop(String why, byte[] cause) {
-    log.info("stop requested by " + why + (link.clustered() ? ": stopping every member of the cluster" : ""));
-    stopCause = cause;
-    if (link.clustered()) link.stopAll(cause); // every member (this one too) stops and persists its share
-    else onStopRequest.run();
+    shutdown.requestStop(why, cause);
   }
 
-  /** The uid of the stop command behind this stop (null for a signal or a leave). */
-  void stopCause(byte[] cause) {
-    stopCause = cause;
+  @Override
+  public void stopCause(byte[] cause) {
+    shutdown.stopCause(cause);
   }
 
   /** Step one of a graceful stop: refuse new publishes, tell every node. */
   public Future<Void> beginStop() {
-    return runHere(() -> {
-      stopping = true;
-      for (Session s : sessions) s.sendNotice("stopping", List.of(), stopCause);
-      if (link.clustered()) link.stopTakingDeliveries(); // nodes served from elsewhere: see there
-    });
+    return shutdown.beginStop();
   }
 
   /** Last step: close every connection with 1001 and the listening socket. */
   public Future<Void> closeAll() {
-    Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> {
-      for (Session s : new ArrayList<>(sessions)) s.close((short) 1001, "server stopping");
-      server.close().onComplete(done);
-    });
-    return done.future();
+    return shutdown.closeAll(server);
+  }
+
+  /** This gateway's event loop, where its state lives. */
+  io.vertx.core.Context loop() {
+    return context;
   }
 
   /** Runs {@code work} on this gateway's event loop, where its state lives, and returns its result. */
-  private <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
+  <T> Future<T> onLoop(java.util.function.Supplier<T> work) {
     Promise<T> p = Promise.promise();
     context.runOnContext(v -> {
       try {
@@ -774,27 +465,12 @@ public final class GatewayVerticle extends AbstractVerticle {
     return p.future();
   }
 
-  private Future<Void> runHere(Runnable r) {
-    return onLoop(() -> {
-      r.run();
-      return null;
-    });
-  }
-
   /** One endpoint as the status page shows it. */
   public record EndpointStatus(String name, int queued, int nodes, int inFlight) {}
 
   /** Every endpoint this gateway owns, for the status page. */
   public Future<List<EndpointStatus>> endpointStatus() {
-    return onLoop(() -> {
-      List<EndpointStatus> out = new ArrayList<>();
-      for (Endpoint ep : endpoints.values()) {
-        int inFlight = 0;
-        for (Consumer c : ep.nodes) inFlight += c.inFlight().size();
-        out.add(new EndpointStatus(ep.name, ep.queue.size(), ep.nodes.size(), inFlight));
-      }
-      return out;
-    });
+    return onLoop(endpoints::status);
   }
 
   /**
@@ -807,7 +483,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     return onLoop(() -> MemberView.endpoints(this)).compose(eps -> routers.depths().map(ch -> {
       io.vertx.core.json.JsonObject channels = new io.vertx.core.json.JsonObject();
       ch.forEach(channels::put);
-      return new io.vertx.core.json.JsonObject().put("member", link.self).put("endpoints", eps)
+      return new io.vertx.core.json.JsonObject().put("member", ownership.self()).put("endpoints", eps)
           .put("channels", channels);
     }));
   }
@@ -819,105 +495,52 @@ public final class GatewayVerticle extends AbstractVerticle {
 
   /** Queue depth of every endpoint this gateway owns, for status, snapshots and tests. */
   public Future<Map<String, Integer>> queueDepths() {
-    return onLoop(() -> {
-      Map<String, Integer> m = new HashMap<>();
-      endpoints.forEach((k, ep) -> m.put(k, ep.queue.size()));
-      return m;
-    });
+    return onLoop(endpoints::depths);
   }
 
   // ---- persistence ----
 
-  /**
-   * A graceful leave from a cluster: deliveries stop, and each owned endpoint goes with its
-   * queue to the member that takes it over. Completes with the queues nobody took (they go
-   * into the snapshot).
-   */
+  /** A graceful leave from a cluster (see {@link Shutdown#handOffAll}). */
   public Future<HandOff> handOffAll() {
-    Promise<HandOff> p = Promise.promise();
-    context.runOnContext(v -> {
-      frozen = true;
-      try {
-        link.handOffAll().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
+    return shutdown.handOffAll();
   }
 
-  /**
-   * Tells the other members this one is leaving and has taken care of everything they sent it
-   * (after the handoff or the snapshot, before the connections close), so none of it is sent
-   * again once it is gone; any thread.
-   */
+  /** Tells the other members this one leaves (see {@link Shutdown#announceLeaving}); any thread. */
   public Future<Void> announceLeaving() {
-    Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> link.announceLeaving().onComplete(p));
-    return p.future();
+    return shutdown.announceLeaving();
   }
 
   /** The member owning an endpoint (null when nobody has claimed it yet); any thread. */
   public String ownerOf(String endpoint) {
-    return link.clustered() ? link.claims.owner(endpoint) : link.self;
+    return ownership.ownerOf(endpoint);
   }
 
   /** True when this gateway is part of a cluster with at least one other member. */
   public boolean hasPeers() {
-    return link.clustered() && link.membership.members().size() > 1;
+    return ownership.hasPeers();
   }
 
   /** Membership and ownership figures for the status page. */
   public Future<Map<String, Object>> clusterStatus() {
     return onLoop(() -> {
       Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("mode", link.clustered() ? "clustered" : "standalone");
-      m.put("member", link.self);
-      m.put("members", link.membership.members());
-      // Hazelcast members that never proved membership over the (TLS) event bus: routed nothing
-      m.put("unproven", link.membership.unproven());
-      m.put("refusedPeerMessages", link.membership.refusedPeerMessages());
-      m.put("ownedEndpoints", endpoints.size());
-      m.put("knownOwners", link.claims.size());
-      m.put("remoteNodesServed", link.remoteNodeCount());
+      ownership.status(m, endpoints.size());
       return m;
     });
   }
 
   /** Before deployment only: puts a restored message at the tail of its endpoint queue. */
   public void restoreQueued(String endpointName, Queued q) {
-    endpoint(endpointName).queue.offer(q, Integer.MAX_VALUE);
+    endpoints.restoreQueued(endpointName, q);
   }
 
   /** Before deployment only: forgets every restored message (the snapshot was refused half way). */
   public void forgetRestored() {
-    for (Endpoint ep : endpoints.values()) {
-      while (ep.queue.poll() != null) {
-        // each poll gives the frame's hold on the memory budget back
-      }
-    }
-    endpoints.clear();
+    endpoints.forgetRestored();
   }
 
-  /**
-   * Stops all deliveries and returns every endpoint's queued messages in dequeue order. For
-   * endpoints with at-least-once requeueing, unacknowledged deliveries come first, as they
-   * would after their node left. Runs on this verticle's event loop; the lists are copies of
-   * references, the frames are shared.
-   */
+  /** Stops all deliveries and returns every endpoint's queued messages (see {@link Shutdown#freezeAndCapture}). */
   public Future<Map<String, List<Queued>>> freezeAndCapture() {
-    return onLoop(() -> {
-      frozen = true;
-      Map<String, List<Queued>> out = new HashMap<>();
-      for (Endpoint ep : endpoints.values()) {
-        List<Queued> list = new ArrayList<>();
-        if (ep.requeueUnacked) {
-          for (Consumer c : ep.nodes) list.addAll(c.inFlight().held());
-        }
-        list.addAll(ep.queue.toList());
-        if (!list.isEmpty()) out.put(ep.name, list);
-      }
-      return out;
-    });
+    return shutdown.freezeAndCapture();
   }
 }

@@ -1,7 +1,6 @@
 package io.wsmsg.gateway;
 
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.wsmsg.cluster.Claims;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryReply;
@@ -11,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reclaims endpoints nobody uses, so that clients that come and go (every CLI run without
@@ -53,50 +53,40 @@ final class Lifecycle {
 
   /** The last node of an owned endpoint has gone. */
   void lastNodeLeft(Endpoint ep) {
-    if (gw.stopping || gw.frozen) return;
+    if (gw.stopping || gw.endpoints.frozen) return;
     long now = System.currentTimeMillis();
     idleSince.put(ep.name, now);
-    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) check(ep.name, now, members());
-  }
-
-  /** The current members (null standalone), read once per sweep: it asks the cluster manager. */
-  private java.util.List<String> members() {
-    return gw.link.clustered() ? gw.link.membership.members() : null;
+    if (gw.config.ephemeralGraceMillis == 0 && gw.registry.isEphemeral(ep.name)) {
+      check(ep.name, now, gw.ownership.reclaimer());
+    }
   }
 
   private void sweep() {
-    if (gw.stopping || gw.frozen) return;
+    if (gw.stopping || gw.endpoints.frozen) return;
     long now = System.currentTimeMillis();
-    java.util.List<String> members = members();
-    for (String name : gw.registry.endpoints().keySet()) check(name, now, members);
+    // read once per sweep: clustered, it asks the cluster manager for the members
+    Predicate<String> decides = gw.ownership.reclaimer();
+    for (String name : gw.registry.endpoints().keySet()) check(name, now, decides);
     // queues held for endpoints the registry no longer has (a message that was on its way
     // when the endpoint went, or a claim taken over after a removal): dropped once nodeless
-    for (Endpoint ep : new ArrayList<>(gw.ownedEndpoints())) {
+    for (Endpoint ep : new ArrayList<>(gw.endpoints.all())) {
       if (gw.registry.hasEndpoint(ep.name) || removing.contains(ep.name)) continue;
-      if (!ep.nodes.isEmpty() || gw.link.hasSessions(ep.name)) {
+      if (!ep.nodes.isEmpty() || gw.hasNodesOn(ep.name)) {
         idleSince.remove(ep.name);
         continue;
       }
       long since = idleSince.computeIfAbsent(ep.name, k -> now);
       if (now - since >= 1000) forget(ep.name);
     }
-    if (idleSince.size() > gw.registry.endpointCount() + gw.ownedEndpoints().size()) {
-      idleSince.keySet().removeIf(n -> !gw.registry.hasEndpoint(n) && !gw.ownsQueue(n));
+    if (idleSince.size() > gw.registry.endpointCount() + gw.endpoints.all().size()) {
+      idleSince.keySet().removeIf(n -> !gw.registry.hasEndpoint(n) && !gw.endpoints.holds(n));
     }
   }
 
-  /** Whether this member decides about an endpoint: its owner, or for an unowned one the rendezvous pick. */
-  private boolean decides(String name, java.util.List<String> members) {
-    ClusterLink link = gw.link;
-    if (members == null) return true;
-    Claims.Claim c = link.claims.get(name);
-    if (c != null) return c.owner().equals(link.self);
-    return link.self.equals(Claims.rendezvous(name, members));
-  }
-
-  private void check(String name, long now, java.util.List<String> members) {
+  /** {@code decides}: whether this member decides about an endpoint (see {@link Ownership#reclaimer}). */
+  private void check(String name, long now, Predicate<String> decides) {
     if (removing.contains(name)) return;
-    if (!decides(name, members)) {
+    if (!decides.test(name)) {
       idleSince.remove(name);
       return;
     }
@@ -113,8 +103,8 @@ final class Lifecycle {
 
   /** A node on it (here or served from here), or a message in its queue that has not expired. */
   private boolean busy(String name) {
-    if (gw.link.hasSessions(name)) return true;
-    Endpoint ep = gw.ownedEndpoint(name);
+    if (gw.hasNodesOn(name)) return true;
+    Endpoint ep = gw.endpoints.get(name);
     if (ep == null) return false;
     if (!ep.nodes.isEmpty()) return true;
     if (gw.config.endpointTtlMillis > 0 && !ep.queue.isEmpty()) {
@@ -131,8 +121,8 @@ final class Lifecycle {
           removing.remove(name);
           idleSince.remove(name);
           if (ar.failed() || !ar.result().body().ok()) return; // kept: a subscription came meanwhile
-          Endpoint ep = gw.ownedEndpoint(name);
-          if (gw.link.hasSessions(name) || (ep != null && !ep.nodes.isEmpty())) {
+          Endpoint ep = gw.endpoints.get(name);
+          if (gw.hasNodesOn(name) || (ep != null && !ep.nodes.isEmpty())) {
             // a node attached while the registry removed it: it keeps its endpoint (messages
             // that arrived meanwhile without one are dropped with it, below)
             gw.log.fine("endpoint " + name + " got a node while it was being removed; created again");
@@ -147,11 +137,11 @@ final class Lifecycle {
   /** Drops this gateway's queue of a removed endpoint and gives up its ownership claim. */
   private void forget(String name) {
     idleSince.remove(name);
-    Endpoint ep = gw.removeEndpoint(name);
+    Endpoint ep = gw.endpoints.remove(name);
     if (ep != null && !ep.queue.isEmpty()) {
       gw.counters.drop(Counters.Drop.REMOVED, ep.queue.size());
       while (!ep.queue.isEmpty()) ep.queue.poll(); // frees its bytes from the node-wide total
     }
-    gw.link.release(name);
+    gw.ownership.release(name);
   }
 }

@@ -22,7 +22,7 @@ final class MemberView {
   /** Gateway loop only. */
   static JsonArray endpoints(GatewayVerticle gw) {
     JsonArray out = new JsonArray();
-    for (Endpoint ep : gw.ownedEndpoints()) {
+    for (Endpoint ep : gw.endpoints.all()) {
       int local = 0;
       int remote = 0;
       int inFlight = 0;
@@ -41,7 +41,8 @@ final class MemberView {
       JsonObject e = elsewhere.computeIfAbsent(s.endpointName, n -> new JsonObject().put("name", n).put("owned", false)
           .put("localNodes", 0));
       e.put("localNodes", e.getInteger("localNodes") + 1);
-      if (s.owner != null) e.put("servedBy", s.owner);
+      String servedBy = gw.ownership.servingMember(s);
+      if (servedBy != null) e.put("servedBy", servedBy);
     }
     elsewhere.values().forEach(out::add);
     return out;

@@ -1,33 +1,43 @@
 package io.wsmsg.gateway;
 
-import io.wsmsg.cluster.PeerWire;
+import io.wsmsg.protocol.Frame;
+import io.wsmsg.protocol.Uid;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A node connected to another member's gateway, served by this gateway because it owns the
  * node's endpoint. The window, acks and ack timeouts are kept here, where the queue is; the
  * node's gateway forwards its acks, its pause state and its socket's congestion.
  */
-final class RemoteNode implements Consumer {
-  final GatewayVerticle gateway;
+public final class RemoteNode implements Consumer {
+  /** Carries a delivery to the gateway that holds the node's connection. */
+  public interface Link {
+    void toNode(RemoteNode node, Frame frame);
+  }
+
+  private final EndpointTable table;
   final Endpoint endpoint;
   final String nodeId;
   /** The member whose gateway holds the node's connection. */
   final String member;
   final int window;
+  private final Link link;
   boolean paused;
   /** The node's socket is not draining: give it nothing until it does. */
   boolean congested;
   final InFlightTable inFlight;
-  /** When the node's gateway last renewed it (see ClusterLink's leases). */
-  long renewedAt = System.currentTimeMillis();
+  /** When the node's gateway last renewed it (see the clustered ownership's leases). */
+  private long renewedAt = System.currentTimeMillis();
 
-  RemoteNode(GatewayVerticle gateway, Endpoint endpoint, String nodeId, String member, int window) {
-    this.gateway = gateway;
+  RemoteNode(EndpointTable table, Endpoint endpoint, String nodeId, String member, int window, Link link) {
+    this.table = table;
     this.endpoint = endpoint;
     this.nodeId = nodeId;
     this.member = member;
     this.window = window;
-    this.inFlight = new InFlightTable(gateway.budget);
+    this.link = link;
+    this.inFlight = new InFlightTable(table.budget);
   }
 
   @Override
@@ -35,23 +45,85 @@ final class RemoteNode implements Consumer {
     return nodeId;
   }
 
+  public String member() {
+    return member;
+  }
+
+  public String endpointName() {
+    return endpoint.name;
+  }
+
   @Override
   public boolean ready() {
-    return !paused && !congested && !gateway.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()); // as Session.ready()
+    return !paused && !congested && !table.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !table.budget.inFlightFull()); // as Session.ready()
   }
 
   @Override
   public void deliver(Queued q) {
-    gateway.handOut(this, q);
-    byte[] raw = q.frame().rawBytes();
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 128);
-    w.str(nodeId).str(endpoint.name).str(gateway.link.self).bytes(raw);
-    gateway.getVertx().eventBus().send(PeerWire.gatewayAddress(member), w.buffer());
+    table.handOut(this, q);
+    link.toNode(this, q.frame());
   }
 
   @Override
   public InFlightTable inFlight() {
     return inFlight;
+  }
+
+  /** Its gateway says whether it is paused and whether its socket is congested. */
+  public void flow(boolean paused, boolean congested) {
+    this.paused = paused;
+    this.congested = congested;
+  }
+
+  /** Its gateway repeated its ATTACH. */
+  public void renew() {
+    renewedAt = System.currentTimeMillis();
+  }
+
+  public long renewedAt() {
+    return renewedAt;
+  }
+
+  /** True while its endpoint is the one this gateway holds by that name (not one it gave up). */
+  public boolean onOwnedEndpoint() {
+    return table.get(endpoint.name) == endpoint;
+  }
+
+  /** Lets its endpoint deliver again. */
+  public void dispatch() {
+    endpoint.dispatch();
+  }
+
+  /** The node acked a delivery. */
+  public void ack(byte[] uid) {
+    table.acked(this, endpoint, uid);
+  }
+
+  /** Drops its deliveries whose ack is overdue (counted lost). */
+  public void expireAcks(long now) {
+    table.expireAcks(this, endpoint, now);
+  }
+
+  /** The node is gone: its unacknowledged deliveries are settled as the endpoint says. */
+  public void release() {
+    endpoint.release(this, table.endpointSize(endpoint.name));
+  }
+
+  /** Its endpoint went to another member: its gateway is served from there now, so let go of the frames. */
+  public void abandon() {
+    inFlight.clear();
+  }
+
+  /** Its gateway gave deliveries back unwritten: they go to the head of the queue, in order. */
+  public void giveBack(List<byte[]> uids) {
+    List<Queued> back = new ArrayList<>(uids.size());
+    for (byte[] u : uids) {
+      InFlightTable.Entry e = inFlight.ack(Uid.of(u));
+      if (e != null) back.add(e.queued);
+    }
+    for (int i = back.size() - 1; i >= 0; i--) endpoint.queue.offerFirst(back.get(i));
+    table.trimToLimits(endpoint);
+    endpoint.dispatch();
   }
 }

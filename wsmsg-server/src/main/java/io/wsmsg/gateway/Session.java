@@ -24,20 +24,14 @@ import java.util.Map;
  * to channel routers and commands to {@link Commands}; receives deliveries from its endpoint
  * within its ack window. Everything here runs on the gateway's event loop.
  */
-final class Session implements Consumer {
+final class Session implements Consumer, AttachedNode {
   final GatewayVerticle gateway;
   final ServerWebSocket ws;
   final byte[] nodeUid = Ulids.next();
   final String nodeId = Ulids.toText(nodeUid);
   final String endpointName;
-  /** The endpoint when this gateway owns it; null while it is served by another member ({@link #owner}). */
+  /** The endpoint when this gateway owns it; null while its owner elsewhere serves this node (see {@link Ownership}). */
   Endpoint endpoint;
-  /** The member whose gateway owns the endpoint and serves this node, when that is not this gateway. */
-  String owner;
-  /** The owner was told the socket is congested (remote service only). */
-  private boolean toldCongested;
-  /** Deliveries the owner prefetched for this node, not yet written (remote service only). */
-  private final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
   final Identity identity;
   final int window;
   /** The node asked for an ephemeral endpoint ({@code ?ephemeral=1}). */
@@ -78,8 +72,8 @@ final class Session implements Consumer {
     this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
         : System.currentTimeMillis() + gateway.config.orderGraceMillis;
     this.errorTimes = new long[gateway.config.errorBurst];
-    this.load = gateway.loadOf(identity.subject());
-    this.inFlight = new InFlightTable(gateway.budget, load);
+    this.load = gateway.endpoints.loadOf(identity.subject());
+    this.inFlight = new InFlightTable(gateway.endpoints.budget, load);
   }
 
   /** This node's identity's in-flight bytes on this gateway (null in auth mode none). */
@@ -88,7 +82,7 @@ final class Session implements Consumer {
   /** True while this node's identity holds its whole share of in-flight bytes: it waits for acks. */
   private boolean identityFull() {
     if (load == null || load.inFlightBytes < gateway.config.maxInFlightBytesPerIdentity) return false;
-    gateway.heldBack(); // re-dispatched once acks or timeouts made room
+    gateway.endpoints.heldBack(); // re-dispatched once acks or timeouts made room
     return true;
   }
 
@@ -144,8 +138,8 @@ final class Session implements Consumer {
               io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());
         }
       }
-      if (refusal == null && !gateway.admit(f)) {
-        refusal = "the server's message memory of " + (gateway.budget.limit() >> 20)
+      if (refusal == null && !gateway.endpoints.admit(f)) {
+        refusal = "the server's message memory of " + (gateway.endpoints.budget.limit() >> 20)
             + " MiB (limits.maxQueuedMiB) is full: try again later";
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
@@ -165,8 +159,8 @@ final class Session implements Consumer {
   public boolean ready() {
     if (awaitingOrder()) return false;
     // isClosed first: between the close frame and the close handler, writeQueueFull() throws
-    return !closed && !closing && !paused && !gateway.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !gateway.budget.inFlightFull()) && !identityFull() && !ws.isClosed()
+    return !closed && !closing && !paused && !gateway.endpoints.frozen && inFlight.size() < window
+        && (inFlight.size() == 0 || !gateway.endpoints.budget.inFlightFull()) && !identityFull() && !ws.isClosed()
         && !ws.writeQueueFull();
   }
 
@@ -208,14 +202,14 @@ final class Session implements Consumer {
   /** Lets the owning endpoint deliver again (or, when served from elsewhere, what the owner sent). */
   void kick() {
     if (endpoint != null) endpoint.dispatch();
-    else pumpFromOwner();
+    else gateway.ownership.roomFreed(this);
   }
 
   @Override
   public void deliver(Queued q) {
     Frame f = q.frame();
     if (hidden(f)) return;
-    gateway.handOut(this, q);
+    gateway.endpoints.handOut(this, q);
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     byte[] bytes = f.bytes(order);
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
@@ -224,48 +218,79 @@ final class Session implements Consumer {
     // when the write queue is full, onDrain (set once at attach) kicks the endpoint again
   }
 
-  /**
-   * A delivery from the owning gateway on another member. The owner sends up to twice this
-   * node's window (its window plus as many again, prefetched); this gateway gives the node at
-   * most its window unacknowledged and holds the rest here, so the node's next message goes
-   * out the moment it acks, without waiting for the round trip to the owner. Without that, a
-   * node served from elsewhere would be ready less often than the owner's own nodes and get a
-   * smaller share of a busy queue.
-   */
-  void deliverFromOwner(Frame f) {
-    if (closed || closing || ws.isClosed()) return; // f was decoded and checked with the TO_NODE (PeerMessage)
-    if (hidden(f)) {
-      if (owner != null) gateway.link.ack(this, f.uid()); // settled at once: the owner frees its slot
-      return;
-    }
-    fromOwner.add(f);
-    gateway.budget.hold(f); // bounded by the owner: at most twice the node's window
-    pumpFromOwner();
+  // ---- served through the endpoint's owner elsewhere (AttachedNode) ----
+
+  @Override
+  public String endpointName() {
+    return endpointName;
   }
 
-  /** Writes prefetched deliveries while the node's window, pause state and socket allow. */
-  void pumpFromOwner() {
-    while (!fromOwner.isEmpty() && !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window
-        && !identityFull() && !ws.isClosed() && !ws.writeQueueFull()) {
-      Frame f = fromOwner.poll();
-      long now = System.currentTimeMillis();
-      inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
-          System.nanoTime()));
-      gateway.budget.release(f); // now held by the in-flight table
-      byte[] bytes = f.bytes(order);
-      ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
-      gateway.counters.messagesOut.increment();
-      gateway.counters.bytesOut.add(bytes.length);
-    }
-    if (!ws.isClosed() && ws.writeQueueFull() && !toldCongested) {
-      toldCongested = true;
-      gateway.link.flow(this, true); // onDrain tells the owner again
-    }
+  @Override
+  public int window() {
+    return window;
+  }
+
+  @Override
+  public boolean paused() {
+    return paused;
+  }
+
+  @Override
+  public boolean ephemeral() {
+    return ephemeral;
+  }
+
+  @Override
+  public boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public boolean servedHere() {
+    return endpoint != null;
+  }
+
+  @Override
+  public void serveElsewhere() {
+    endpoint = null;
+    inFlight.clear();
+  }
+
+  @Override
+  public boolean takesDeliveries() {
+    return !closed && !closing && !ws.isClosed();
+  }
+
+  @Override
+  public boolean hides(Frame f) {
+    return hidden(f);
+  }
+
+  @Override
+  public boolean mayWrite() {
+    return !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window && !identityFull()
+        && !ws.isClosed() && !ws.writeQueueFull();
+  }
+
+  @Override
+  public void writeFromOwner(Frame f) {
+    long now = System.currentTimeMillis();
+    inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
+        System.nanoTime()));
+    byte[] bytes = f.bytes(order);
+    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
+    gateway.counters.messagesOut.increment();
+    gateway.counters.bytesOut.add(bytes.length);
+  }
+
+  @Override
+  public boolean socketCongested() {
+    return !ws.isClosed() && ws.writeQueueFull();
   }
 
   /**
    * The socket's write queue drained (the one drain handler of this socket, set at attach):
-   * read again if reading was paused, tell the owner if it was told of congestion, deliver.
+   * read again if reading was paused, tell the owner elsewhere if it was told of congestion, deliver.
    */
   void onDrain() {
     if (closed) return;
@@ -273,51 +298,25 @@ final class Session implements Consumer {
       readPaused = false;
       ws.resume();
     }
-    if (toldCongested) {
-      toldCongested = false;
-      if (owner != null) gateway.link.flow(this, false);
-      pumpFromOwner();
-    }
+    if (endpoint == null) gateway.ownership.drained(this);
     kick();
-  }
-
-  /** Takes the deliveries the owner prefetched here and not yet written (to give them back). */
-  java.util.List<Frame> takeFromOwner() {
-    java.util.List<Frame> out = new java.util.ArrayList<>(fromOwner);
-    for (Frame f : fromOwner) gateway.budget.release(f);
-    fromOwner.clear();
-    return out;
-  }
-
-  /** The endpoint changed hands: what the old owner prefetched here is its business no more. */
-  void forgetOwner() {
-    for (Frame f : fromOwner) gateway.budget.release(f);
-    fromOwner.clear();
-    inFlight.clear();
-  }
-
-  boolean congested() {
-    return toldCongested;
   }
 
   void ack(byte[] reference) {
     if (endpoint == null) {
       // served from elsewhere: free the node's slot here, tell the owner, send what is held
-      if (inFlight.ack(Uid.of(reference)) != null) {
-        if (owner != null) gateway.link.ack(this, reference);
-        pumpFromOwner();
-      }
+      if (inFlight.ack(Uid.of(reference)) != null) gateway.ownership.acked(this, reference);
       return;
     }
-    gateway.acked(this, endpoint, reference);
+    gateway.endpoints.acked(this, endpoint, reference);
   }
 
   /** Drops deliveries whose ack is overdue; returns how many. */
   void expireAcks(long now) {
     if (endpoint != null) {
-      gateway.expireAcks(this, endpoint, now);
+      gateway.endpoints.expireAcks(this, endpoint, now);
     } else if (inFlight.expire(now, e -> Uid.of(e.queued.frame().uid())) > 0) {
-      pumpFromOwner(); // the owner counts its own timeouts
+      gateway.ownership.roomFreed(this); // the owner counts its own timeouts
     }
   }
 
@@ -360,17 +359,17 @@ final class Session implements Consumer {
 
   void pauseDeliveries() {
     paused = true;
-    if (owner != null) gateway.link.flow(this, toldCongested);
+    if (endpoint == null) gateway.ownership.pausedChanged(this);
   }
 
   void resumeDeliveries() {
     paused = false;
-    if (owner != null) gateway.link.flow(this, toldCongested);
-    if (endpoint == null) pumpFromOwner();
+    if (endpoint == null) gateway.ownership.pausedChanged(this);
     kick();
   }
 
-  void close(short code, String reason) {
+  @Override
+  public void close(short code, String reason) {
     if (closed || closing) return;
     closing = true;
     ws.close(code, reason);
@@ -384,10 +383,10 @@ final class Session implements Consumer {
     if (endpoint != null) {
       endpoint.release(this, gateway.registry.endpointSize(endpointName));
     } else {
-      if (owner != null) gateway.link.detach(this); // gives back what was never written
-      forgetOwner(); // the written, unacked rest is settled by the owner (dropped and counted, or requeued)
+      gateway.ownership.detach(this); // gives back what was never written
+      inFlight.clear(); // the written, unacked rest is settled by the owner (dropped and counted, or requeued)
     }
-    gateway.unload(load);
+    gateway.endpoints.unload(load);
   }
 
   Map<String, Object> describe() {

@@ -11,11 +11,14 @@ import io.wsmsg.auth.JwtAuthenticator;
 import io.wsmsg.auth.NoAuthenticator;
 import io.wsmsg.auth.TokenSigner;
 import io.wsmsg.cluster.Claims;
+import io.wsmsg.cluster.ClusteredOwnership;
 import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Membership;
 import io.wsmsg.cluster.RegistryReplication;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.Ownership;
+import io.wsmsg.gateway.StandaloneOwnership;
 import io.wsmsg.management.ManagementVerticle;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
@@ -164,9 +167,10 @@ public final class WsmsgServer {
       auth = JwtAuthenticator.create(vertx, config);
     }
     EventSink events = this::publishEvent;
-    gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, this::stopPersisting, membership,
-        claims);
-    if (peerBudgets != null) gateway.peerBudgets(peerBudgets);
+    Ownership ownership = membership.clustered()
+        ? new ClusteredOwnership(membership, claims, peerBudgets, this::stopPersisting)
+        : new StandaloneOwnership(membership.self(), this::stopPersisting);
+    gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, ownership);
     return vertx.<Void>executeBlocking(() -> {
           dataLock = DataDirLock.acquire(config.dataDir);
           restore();

@@ -58,7 +58,7 @@ class ClusterConvergenceTest {
       Registry registry = new Registry(cfg);
       Counters counters = new Counters();
       GatewayVerticle gw = new GatewayVerticle(cfg, registry, new ChannelRouters(vertx, registry, counters),
-          NoAuthenticator.create(cfg), (s, a, r) -> { }, counters, () -> { }, fake, new Claims());
+          NoAuthenticator.create(cfg), (s, a, r) -> { }, counters, new ClusteredOwnership(fake, new Claims(), null, () -> { }));
       TestNode.await(vertx.deployVerticle(gw));
       String gatewayThread = threads.get(0); // the start-up pull ran on the gateway's loop
       threads.clear();

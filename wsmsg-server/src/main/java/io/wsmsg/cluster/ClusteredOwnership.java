@@ -1,4 +1,4 @@
-package io.wsmsg.gateway;
+package io.wsmsg.cluster;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -8,52 +8,49 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.wsmsg.cluster.ClusterOutbound;
-import io.wsmsg.cluster.Claims;
 import io.wsmsg.cluster.Claims.Claim;
-import io.wsmsg.cluster.Membership;
-import io.wsmsg.cluster.PeerBudgets;
-import io.wsmsg.cluster.PeerMessage;
-import io.wsmsg.cluster.PeerWireException;
-import io.wsmsg.cluster.Peers;
-import io.wsmsg.cluster.PeerWire;
+import io.wsmsg.gateway.AttachedNode;
+import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.HandOff;
+import io.wsmsg.gateway.Ownership;
+import io.wsmsg.gateway.OwnershipHost;
+import io.wsmsg.gateway.Queued;
+import io.wsmsg.gateway.RateLimitedLog;
+import io.wsmsg.gateway.RemoteNode;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
-import io.wsmsg.protocol.FrameCodec;
-import io.wsmsg.protocol.ProtocolException;
-import io.wsmsg.protocol.Uid;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
- * The gateway's side of the cluster: endpoint ownership and the traffic between gateways.
+ * Endpoint ownership in a cluster ({@link Ownership}): who owns each endpoint, and the traffic
+ * between gateways.
  *
  * <p>Each endpoint has one owning gateway, which holds its queue. A node attached here to an
  * endpoint owned elsewhere is served by the owner through this gateway (ATTACH, then TO_NODE
  * deliveries one way and ACK / FLOW / DETACH the other); the owner keeps the window and the
  * round-robin, so flow control holds across gateways and local and remote nodes take turns
  * alike. A remote node is given twice its window and its gateway holds the second half ready
- * (see {@link Session#deliverFromOwner}), so the extra hops of its acks do not leave it idle. Ownership is claimed by
+ * (see {@link ServedElsewhere}), so the extra hops of its acks do not leave it idle. Ownership is claimed by
  * the first member that needs an endpoint; when a member leaves or fails, the survivors pick
  * the new owner of each of its endpoints by rendezvous hashing, so they agree without asking
  * each other. A member leaving gracefully hands its queues over first.
  *
- * <p>Everything here runs on the gateway's event loop. Standalone, none of it is used.
+ * <p>Everything here runs on the gateway's event loop.
  */
-final class ClusterLink {
-  private static final Logger LOG = Logger.getLogger(ClusterLink.class.getName());
+public final class ClusteredOwnership implements Ownership {
+  private static final Logger LOG = Logger.getLogger(ClusteredOwnership.class.getName());
+  /** The gateway's log, where a stop request has always been reported. */
+  private static final Logger GATEWAY_LOG = Logger.getLogger(GatewayVerticle.class.getName());
   /** Broadcast address every member's gateway listens on. */
   static final String ALL = "wsmsg.peers.all";
   /** How many times a DELIVER may be passed on to a newer owner before it is dropped. */
   private static final int MAX_HOPS = PeerMessage.MAX_HOPS;
   private static final Buffer OK = Buffer.buffer("ok");
-  /** Messages per HANDOFF part: a big queue must not hold an event loop or exceed a buffer. */
-  private static final int HANDOFF_CHUNK = PeerMessage.HANDOFF_CHUNK;
-  /** Handoffs arriving in parts at once: more is not a leaving member but a flood. */
-  private static final int MAX_PENDING_HANDOFFS = 1024;
   /** A remote node not renewed for this long is taken for gone (renewals come every 5 s). */
   private static final long LEASE_MILLIS = 20_000;
   /**
@@ -62,21 +59,21 @@ final class ClusterLink {
    */
   private static final long LEAVE_LINGER_MILLIS = 300;
 
-  private final GatewayVerticle gw;
-  final Membership membership;
-  final Claims claims;
-  final String self;
+  private OwnershipHost gw;
+  private final Membership membership;
+  private final Claims claims;
+  private final String self;
   private final Map<String, RemoteNode> remoteNodes = new HashMap<>();
-  private final Map<String, Session> sessionsById = new HashMap<>();
-  private final Map<String, java.util.Set<Session>> sessionsByEndpoint = new HashMap<>();
+  /** Writes a delivery to a remote node's gateway (TO_NODE). */
+  private final RemoteNode.Link toNode = this::toNode;
+  /** The nodes attached here whose endpoint's owner is elsewhere. */
+  private ServedElsewhere elsewhere;
   /** When each endpoint's winning claim was last repeated to correct a losing one. */
   private final Map<String, Long> corrected = new HashMap<>();
-  /** Parts of handoffs still arriving, by handoff id. */
-  private final Map<String, List<Queued>> pendingHandoffs = new HashMap<>();
-  /** Frame bytes held in {@link #pendingHandoffs}: bounded by limits.maxQueuedMiB. */
-  private long pendingHandoffBytes;
-  /** Refused peer messages: one line per 10 s at most, a flood must not flood the log too. */
-  private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
+  /** Queues moving to and from other members (HANDOFF). */
+  private QueueTransfer transfers;
+  /** What a peer message must satisfy, beyond its own bounds, before anything of it is applied. */
+  private PeerChecks checks;
   /** Messages dropped after too many hops between owners: one line per 10 s at most. */
   private final RateLimitedLog hopsLog = new RateLimitedLog(LOG, 10_000);
   /** A message for an endpoint that this leaving member is handing over, held until its heir has the queue. */
@@ -89,8 +86,8 @@ final class ClusterLink {
   private final List<MessageConsumer<Buffer>> consumers = new ArrayList<>();
   private final Runnable onStopAll;
 
-  /** What this member's routers sent other members and they have not confirmed (null standalone). */
-  private PeerBudgets budgets;
+  /** What this member's routers sent other members and they have not confirmed (null in tests without routers). */
+  private final PeerBudgets budgets;
   /**
    * Members that said LEAVING, and when: everything sent to them is taken care of, so nothing
    * of theirs is sent again once they are gone. Forgotten when the member joins again, and after
@@ -99,29 +96,39 @@ final class ClusterLink {
   private final Map<String, Long> leavers = new HashMap<>();
   private static final long LEAVER_MEMORY_MILLIS = 10 * 60_000;
 
-  void peerBudgets(PeerBudgets b) {
-    this.budgets = b;
-  }
-
-  ClusterLink(GatewayVerticle gw, Membership membership, Claims claims, Runnable onStopAll) {
-    this.gw = gw;
+  /**
+   * {@code claims}: shared with the routers; {@code budgets}: the routers' per-member budgets,
+   * whose unconfirmed messages this member sends again when a member dies (may be null);
+   * {@code onStopAll}: stops this member (the stop command, from any member).
+   */
+  public ClusteredOwnership(Membership membership, Claims claims, PeerBudgets budgets, Runnable onStopAll) {
     this.membership = membership;
     this.claims = claims;
     this.self = membership.self();
+    this.budgets = budgets;
     this.onStopAll = onStopAll;
   }
 
-  boolean clustered() {
-    return membership.clustered();
+  @Override
+  public void bind(OwnershipHost gateway) {
+    this.gw = gateway;
+    this.elsewhere = new ServedElsewhere(gateway);
+    this.transfers = new QueueTransfer(gateway);
+    this.checks = new PeerChecks(membership, claims, self, transfers, gateway.counters());
+  }
+
+  @Override
+  public String self() {
+    return self;
   }
 
   /** Listens to peers and membership; announces the endpoints restored from a snapshot. */
-  Future<Void> start() {
-    if (!clustered()) return Future.succeededFuture();
-    EventBus eb = gw.getVertx().eventBus();
+  @Override
+  public Future<Void> start() {
+    EventBus eb = gw.vertx().eventBus();
     // Hazelcast calls listeners on its own threads; from there vertx.runOnContext would pick
     // some other event loop, so hop explicitly onto the gateway's, where all this state lives.
-    Context loop = gw.getVertx().getOrCreateContext();
+    Context loop = gw.vertx().getOrCreateContext();
     if (budgets != null) {
       budgets.lostHandler((member, lost, timedOut, why) -> loop.runOnContext(v -> unconfirmed(member, lost, timedOut, why, 0)));
     }
@@ -147,8 +154,8 @@ final class ClusterLink {
     });
     // Anti-entropy: owners repeat their claims now and then, so a claim lost in a partition
     // or a race is corrected within seconds.
-    gw.getVertx().setPeriodic(5000, id -> {
-      if (gw.stopping) return;
+    gw.vertx().setPeriodic(5000, id -> {
+      if (gw.stopping()) return;
       reassignOrphans(); // claims naming a member that is gone (a claim that arrived after it left)
       announce(null);
       renewLeases();
@@ -158,7 +165,7 @@ final class ClusterLink {
         .compose(v -> pullClaims())
         .onSuccess(v -> {
           // endpoints restored from a snapshot are this member's unless someone else holds them
-          for (String ep : new ArrayList<>(gw.endpointNames())) {
+          for (String ep : gw.ownedEndpointNames()) {
             Claim c = claims.get(ep);
             if (c == null) claims.offer(ep, new Claim(self, 1));
             else if (!c.owner().equals(self)) ownerChanged(ep, self, c.owner()); // hand the restored queue over
@@ -180,7 +187,7 @@ final class ClusterLink {
     for (String m : membership.members()) {
       if (m.equals(self)) continue;
       Buffer pull = new PeerWire.Writer(PeerWire.CLAIMS_PULL, 64).str(self).buffer();
-      asks.add(Peers.request(gw.getVertx(), membership, m, PeerWire.gatewayAddress(m), pull, 15_000, 25, 200).map(reply -> {
+      asks.add(Peers.request(gw.vertx(), membership, m, PeerWire.gatewayAddress(m), pull, 15_000, 25, 200).map(reply -> {
         readClaims(reply, m);
         return (Void) null;
       }).recover(e -> Future.succeededFuture())); // a member that does not answer announces later
@@ -189,44 +196,41 @@ final class ClusterLink {
   }
 
   private Future<Buffer> requestWithRetry(String member, Buffer msg, int retries) {
-    return Peers.request(gw.getVertx(), membership, member, PeerWire.gatewayAddress(member), msg, 2000, retries, 200);
+    return Peers.request(gw.vertx(), membership, member, PeerWire.gatewayAddress(member), msg, 2000, retries, 200);
   }
 
   /** Applies a CLAIMS answer from {@code from}, all or nothing (false when refused). */
   private boolean readClaims(Buffer answer, String from) {
     Map<String, Claim> cs;
     try {
-      cs = PeerMessage.decodeClaims(answer, gw.config);
-      checkClaims(cs);
+      cs = PeerMessage.decodeClaims(answer, gw.serverConfig());
+      checks.checkClaims(cs);
     } catch (PeerWireException e) {
-      refused("claims", e, from);
+      checks.refused("claims", e, from);
       return false;
     }
     cs.forEach(this::onClaim);
     return true;
   }
 
-  /** Every claim must be acceptable, or none of them is applied. */
-  private void checkClaims(Map<String, Claim> cs) {
-    List<String> members = membership.members();
-    for (Map.Entry<String, Claim> e : cs.entrySet()) {
-      PeerWireException no = claims.refusal(e.getKey(), e.getValue(), members);
-      if (no != null) throw no;
-    }
-  }
-
-  void close() {
+  @Override
+  public void close() {
     for (MessageConsumer<Buffer> c : consumers) c.unregister();
   }
 
   // ---- ownership ----
 
+  @Override
+  public String ownerOf(String endpoint) {
+    return claims.owner(endpoint);
+  }
+
   /** The owner of an endpoint this gateway needs; claims it for this member when nobody has. */
-  String ownerFor(String endpoint) {
-    if (!clustered()) return self;
+  @Override
+  public String claim(String endpoint) {
     Claim c = claims.get(endpoint);
     if (c != null) return c.owner();
-    if (gw.stopping) {
+    if (gw.stopping()) {
       // a leaving member takes on nothing new: the member that would inherit it claims it
       List<String> others = new ArrayList<>(membership.members());
       others.remove(self);
@@ -238,8 +242,10 @@ final class ClusterLink {
     return self;
   }
 
-  boolean owns(String endpoint) {
-    return !clustered() || self.equals(ownerFor(endpoint));
+  @Override
+  public void deliverElsewhere(Frame frame, String endpoint, int priority) {
+    gw.vertx().eventBus().send(PeerWire.gatewayAddress(claim(endpoint)),
+        ClusterOutbound.deliver(frame, List.of(endpoint), priority, 1));
   }
 
   /** Tells every member (or one) about the claims this member holds. */
@@ -261,20 +267,20 @@ final class ClusterLink {
 
   private void publishClaims(Map<String, Claim> cs) {
     // in parts of at most limits.maxEndpoints claims: receivers refuse bigger CLAIMS messages
-    int part = Math.max(1, gw.config.maxEndpoints);
+    int part = Math.max(1, gw.serverConfig().maxEndpoints);
     if (cs.size() <= part) {
-      gw.getVertx().eventBus().publish(ALL, claimsMessage(cs));
+      gw.vertx().eventBus().publish(ALL, claimsMessage(cs));
       return;
     }
     Map<String, Claim> chunk = new HashMap<>();
     for (Map.Entry<String, Claim> e : cs.entrySet()) {
       chunk.put(e.getKey(), e.getValue());
       if (chunk.size() == part) {
-        gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
+        gw.vertx().eventBus().publish(ALL, claimsMessage(chunk));
         chunk = new HashMap<>();
       }
     }
-    if (!chunk.isEmpty()) gw.getVertx().eventBus().publish(ALL, claimsMessage(chunk));
+    if (!chunk.isEmpty()) gw.vertx().eventBus().publish(ALL, claimsMessage(chunk));
   }
 
   private static Buffer claimsMessage(Map<String, Claim> cs) {
@@ -304,38 +310,36 @@ final class ClusterLink {
   private void ownerChanged(String ep, String oldOwner, String newOwner) {
     if (newOwner.equals(oldOwner)) return;
     if (newOwner.equals(self)) {
-      Endpoint e = gw.endpoint(ep);
-      for (Session s : sessionsOf(ep)) {
-        if (s.endpoint == null) {
-          passOnUnwritten(s, ep, s.owner, self);
-          s.owner = null;
-          s.forgetOwner();
-          s.endpoint = e;
-          e.attach(s);
+      for (AttachedNode s : gw.nodesOn(ep)) {
+        if (!s.servedHere()) {
+          passOnUnwritten(elsewhere.takePrefetched(s), ep, elsewhere.owner(s), self);
+          elsewhere.serveFrom(s, null);
+          gw.serveHere(s);
         }
       }
       LOG.fine("this member now owns endpoint " + ep + (oldOwner == null ? "" : " (was " + oldOwner + ")"));
-      e.dispatch();
+      gw.dispatch(ep);
       return;
     }
-    Endpoint lost = gw.removeEndpoint(ep);
-    if (lost != null) {
+    // the remote nodes on the endpoint held here now, before it goes
+    List<RemoteNode> onLost = new ArrayList<>();
+    for (RemoteNode r : remoteNodes.values()) if (r.endpointName().equals(ep) && r.onOwnedEndpoint()) onLost.add(r);
+    List<Queued> queued = gw.surrender(ep);
+    if (queued != null) {
       // Someone else won the endpoint (a simultaneous first use, or a healed partition):
       // its queue goes to the winner, and nodes served here from it are served from there.
-      List<Queued> queued = drain(lost, true);
-      for (Consumer c : new ArrayList<>(lost.nodes)) {
-        if (c instanceof RemoteNode r) {
-          remoteNodes.remove(r.nodeId);
-          r.inFlight().clear(); // its gateway serves it from the winner now; let go of the frames
-        }
+      for (RemoteNode r : onLost) {
+        remoteNodes.remove(r.nodeId());
+        r.abandon(); // its gateway serves it from the winner now; let go of the frames
       }
       if (!queued.isEmpty()) handOverLost(ep, queued, 0);
     }
-    for (Session s : sessionsOf(ep)) {
-      if (s.endpoint == null && s.owner != null) passOnUnwritten(s, ep, s.owner, newOwner);
-      s.endpoint = null;
-      s.forgetOwner(); // the new owner keeps the window from now on
-      s.owner = newOwner;
+    for (AttachedNode s : gw.nodesOn(ep)) {
+      String old = elsewhere.owner(s);
+      if (!s.servedHere() && old != null) passOnUnwritten(elsewhere.takePrefetched(s), ep, old, newOwner);
+      s.serveElsewhere(); // the new owner keeps the window from now on
+      elsewhere.takePrefetched(s); // what an earlier owner sent is its business no more
+      elsewhere.serveFrom(s, newOwner);
       sendAttach(s, 0);
     }
   }
@@ -346,8 +350,7 @@ final class ClusterLink {
    * these included; for any other endpoint, or when the old owner is gone with its state, these
    * are the only copies, so they go to the new owner (at priority 0: TO_NODE does not carry it).
    */
-  private void passOnUnwritten(Session s, String ep, String oldOwner, String newOwner) {
-    List<Frame> unwritten = s.takeFromOwner();
+  private void passOnUnwritten(List<Frame> unwritten, String ep, String oldOwner, String newOwner) {
     if (unwritten.isEmpty()) return;
     boolean ownerGone = oldOwner == null || !membership.members().contains(oldOwner);
     if (!ownerGone && gw.requeues(ep)) return;
@@ -363,49 +366,20 @@ final class ClusterLink {
    * back here meanwhile, the messages simply go back into the local queue.
    */
   private void handOverLost(String ep, List<Queued> queued, int attempt) {
-    String owner = ownerFor(ep);
+    String owner = claim(ep);
     if (owner.equals(self)) {
-      putFirst(ep, queued);
+      gw.putFirst(ep, queued);
       return;
     }
-    handOff(ep, owner, claims.get(ep), queued).onFailure(err -> {
-      if (attempt < 20 && !gw.stopping) {
-        gw.getVertx().setTimer(500, t -> handOverLost(ep, queued, attempt + 1));
+    transfers.send(ep, owner, claims.get(ep), queued).onFailure(err -> {
+      if (attempt < 20 && !gw.stopping()) {
+        gw.vertx().setTimer(500, t -> handOverLost(ep, queued, attempt + 1));
       } else {
-        gw.counters.drop(Counters.Drop.UNREACHABLE, queued.size());
+        gw.counters().drop(Counters.Drop.UNREACHABLE, queued.size());
         LOG.warning(queued.size() + " queued messages of endpoint " + ep + " could not be handed to its owner "
             + owner + ": " + err.getMessage());
       }
     });
-  }
-
-  /**
-   * Puts messages that come from an earlier owner at the head of an owned endpoint's queue:
-   * they are older than anything queued here since.
-   */
-  private void putFirst(String ep, List<Queued> queued) {
-    Endpoint e = gw.endpoint(ep);
-    for (int i = queued.size() - 1; i >= 0; i--) e.queue.offerFirst(queued.get(i));
-    gw.trimToLimits(e);
-    e.dispatch();
-  }
-
-  /** Every queued message of an endpoint (unacknowledged ones first when it requeues), emptying it. */
-  private List<Queued> drain(Endpoint e, boolean withUnacked) {
-    List<Queued> out = new ArrayList<>();
-    if (withUnacked && e.requeueUnacked) {
-      for (Consumer c : e.nodes) out.addAll(c.inFlight().held());
-    }
-    while (!e.queue.isEmpty()) out.add(e.queue.poll());
-    return out;
-  }
-
-  private List<Session> sessionsOf(String ep) {
-    java.util.Set<Session> set = sessionsByEndpoint.get(ep);
-    if (set == null) return List.of();
-    List<Session> out = new ArrayList<>(set.size());
-    for (Session s : set) if (!s.closed) out.add(s);
-    return out;
   }
 
   // ---- membership ----
@@ -420,9 +394,9 @@ final class ClusterLink {
     List<String> members = membership.members();
     LOG.info("member " + member + " left the cluster (" + members.size() + " members remain)");
     for (RemoteNode r : new ArrayList<>(remoteNodes.values())) {
-      if (r.member.equals(member)) {
-        remoteNodes.remove(r.nodeId);
-        r.endpoint.release(r, gw.registry.endpointSize(r.endpoint.name));
+      if (r.member().equals(member)) {
+        remoteNodes.remove(r.nodeId());
+        r.release();
       }
     }
     reassignOrphans();
@@ -454,8 +428,8 @@ final class ClusterLink {
    * few seconds is not waited for (it sends again what it never had confirmed: a few duplicates
    * at worst).
    */
-  Future<Void> announceLeaving() {
-    if (!clustered()) return Future.succeededFuture();
+  @Override
+  public Future<Void> announceLeaving() {
     Buffer msg = new PeerWire.Writer(PeerWire.LEAVING, 64).str(self).buffer();
     List<Future<Buffer>> asks = new ArrayList<>();
     for (String m : membership.members()) {
@@ -477,16 +451,16 @@ final class ClusterLink {
     if (leavers.containsKey(member)) return; // it took care of them before it left
     if (!membership.members().contains(member)) {
       sendAgain(member, lost);
-    } else if (timedOut || attempt >= gw.config.clusterFailureDetectionSeconds + 5) {
+    } else if (timedOut || attempt >= gw.serverConfig().clusterFailureDetectionSeconds + 5) {
       int copies = 0;
       for (PeerBudgets.Unconfirmed u : lost) copies += u.endpoints().size();
-      gw.counters.drop(Counters.Drop.UNREACHABLE, copies);
+      gw.counters().drop(Counters.Drop.UNREACHABLE, copies);
       LOG.warning(copies + " messages sent to member " + member + " were never confirmed (" + why
           + "): counted as dropped (unreachable); the member is still listed, hung or cut off");
     } else {
       // no handler while still listed: it died (and is not yet removed) or is leaving (and its
       // LEAVING is on the way); asked again each second until one of the two is known
-      gw.getVertx().setTimer(1000, t -> unconfirmed(member, lost, false, why, attempt + 1));
+      gw.vertx().setTimer(1000, t -> unconfirmed(member, lost, false, why, attempt + 1));
     }
   }
 
@@ -537,51 +511,41 @@ final class ClusterLink {
   // ---- nodes attached here, endpoint owned elsewhere ----
 
   /** A node connected: serve it from the local endpoint or through the owner. */
-  void attach(Session s) {
-    sessionsById.put(s.nodeId, s);
-    sessionsByEndpoint.computeIfAbsent(s.endpointName, k -> new java.util.LinkedHashSet<>()).add(s);
-    String owner = ownerFor(s.endpointName);
+  @Override
+  public void attach(AttachedNode s) {
+    String owner = claim(s.endpointName());
     if (owner.equals(self)) {
-      Endpoint e = gw.endpoint(s.endpointName);
-      s.endpoint = e;
-      e.attach(s);
+      gw.serveHere(s);
     } else {
-      s.owner = owner;
+      elsewhere.serveFrom(s, owner);
       sendAttach(s, 0);
     }
-  }
-
-  /** True when a node attached here (open) is on the endpoint, whoever owns it. */
-  boolean hasSessions(String ep) {
-    java.util.Set<Session> set = sessionsByEndpoint.get(ep);
-    if (set == null) return false;
-    for (Session s : set) if (!s.closed) return true;
-    return false;
   }
 
   /**
    * The endpoint was removed (lifecycle): this member gives up its claim and tells the others,
    * so ownership does not outlive the endpoint. Whoever uses the name next claims it anew.
    */
-  void release(String ep) {
-    if (!clustered()) return;
+  @Override
+  public void release(String ep) {
     corrected.remove(ep);
     Claim c = claims.get(ep);
     if (c == null || !c.owner().equals(self)) return;
     claims.remove(ep, c);
-    gw.getVertx().eventBus().publish(ALL, new PeerWire.Writer(PeerWire.RELEASE, 96).str(ep).str(c.owner())
+    gw.vertx().eventBus().publish(ALL, new PeerWire.Writer(PeerWire.RELEASE, 96).str(ep).str(c.owner())
         .i64(c.epoch()).buffer());
   }
 
   private void onRelease(String ep, Claim c) {
     corrected.remove(ep);
     if (c.owner().equals(self)) return; // sent by this member (publish reaches it too)
-    if (!sessionsOf(ep).isEmpty()) {
+    List<AttachedNode> here = gw.nodesOn(ep);
+    if (!here.isEmpty()) {
       // a node attached here meanwhile: it keeps being served (the owner answers its next
       // ATTACH by claiming the endpoint again), and the endpoint is made again
-      if (!gw.registry.hasEndpoint(ep)) {
-        boolean eph = sessionsOf(ep).get(0).ephemeral;
-        gw.getVertx().eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, eph
+      if (!gw.registry().hasEndpoint(ep)) {
+        boolean eph = here.get(0).ephemeral();
+        gw.vertx().eventBus().request(io.wsmsg.registry.RegistryVerticle.ADDRESS, eph
             ? new io.wsmsg.registry.RegistryCommand.EphemeralEndpoint(ep, null)
             : new io.wsmsg.registry.RegistryCommand.CreateEndpoint(ep, null), io.wsmsg.router.Outbound.LOCAL);
       }
@@ -590,15 +554,19 @@ final class ClusterLink {
     claims.remove(ep, c);
   }
 
-  void forget(Session s) {
-    sessionsById.remove(s.nodeId);
-    java.util.Set<Session> set = sessionsByEndpoint.get(s.endpointName);
-    if (set != null && set.remove(s) && set.isEmpty()) sessionsByEndpoint.remove(s.endpointName);
+  @Override
+  public void forget(AttachedNode s) {
+    elsewhere.forget(s);
   }
 
-  private void sendAttach(Session s, int attempt) {
-    String owner = s.owner;
-    gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
+  @Override
+  public String servingMember(AttachedNode s) {
+    return elsewhere.owner(s);
+  }
+
+  private void sendAttach(AttachedNode s, int attempt) {
+    String owner = elsewhere.owner(s);
+    gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
         .onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
           if (ar.succeeded()) {
@@ -608,11 +576,11 @@ final class ClusterLink {
           if (attempt < 50) {
             // the owner may still be starting (no handler yet) or be failing: its
             // replacement will be announced; until then, keep trying
-            gw.getVertx().setTimer(200, t -> {
+            gw.vertx().setTimer(200, t -> {
               if (!superseded(s, owner)) sendAttach(s, attempt + 1);
             });
           } else {
-            LOG.warning("closing node " + s.nodeId + " on endpoint " + s.endpointName + ": the endpoint's owner "
+            LOG.warning("closing node " + s.nodeId() + " on endpoint " + s.endpointName() + ": the endpoint's owner "
                 + owner + " could not be reached (" + (ar.failed() ? ar.cause().getMessage() : "it pointed elsewhere")
                 + "); the node may reconnect");
             s.close((short) 1013, "endpoint owner unreachable, try again");
@@ -624,14 +592,14 @@ final class ClusterLink {
    * Reads an owner's answer to ATTACH: true for "ok". Otherwise the member is not the owner and
    * its answer is the claim it knows, which settles who is: the node is attached there.
    */
-  private boolean attached(Session s, Buffer answer) {
+  private boolean attached(AttachedNode s, Buffer answer) {
     if (answer.length() == 2 && "ok".equals(answer.toString())) return true;
-    if (readClaims(answer, s.owner)) onClaimHint(s.endpointName);
+    if (readClaims(answer, elsewhere.owner(s))) onClaimHint(s.endpointName());
     return false;
   }
 
-  private static boolean superseded(Session s, String owner) {
-    return s.closed || s.endpoint != null || !owner.equals(s.owner);
+  private boolean superseded(AttachedNode s, String owner) {
+    return s.closed() || s.servedHere() || !owner.equals(elsewhere.owner(s));
   }
 
   /**
@@ -639,10 +607,10 @@ final class ClusterLink {
    * every few seconds: a lost DETACH or FLOW between gateways then costs seconds, not forever.
    */
   private void renewLeases() {
-    for (Session s : new ArrayList<>(sessionsById.values())) {
-      if (s.closed || s.endpoint != null || s.owner == null) continue;
-      String owner = s.owner;
-      gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
+    for (AttachedNode s : gw.nodes()) {
+      String owner = elsewhere.owner(s);
+      if (s.closed() || s.servedHere() || owner == null) continue;
+      gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
           .onSuccess(reply -> {
             if (!superseded(s, owner)) attached(s, reply.body());
           });
@@ -653,65 +621,58 @@ final class ClusterLink {
   private void expireLeases() {
     long cutoff = System.currentTimeMillis() - LEASE_MILLIS;
     for (RemoteNode n : new ArrayList<>(remoteNodes.values())) {
-      if (n.renewedAt < cutoff) {
-        remoteNodes.remove(n.nodeId);
-        n.endpoint.release(n, gw.registry.endpointSize(n.endpoint.name));
+      if (n.renewedAt() < cutoff) {
+        remoteNodes.remove(n.nodeId());
+        n.release();
       }
     }
   }
 
-  private Buffer attachMessage(Session s) {
+  private Buffer attachMessage(AttachedNode s) {
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.ATTACH, 128);
-    w.str(s.endpointName).str(s.nodeId).str(self).i32(s.window).bool(s.paused || gw.stopping).bool(s.congested());
+    w.str(s.endpointName()).str(s.nodeId()).str(self).i32(s.window()).bool(s.paused() || gw.stopping())
+        .bool(elsewhere.toldCongested(s));
     return w.buffer();
   }
 
   /** Re-reads the claim table after an owner pointed elsewhere, and attaches there. */
   private void onClaimHint(String ep) {
-    String owner = ownerFor(ep);
-    for (Session s : sessionsOf(ep)) {
-      if (s.endpoint != null || owner.equals(s.owner)) continue;
+    String owner = claim(ep);
+    for (AttachedNode s : gw.nodesOn(ep)) {
+      String current = elsewhere.owner(s);
+      if (s.servedHere() || owner.equals(current)) continue;
       if (owner.equals(self)) {
-        ownerChanged(ep, s.owner, self);
+        ownerChanged(ep, current, self);
       } else {
-        s.owner = owner;
+        elsewhere.serveFrom(s, owner);
         sendAttach(s, 0);
       }
     }
   }
 
-  void ack(Session s, byte[] uid) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ACK, uid.length + 96);
-    w.str(s.endpointName).str(s.nodeId).bytes(uid);
-    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  @Override
+  public void roomFreed(AttachedNode s) {
+    elsewhere.roomFreed(s);
   }
 
-  void flow(Session s, boolean congested) {
-    if (s.owner == null) return;
-    sendFlow(s, s.paused || gw.stopping, congested);
+  @Override
+  public void acked(AttachedNode s, byte[] uid) {
+    elsewhere.acked(s, uid);
   }
 
-  private void sendFlow(Session s, boolean paused, boolean congested) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
-    w.str(s.endpointName).str(s.nodeId).bool(paused).bool(congested);
-    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  @Override
+  public void pausedChanged(AttachedNode s) {
+    elsewhere.pausedChanged(s);
   }
 
-  /**
-   * The node is gone: what the owner sent here and was never written to it goes back first
-   * (after a FLOW that pauses the node; to the head of the queue, as on a stop: it was never
-   * delivered, whatever the endpoint's requeue setting), then DETACH settles the unacked rest.
-   * Same connection, so in that order.
-   */
-  void detach(Session s) {
-    List<Frame> unwritten = s.takeFromOwner();
-    if (!unwritten.isEmpty()) {
-      sendFlow(s, true, false); // paused first, or the owner would hand them straight back to this node
-      giveBack(s, unwritten);
-    }
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
-    w.str(s.endpointName).str(s.nodeId);
-    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  @Override
+  public void drained(AttachedNode s) {
+    elsewhere.drained(s);
+  }
+
+  @Override
+  public void detach(AttachedNode s) {
+    elsewhere.detach(s);
   }
 
   // ---- messages from peers ----
@@ -724,10 +685,10 @@ final class ClusterLink {
   private void onPeer(Message<Buffer> msg) {
     PeerMessage m = null;
     try {
-      m = PeerMessage.decode(msg.body(), gw.config);
-      check(m);
+      m = PeerMessage.decode(msg.body(), gw.serverConfig());
+      checks.check(m);
     } catch (PeerWireException e) {
-      refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : claimedSender(m));
+      checks.refused(PeerMessage.typeOf(msg.body()), e, m == null ? null : PeerChecks.claimedSender(m));
       if (msg.replyAddress() != null) msg.fail(400, "refused: " + e.getMessage());
       return;
     }
@@ -738,93 +699,29 @@ final class ClusterLink {
     }
   }
 
-  /** The checks that need this member's membership and claims. */
-  private void check(PeerMessage m) {
-    if (m instanceof PeerMessage.ClaimSet c) {
-      checkClaims(c.claims());
-    } else if (m instanceof PeerMessage.Handoff h) {
-      if (!h.claim().owner().equals(self)) {
-        throw new PeerWireException(PeerWireException.Reason.MISDIRECTED, "a handoff of endpoint " + h.endpoint()
-            + " names owner " + h.claim().owner() + ", not this member");
-      }
-      PeerWireException no = claims.refusal(h.endpoint(), h.claim(), membership.members());
-      if (no != null) throw no;
-      if (!h.last() || pendingHandoffs.containsKey(h.id())) {
-        if (!pendingHandoffs.containsKey(h.id()) && pendingHandoffs.size() >= MAX_PENDING_HANDOFFS) {
-          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "more than " + MAX_PENDING_HANDOFFS
-              + " handoffs arriving at once");
-        }
-        if (pendingHandoffBytes + h.bytes() > gw.config.maxQueuedBytes) {
-          throw new PeerWireException(PeerWireException.Reason.OVER_LIMIT, "handoffs arriving in parts would hold more"
-              + " than limits.maxQueuedMiB");
-        }
-      }
-    } else if (m instanceof PeerMessage.Attach a) {
-      member(a.member(), "attaching gateway");
-    } else if (m instanceof PeerMessage.ToNode t) {
-      member(t.owner(), "owner");
-    } else if (m instanceof PeerMessage.ClaimsPull p) {
-      member(p.starter(), "starter");
-    } else if (m instanceof PeerMessage.StopAll st) {
-      member(st.sender(), "sender");
-    } else if (m instanceof PeerMessage.Release rl) {
-      member(rl.claim().owner(), "owner");
-    } else if (m instanceof PeerMessage.View v) {
-      member(v.requester(), "requester"); // the view names endpoints: members only
-    } else if (m instanceof PeerMessage.Leaving l) {
-      member(l.member(), "leaving member");
-    }
-  }
-
-  private void member(String m, String what) {
-    if (!membership.members().contains(m)) {
-      throw new PeerWireException(PeerWireException.Reason.UNKNOWN_MEMBER, what + " " + m + " is not a member of the cluster");
-    }
-  }
-
-  /** The member a message says it comes from, when it names one (the event bus does not say). */
-  private static String claimedSender(PeerMessage m) {
-    if (m instanceof PeerMessage.Attach a) return a.member();
-    if (m instanceof PeerMessage.ToNode t) return t.owner();
-    if (m instanceof PeerMessage.ClaimsPull p) return p.starter();
-    if (m instanceof PeerMessage.StopAll st) return st.sender();
-    if (m instanceof PeerMessage.View v) return v.requester();
-    if (m instanceof PeerMessage.Leaving l) return l.member();
-    return null;
-  }
-
-  /** Counts and logs (rate-limited) a refused peer message: type, reason, what was wrong and who. */
-  private void refused(String type, PeerWireException e, String from) {
-    gw.counters.peerRejected(type, e.reason().label());
-    refusedLog.log("refused a peer message of type " + type + " (" + e.getMessage() + ")"
-        + (from == null ? " (the sender is not named in it)" : " from " + from + " (as it says)")
-        + "; it was dropped, nothing of it applied");
-  }
-
   private void apply(PeerMessage m, Message<Buffer> msg) {
     if (m instanceof PeerMessage.Deliver d) {
       onDeliver(d);
     } else if (m instanceof PeerMessage.ToNode t) {
-      Session s = sessionsById.get(t.nodeId());
-      if (s != null && !s.closed && gw.stopping && t.owner().equals(s.owner)) {
-        giveBack(s, List.of(t.frame())); // sent before the owner heard this gateway is stopping
-      } else if (s != null && !s.closed) {
-        s.deliverFromOwner(t.frame());
+      AttachedNode s = gw.node(t.nodeId());
+      if (s != null && gw.stopping() && t.owner().equals(elsewhere.owner(s))) {
+        elsewhere.giveBack(s, t.owner(), List.of(t.frame())); // sent before the owner heard this gateway is stopping
+      } else if (s != null) {
+        elsewhere.deliverFromOwner(s, t.frame());
       } else {
         // the node is gone and its DETACH did not arrive: tell the owner again
         PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
         w.str(t.endpoint()).str(t.nodeId());
-        gw.getVertx().eventBus().send(PeerWire.gatewayAddress(t.owner()), w.buffer());
+        gw.vertx().eventBus().send(PeerWire.gatewayAddress(t.owner()), w.buffer());
       }
     } else if (m instanceof PeerMessage.Ack a) {
       RemoteNode n = remoteNodes.get(a.nodeId());
-      if (n != null && n.endpoint.name.equals(a.endpoint())) gw.acked(n, n.endpoint, a.uid());
+      if (n != null && n.endpointName().equals(a.endpoint())) n.ack(a.uid());
     } else if (m instanceof PeerMessage.Flow f) {
       RemoteNode n = remoteNodes.get(f.nodeId());
-      if (n != null && n.endpoint.name.equals(f.endpoint())) {
-        n.paused = f.paused();
-        n.congested = f.congested();
-        n.endpoint.dispatch();
+      if (n != null && n.endpointName().equals(f.endpoint())) {
+        n.flow(f.paused(), f.congested());
+        n.dispatch();
       }
     } else if (m instanceof PeerMessage.Attach a) {
       onAttach(a, msg);
@@ -832,9 +729,9 @@ final class ClusterLink {
       onReturn(r);
     } else if (m instanceof PeerMessage.Detach d) {
       RemoteNode n = remoteNodes.get(d.nodeId());
-      if (n != null && n.endpoint.name.equals(d.endpoint())) {
-        remoteNodes.remove(n.nodeId);
-        n.endpoint.release(n, gw.registry.endpointSize(d.endpoint()));
+      if (n != null && n.endpointName().equals(d.endpoint())) {
+        remoteNodes.remove(n.nodeId());
+        n.release();
       }
     } else if (m instanceof PeerMessage.ClaimSet c) {
       c.claims().forEach(this::onClaim);
@@ -875,7 +772,7 @@ final class ClusterLink {
         held.add(new Held(f, priority, hops)); // relayed once the heir has the queue (handOffAll)
         continue;
       }
-      String owner = ownerFor(ep);
+      String owner = claim(ep);
       if (owner.equals(self)) {
         gw.enqueue(ep, f, priority);
       } else {
@@ -896,13 +793,13 @@ final class ClusterLink {
    */
   private void relay(Frame f, List<String> eps, int priority, int hops, String owner) {
     boolean last = hops + 1 >= MAX_HOPS;
-    if (last && (!gw.stopping || hops >= MAX_HOPS)) {
-      gw.counters.drop(Counters.Drop.UNREACHABLE, eps.size());
+    if (last && (!gw.stopping() || hops >= MAX_HOPS)) {
+      gw.counters().drop(Counters.Drop.UNREACHABLE, eps.size());
       hopsLog.log("dropped a message for endpoint(s) " + eps + " after " + (hops + 1) + " hops between members that"
           + " each took another for the owner (last pointed to " + owner + "); counted as dropped.unreachable");
       return;
     }
-    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(owner),
+    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner),
         ClusterOutbound.deliver(f, eps, priority, Math.min(MAX_HOPS, hops + 1)));
   }
 
@@ -913,33 +810,37 @@ final class ClusterLink {
     int window = a.window();
     boolean paused = a.paused();
     boolean congested = a.congested();
-    String owner = ownerFor(ep);
+    String owner = claim(ep);
     if (!owner.equals(self)) {
       msg.reply(claimsMessage(Map.of(ep, claims.get(ep) != null ? claims.get(ep) : new Claim(owner, 0))));
       return;
     }
     RemoteNode old = remoteNodes.get(nodeId);
-    if (old != null && old.endpoint.name.equals(ep) && old.member.equals(member)) {
-      old.paused = paused; // a renewal, or a repeat whose reply was lost: keep the window as it is
-      old.congested = congested;
-      old.renewedAt = System.currentTimeMillis();
+    if (old != null && old.endpointName().equals(ep) && old.member().equals(member)) {
+      old.flow(paused, congested); // a renewal, or a repeat whose reply was lost: keep the window as it is
+      old.renew();
       msg.reply(OK);
-      old.endpoint.dispatch();
+      old.dispatch();
       return;
     }
     if (old != null) {
       remoteNodes.remove(nodeId);
-      old.endpoint.release(old, gw.registry.endpointSize(old.endpoint.name));
+      old.release();
     }
-    Endpoint e = gw.endpoint(ep);
-    // twice the node's window: the node's gateway holds the second half ready (see Session)
-    RemoteNode n = new RemoteNode(gw, e, nodeId, member, (int) Math.min(Integer.MAX_VALUE, 2L * window));
-    n.paused = paused;
-    n.congested = congested;
+    // twice the node's window: the node's gateway holds the second half ready (see ServedElsewhere)
+    RemoteNode n = gw.serveRemote(ep, nodeId, member, (int) Math.min(Integer.MAX_VALUE, 2L * window), toNode);
+    n.flow(paused, congested);
     remoteNodes.put(nodeId, n);
-    e.attach(n);
     msg.reply(OK);
-    e.dispatch();
+    n.dispatch();
+  }
+
+  /** Sends a delivery to the gateway that holds a remote node's connection. */
+  private void toNode(RemoteNode n, Frame f) {
+    byte[] raw = f.rawBytes();
+    PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 128);
+    w.str(n.nodeId()).str(n.endpointName()).str(self).bytes(raw);
+    gw.vertx().eventBus().send(PeerWire.gatewayAddress(n.member()), w.buffer());
   }
 
   private void onHandoff(PeerMessage.Handoff h, Message<Buffer> msg) {
@@ -949,82 +850,40 @@ final class ClusterLink {
     boolean last = h.last();
     List<Queued> chunk = new ArrayList<>(h.items().size());
     for (PeerMessage.Handoff.Item i : h.items()) chunk.add(new Queued(i.frame(), i.priority(), i.enqueuedAt()));
-    if (gw.stopping) {
-      forgetPending(id);
+    if (gw.stopping()) {
+      transfers.forget(id);
       msg.fail(503, "stopping");
       return;
     }
     if (!last) {
       // large queues come in parts; they are applied together when the last one arrives
-      pendingHandoffs.computeIfAbsent(id, k -> {
-        gw.getVertx().setTimer(120_000, t -> forgetPending(k)); // an abandoned handoff
-        return new ArrayList<>();
-      }).addAll(chunk);
-      pendingHandoffBytes += h.bytes();
+      transfers.addPart(id, chunk, h.bytes());
       msg.reply(OK);
       return;
     }
-    List<Queued> queued = forgetPending(id);
-    if (queued == null) queued = chunk;
-    else queued.addAll(chunk);
-    if (gw.stopping) {
+    List<Queued> queued = transfers.complete(id, chunk);
+    if (gw.stopping()) {
       msg.fail(503, "stopping");
       return;
     }
     onClaim(ep, c);
-    String owner = ownerFor(ep);
+    String owner = claim(ep);
     if (owner.equals(self)) {
-      putFirst(ep, queued);
+      gw.putFirst(ep, queued);
       msg.reply(OK);
       if (!queued.isEmpty()) LOG.info("took over endpoint " + ep + " with " + queued.size() + " queued messages");
     } else if (queued.isEmpty()) {
       msg.reply(OK);
     } else {
       // not ours after all: pass the queue on rather than lose it
-      handOff(ep, owner, claims.get(ep), queued).onComplete(ar -> {
+      transfers.send(ep, owner, claims.get(ep), queued).onComplete(ar -> {
         if (ar.succeeded()) msg.reply(OK);
         else msg.fail(503, ar.cause().getMessage());
       });
     }
   }
 
-  /** Takes the parts of a handoff out of {@link #pendingHandoffs}, keeping the byte count right. */
-  private List<Queued> forgetPending(String id) {
-    List<Queued> parts = pendingHandoffs.remove(id);
-    if (parts != null) for (Queued q : parts) pendingHandoffBytes -= q.frame().size();
-    return parts;
-  }
-
   // ---- leaving ----
-
-  /**
-   * Sends an endpoint's queue to its new owner, in parts of at most {@link #HANDOFF_CHUNK}
-   * messages or about 4 MiB, one after the other; completes when the owner has taken the last.
-   */
-  private Future<Void> handOff(String ep, String to, Claim claim, List<Queued> queued) {
-    String id = java.util.UUID.randomUUID().toString();
-    return sendChunk(ep, to, claim, id, queued, 0);
-  }
-
-  private Future<Void> sendChunk(String ep, String to, Claim claim, String id, List<Queued> queued, int from) {
-    int end = from;
-    long bytes = 0;
-    while (end < queued.size() && end - from < HANDOFF_CHUNK && bytes < (4 << 20)) {
-      bytes += queued.get(end).frame().size() + 32;
-      end++;
-    }
-    boolean last = end >= queued.size();
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.HANDOFF, (int) bytes + 256);
-    w.str(ep).str(claim.owner()).i64(claim.epoch()).str(id).bool(last).i32(end - from);
-    for (int i = from; i < end; i++) {
-      Queued q = queued.get(i);
-      w.i32(q.priority()).i64(q.enqueuedAt()).bytes(q.frame().rawBytes());
-    }
-    int next = end;
-    Future<Void> sent = gw.getVertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(to), w.buffer(),
-        timeout(gw.config.handoffTimeoutMillis)).mapEmpty();
-    return last ? sent : sent.compose(v -> sendChunk(ep, to, claim, id, queued, next));
-  }
 
   /**
    * A graceful leave: every endpoint this member owns goes, with its queue, to the member
@@ -1042,16 +901,16 @@ final class ClusterLink {
    * this member keeps relaying to the heir. The simplest order that is correct: the heir knows
    * first, the others next, and the leaver stops listening last.
    */
-  Future<HandOff> handOffAll() {
+  @Override
+  public Future<HandOff> handOffAll() {
     Map<String, List<Queued>> left = new HashMap<>();
     Map<String, Claim> moved = new HashMap<>();
     boolean[] complete = {true};
     List<String> others = new ArrayList<>(membership.members());
     others.remove(self);
     List<Future<Void>> all = new ArrayList<>();
-    for (String ep : new ArrayList<>(gw.endpointNames())) {
-      Endpoint e = gw.removeEndpoint(ep);
-      List<Queued> queued = drain(e, true);
+    for (String ep : gw.ownedEndpointNames()) {
+      List<Queued> queued = gw.surrender(ep);
       if (others.isEmpty()) {
         complete[0] = false;
         if (!queued.isEmpty()) left.put(ep, queued);
@@ -1062,7 +921,7 @@ final class ClusterLink {
       Claim next = new Claim(to, (old == null ? 1 : old.epoch()) + 1);
       claims.offer(ep, next);
       handingOver.put(ep, new ArrayList<>());
-      all.add(handOff(ep, to, next, queued).onSuccess(v -> {
+      all.add(transfers.send(ep, to, next, queued).onSuccess(v -> {
         moved.put(ep, next);
         // the heir owns it now (it takes the claim before it answers the last part)
         for (Held h : handingOver.remove(ep)) relay(h.frame(), List.of(ep), h.priority(), h.hops(), to);
@@ -1103,13 +962,13 @@ final class ClusterLink {
       }));
     }
     Promise<Void> p = Promise.promise();
-    Future.join(asks).onComplete(ar -> gw.getVertx().setTimer(LEAVE_LINGER_MILLIS, t -> p.complete()));
+    Future.join(asks).onComplete(ar -> gw.vertx().setTimer(LEAVE_LINGER_MILLIS, t -> p.complete()));
     return p.future();
   }
 
   /** Claims in parts of at most limits.maxEndpoints: receivers refuse bigger CLAIMS messages. */
   private List<Map<String, Claim>> parts(Map<String, Claim> cs) {
-    int part = Math.max(1, gw.config.maxEndpoints);
+    int part = Math.max(1, gw.serverConfig().maxEndpoints);
     List<Map<String, Claim>> out = new ArrayList<>();
     Map<String, Claim> chunk = new HashMap<>();
     for (Map.Entry<String, Claim> e : cs.entrySet()) {
@@ -1123,62 +982,61 @@ final class ClusterLink {
     return out;
   }
 
-  // ---- a stopping gateway's nodes served from elsewhere ----
-
-  /**
-   * This gateway announced {@code stopping}: nodes attached here to endpoints owned elsewhere
-   * take no new deliveries (the owners are told they are paused), and what the owners sent
-   * here but was never written to the node goes back to them, to the head of the queue, for
-   * the node's next connection or another node. What was written and is acked meanwhile is
-   * done; what is still unacked when the node is closed is settled by the owner on DETACH (put
-   * back for endpoints that requeue).
-   */
-  void stopTakingDeliveries() {
-    for (Session s : new ArrayList<>(sessionsById.values())) {
-      if (s.closed || s.endpoint != null || s.owner == null) continue;
-      flow(s, s.congested()); // paused, as every FLOW and ATTACH from a stopping gateway says
-      giveBack(s, s.takeFromOwner());
-    }
-  }
-
-  /** Returns deliveries never written to {@code s} to its endpoint's owner (after the FLOW that paused it). */
-  private void giveBack(Session s, List<Frame> frames) {
-    if (frames.isEmpty()) return;
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.RETURN, 128 + frames.size() * 40);
-    w.str(s.endpointName).str(s.nodeId).i32(frames.size());
-    for (Frame f : frames) w.bytes(f.uid());
-    gw.getVertx().eventBus().send(PeerWire.gatewayAddress(s.owner), w.buffer());
+  @Override
+  public void stopTakingDeliveries() {
+    elsewhere.stopTakingDeliveries();
   }
 
   /** A node's gateway gave deliveries back unwritten: they go to the head of the queue, in order. */
   private void onReturn(PeerMessage.Return r) {
     RemoteNode n = remoteNodes.get(r.nodeId());
-    if (n == null || !n.endpoint.name.equals(r.endpoint())) return; // released meanwhile: settled there
-    List<Queued> back = new ArrayList<>(r.uids().size());
-    for (byte[] u : r.uids()) {
-      InFlightTable.Entry e = n.inFlight.ack(Uid.of(u));
-      if (e != null) back.add(e.queued);
-    }
-    for (int i = back.size() - 1; i >= 0; i--) n.endpoint.queue.offerFirst(back.get(i));
-    gw.trimToLimits(n.endpoint);
-    n.endpoint.dispatch();
+    if (n == null || !n.endpointName().equals(r.endpoint())) return; // released meanwhile: settled there
+    n.giveBack(r.uids());
   }
 
   /** Asks every member to stop and persist its share (the stop command). */
-  void stopAll(byte[] cause) {
+  @Override
+  public void stopAll(String why, byte[] cause) {
+    GATEWAY_LOG.info("stop requested by " + why + ": stopping every member of the cluster");
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.STOP_ALL, 64 + (cause == null ? 0 : cause.length));
     w.str(self); // receivers act only on a current member's stop
     if (cause != null) w.bytes(cause);
-    gw.getVertx().eventBus().publish(ALL, w.buffer());
+    gw.vertx().eventBus().publish(ALL, w.buffer());
   }
 
   /** Expires overdue deliveries to remote nodes, as the gateway does for its own sessions. */
-  void expireAcks(long now) {
-    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) gw.expireAcks(n, n.endpoint, now);
+  @Override
+  public void expireAcks(long now) {
+    for (RemoteNode n : new ArrayList<>(remoteNodes.values())) n.expireAcks(now);
   }
 
-  int remoteNodeCount() {
-    return remoteNodes.size();
+  /** This member decides about its own endpoints, and about unowned ones that would fall to it. */
+  @Override
+  public Predicate<String> reclaimer() {
+    List<String> members = membership.members();
+    return name -> {
+      Claim c = claims.get(name);
+      if (c != null) return c.owner().equals(self);
+      return self.equals(Claims.rendezvous(name, members));
+    };
+  }
+
+  @Override
+  public boolean hasPeers() {
+    return membership.members().size() > 1;
+  }
+
+  @Override
+  public void status(Map<String, Object> into, int ownedEndpoints) {
+    into.put("mode", "clustered");
+    into.put("member", self);
+    into.put("members", membership.members());
+    // Hazelcast members that never proved membership over the (TLS) event bus: routed nothing
+    into.put("unproven", membership.unproven());
+    into.put("refusedPeerMessages", membership.refusedPeerMessages());
+    into.put("ownedEndpoints", ownedEndpoints);
+    into.put("knownOwners", claims.size());
+    into.put("remoteNodesServed", remoteNodes.size());
   }
 
   private static DeliveryOptions timeout(long ms) {

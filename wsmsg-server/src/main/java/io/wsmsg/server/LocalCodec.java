@@ -7,10 +7,10 @@ import io.vertx.core.eventbus.MessageCodec;
  * Passes immutable objects between verticles of one JVM by reference: no copy, no
  * serialization. Frames keep their original bytes this way from socket to socket.
  */
-final class LocalCodec<T> implements MessageCodec<T, T> {
+public final class LocalCodec<T> implements MessageCodec<T, T> {
   private final String name;
 
-  LocalCodec(Class<T> type) {
+  public LocalCodec(Class<T> type) {
     this.name = "wsmsg-local-" + type.getName();
   }
 

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.wsmsg.auth.Identity;
 import io.wsmsg.auth.Permissions;
-import io.wsmsg.cluster.Claims;
-import io.wsmsg.cluster.Membership;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.ErrorCodes;
@@ -26,6 +23,7 @@ import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryReply;
 import io.wsmsg.registry.RegistryVerticle;
 import io.wsmsg.router.ChannelRouters;
+import io.wsmsg.server.LocalCodec;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,41 +60,12 @@ class CommandsTest {
 
   private GatewayVerticle gateway;
 
-  /** Passes objects by reference on the local event bus, as the server's own codec does. */
-  private static final class ByReference<T> implements MessageCodec<T, T> {
-    private final String name;
-
-    ByReference(Class<T> type) {
-      name = "test-" + type.getName();
-    }
-
-    public void encodeToWire(Buffer buffer, T t) {
-      throw new UnsupportedOperationException();
-    }
-
-    public T decodeFromWire(int pos, Buffer buffer) {
-      throw new UnsupportedOperationException();
-    }
-
-    public T transform(T t) {
-      return t;
-    }
-
-    public String name() {
-      return name;
-    }
-
-    public byte systemCodecID() {
-      return -1;
-    }
-  }
-
   @BeforeAll
   static void registryOnItsAddress() {
     vertx = Vertx.vertx();
     vertx.eventBus().registerDefaultCodec(RegistryCommand.Attributed.class,
-        new ByReference<>(RegistryCommand.Attributed.class));
-    vertx.eventBus().registerDefaultCodec(RegistryReply.class, new ByReference<>(RegistryReply.class));
+        new LocalCodec<>(RegistryCommand.Attributed.class));
+    vertx.eventBus().registerDefaultCodec(RegistryReply.class, new LocalCodec<>(RegistryReply.class));
     vertx.eventBus().<RegistryCommand.Attributed>localConsumer(RegistryVerticle.ADDRESS, m -> {
       registryAsked.add(m.body().command());
       m.reply(registryAnswer);
@@ -115,7 +84,7 @@ class CommandsTest {
     Registry registry = new Registry(CONFIG);
     Counters counters = new Counters();
     gateway = new GatewayVerticle(CONFIG, registry, new ChannelRouters(vertx, registry, counters), null,
-        (subject, args, reference) -> { }, counters, () -> { }, Membership.standalone("m1"), new Claims());
+        (subject, args, reference) -> { }, counters, new StandaloneOwnership("m1", () -> { }));
     gateway.init(vertx, vertx.getOrCreateContext());
   }
 

@@ -4,8 +4,6 @@ import static io.wsmsg.registry.ChannelSettings.SYSTEM_PRIORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.wsmsg.config.ServerConfig;
@@ -19,6 +17,7 @@ import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.registry.RegistryCommand;
 import io.wsmsg.registry.RegistryWriter;
+import io.wsmsg.server.LocalCodec;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
@@ -141,32 +140,9 @@ class ChannelRouterTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static void register(Vertx vertx, Class c) {
     try {
-      vertx.eventBus().registerDefaultCodec(c, new PassThrough(c.getName()));
+      vertx.eventBus().registerDefaultCodec(c, new LocalCodec(c));
     } catch (IllegalStateException already) {
       // registered by an earlier test on this Vert.x instance
-    }
-  }
-
-  /** Local-only pass-by-reference codec, as the server uses. */
-  private record PassThrough<T>(String type) implements MessageCodec<T, T> {
-    public void encodeToWire(Buffer buffer, T t) {
-      throw new UnsupportedOperationException();
-    }
-
-    public T decodeFromWire(int pos, Buffer buffer) {
-      throw new UnsupportedOperationException();
-    }
-
-    public T transform(T t) {
-      return t;
-    }
-
-    public String name() {
-      return "test-local-" + type;
-    }
-
-    public byte systemCodecID() {
-      return -1;
     }
   }
 }

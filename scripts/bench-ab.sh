@@ -4,6 +4,7 @@
 # of medians with the ratio B/A. The load tool itself is always B's, so only the server differs.
 #   scripts/bench-ab.sh A.jar [B.jar]                 # B defaults to target/wsmsg.jar
 #   ROUNDS=5 DURATION=10s scripts/bench-ab.sh old.jar # more rounds (also WARMUP, WARMUP_RUN)
+#   SCENARIOS="fan10w32" scripts/bench-ab.sh old.jar  # some of rpc16, fan10w32, q32
 # Make A from an older commit with, e.g.:
 #   git worktree add /tmp/old <commit> && (cd /tmp/old && bin/wsmsg --version) && cp /tmp/old/target/wsmsg.jar old.jar
 # Results: target/bench-ab/results.jsonl. Needs Java 17 and python3.
@@ -43,7 +44,7 @@ declare -A ARGS=(
   [fan10w32]="fanout -n 10 --window 32"
   [q32]="queue -n 4 --window 32"
 )
-NAMES=(rpc16 fan10w32 q32)
+read -r -a NAMES <<< "${SCENARIOS:-rpc16 fan10w32 q32}"
 BENCH="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"
 
 # warm both servers' JIT once per scenario (not recorded)

@@ -51,6 +51,8 @@ class HungMemberTest {
   static final class Seen {
     final Set<Integer> seqs = ConcurrentHashMap.newKeySet();
     final AtomicInteger dups = new AtomicInteger();
+    /** The numbers that arrived more than once. */
+    final Set<Integer> duplicated = ConcurrentHashMap.newKeySet();
     volatile boolean stop;
 
     Thread drain(TestNode node) {
@@ -58,7 +60,11 @@ class HungMemberTest {
         while (!stop) {
           Frame f = node.poll(100);
           if (f == null || !"c".equals(f.channel())) continue;
-          if (!seqs.add(Integer.parseInt(f.subject()))) dups.incrementAndGet();
+          int n = Integer.parseInt(f.subject());
+          if (!seqs.add(n)) {
+            dups.incrementAndGet();
+            duplicated.add(n);
+          }
         }
       });
       t.setDaemon(true);
@@ -236,7 +242,11 @@ class HungMemberTest {
             + " %d, member 1 counted %d peer_backlog + %d unreachable; duplicates A %d, B %d%n", removedAfter,
             total - before, pubMs, bLag, a.count(0, total), total, backlog, unreachable, a.dups.get(), b.dups.get());
         assertThat(a.count(0, total) + backlog + unreachable).as("A delivered + counted on member 1").isEqualTo(total);
-        assertThat(a.dups.get()).isZero();
+        // at-least-once across the removal (docs/operations.md): member 1 sends again what member 2
+        // never confirmed, so what member 2 delivered to A in its last confirmation interval before
+        // the SIGSTOP may come twice; nothing published during the hang can
+        assertThat(a.duplicated).as("A's duplicates are numbers member 2 delivered before it hung")
+            .allSatisfy(n -> assertThat(n).isLessThan(before));
         assertThat(b.dups.get()).isZero();
       } finally {
         a.stop = true;

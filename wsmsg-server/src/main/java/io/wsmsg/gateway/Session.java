@@ -15,7 +15,7 @@ import io.wsmsg.protocol.Uid;
 import io.wsmsg.protocol.Ulids;
 import io.wsmsg.protocol.WireOrder;
 import io.wsmsg.registry.Registry;
-import io.wsmsg.registry.RegistryVerticle;
+import io.wsmsg.registry.RegistryWriter;
 import java.util.List;
 import java.util.Map;
 
@@ -132,7 +132,7 @@ final class Session implements Consumer, AttachedNode {
       boolean fresh = !gateway.registry.hasChannel(f.channel());
       String refusal = null;
       if (fresh) {
-        refusal = RegistryVerticle.channelRefusal(gateway.registry, gateway.config, f.channel());
+        refusal = RegistryWriter.channelRefusal(gateway.registry, gateway.config, f.channel());
         if (refusal == null) {
           refusal = gateway.registry.quotaRefusal(identity.subject(), identity.quotas(),
               io.wsmsg.registry.QuotaBook.CHANNELS, "channel " + f.channel());

@@ -67,13 +67,6 @@ public final class RegistryVerticle extends AbstractVerticle {
     replication.start(vertx, writer).onComplete(ar -> started.complete());
   }
 
-  /**
-   * Why a new channel cannot be created now, or null when it can: one rule for the publish
-   * path (checked on the gateway) and for commands ({@link RegistryWriter#channelRefusal}).
-   */
-  public static String channelRefusal(Registry registry, ServerConfig config, String name) {
-    return RegistryWriter.channelRefusal(registry, config, name);
-  }
 
   private void handle(Message<RegistryCommand> msg) {
     RegistryWriter.MadeHere made = writer.applyMadeHere(msg.body());

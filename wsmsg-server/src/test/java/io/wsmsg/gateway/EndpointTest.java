@@ -54,6 +54,13 @@ class EndpointTest {
     }
   }
 
+  /** Nodes a, b and c (window 10 each), attached in that order. */
+  private static Node[] attachThree(Endpoint ep) {
+    Node[] nodes = {new Node("a", 10), new Node("b", 10), new Node("c", 10)};
+    for (Node n : nodes) ep.attach(n);
+    return nodes;
+  }
+
   private Endpoint endpoint(boolean requeueUnacked, long ttlMillis) {
     return new Endpoint("ep", requeueUnacked, ttlMillis, counters, MemoryBudget.unlimited());
   }
@@ -65,12 +72,8 @@ class EndpointTest {
   @Test
   void eachMessageGoesToOneNodeInTurn() {
     Endpoint ep = endpoint(false, 0);
-    Node a = new Node("a", 10);
-    Node b = new Node("b", 10);
-    Node c = new Node("c", 10);
-    ep.attach(a);
-    ep.attach(b);
-    ep.attach(c);
+    Node[] abc = attachThree(ep);
+    Node a = abc[0], b = abc[1], c = abc[2];
     enqueue(ep, "m1", "m2", "m3", "m4", "m5", "m6", "m7");
 
     ep.dispatch();
@@ -126,12 +129,8 @@ class EndpointTest {
   @Test
   void whenTheLastServedNodeLeavesTheTurnPassesToTheNodeAfterIt() {
     Endpoint ep = endpoint(false, 0);
-    Node a = new Node("a", 10);
-    Node b = new Node("b", 10);
-    Node c = new Node("c", 10);
-    ep.attach(a);
-    ep.attach(b);
-    ep.attach(c);
+    Node[] abc = attachThree(ep);
+    Node a = abc[0], b = abc[1], c = abc[2];
     enqueue(ep, "m1");
     ep.dispatch(); // a served, b is next
 
@@ -146,12 +145,8 @@ class EndpointTest {
   @Test
   void whenTheNextNodeLeavesTheOneAfterItIsServedNotSkipped() {
     Endpoint ep = endpoint(false, 0);
-    Node a = new Node("a", 10);
-    Node b = new Node("b", 10);
-    Node c = new Node("c", 10);
-    ep.attach(a);
-    ep.attach(b);
-    ep.attach(c);
+    Node[] abc = attachThree(ep);
+    Node a = abc[0], b = abc[1], c = abc[2];
     enqueue(ep, "m1");
     ep.dispatch(); // a served, b is next
 

@@ -141,6 +141,9 @@ class IntrospectionCommandTest extends CliServerTestBase {
       node.command("channel.size", quiet, 50);
       node.publish(held, "first", 0); // deploys the channel's router
       node.sync(sink);
+      // the sync probe travels another channel's router: wait for "first" itself, or the gate
+      // below may catch it still queued and the count would be four
+      assertThat(node.nextMessage().subject()).isEqualTo("first");
       // a message pending at the system priority holds every lower channel's router back
       server.server.routers().gate().add(100, 1);
       try {

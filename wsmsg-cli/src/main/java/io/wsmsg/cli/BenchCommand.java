@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
         "Scenarios: rpc (request/reply), fanout (pub/sub), queue (task queue), conns (many connections).",
         "Several servers (e.g. the gateways of a cluster): --url A,B spreads connections over them;"
             + " --pub-url and --sub-url put the producing and the receiving side on different ones.",
+        "The server's CPU per operation: --embedded, --server-pid PID or --management-url URL.",
         "Try: wsmsg bench rpc --embedded"},
     subcommands = {
         BenchCommand.Rpc.class,
@@ -101,6 +102,20 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--json", description = "print the summary as one JSON object")
     boolean json;
 
+    @Option(names = "--server-pid", defaultValue = "0", paramLabel = "PID",
+        description = "the server runs on this machine as process PID: report its CPU per operation, the split over its"
+            + " event loops and (conns) its memory per connection, read from /proc/PID (Linux)")
+    long serverPid;
+
+    @Option(names = {"--management-url", "--management"}, paramLabel = "URL",
+        description = "report the server's CPU per operation, event-loop split and (conns) memory per connection,"
+            + " read from GET /v1/process on its management port, http[s]://host:port (needs --admin-token)")
+    String managementUrl;
+
+    @Option(names = "--admin-token", defaultValue = "${env:WSMSG_ADMIN_TOKEN}", paramLabel = "JWT",
+        description = "an admin token for --management-url (default: $WSMSG_ADMIN_TOKEN, else --token)")
+    String adminToken;
+
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
         description = "auto (a live line on a terminal, else a line per second), tty, lines or none; on stderr")
     String progress;
@@ -122,6 +137,9 @@ public final class BenchCommand implements Runnable {
       s.driver = driver == null ? null : driver.toLowerCase(Locale.ROOT);
       s.eventLoops = eventLoops;
       s.json = json;
+      s.serverPid = serverPid;
+      s.managementUrl = managementUrl;
+      s.adminToken = adminToken == null || adminToken.isBlank() ? s.token : ClientOptionsMixin.bearer(adminToken);
       s.progress = progress;
       return s;
     }

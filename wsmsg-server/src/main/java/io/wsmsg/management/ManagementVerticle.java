@@ -22,6 +22,7 @@ import io.wsmsg.gateway.GatewayVerticle;
 import io.wsmsg.gateway.RateLimitedLog;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MetricsExport;
+import io.wsmsg.metrics.ProcessUsage;
 import io.wsmsg.registry.ChannelSettings;
 import io.wsmsg.registry.Registry;
 import io.wsmsg.router.ChannelRouters;
@@ -111,10 +112,11 @@ public final class ManagementVerticle extends AbstractVerticle {
     router.get("/metrics").handler(guarded(config.openMetrics ? Access.OPEN : Access.READ, this::metrics));
     router.get("/status").handler(guarded(Access.READ, this::status));
     router.get("/v1/status").handler(guarded(Access.ADMIN, this::v1Status));
+    router.get("/v1/process").handler(guarded(Access.ADMIN, this::v1Process));
     router.get("/v1/endpoints").handler(guarded(Access.ADMIN, this::v1Endpoints));
     router.get("/v1/channels").handler(guarded(Access.ADMIN, this::v1Channels));
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
-        "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/endpoints or /v1/channels")));
+        "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/process, /v1/endpoints or /v1/channels")));
     io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
     // no client certificate here even with tls.clientCa: probes (/health, /ready) cannot show
     // one, and the routes that reveal anything are for tokens
@@ -403,10 +405,35 @@ public final class ManagementVerticle extends AbstractVerticle {
         .put("membersAnswered", answered).put("membersMissing", missing);
   }
 
+  /**
+   * The process's CPU time, resident memory and event-loop CPU (see {@link ProcessUsage}), read
+   * on a worker: it walks the JVM's threads and reads /proc. Asks nothing of the gateway, so a
+   * load tool can read it before and after a run at little cost to what it measures.
+   */
+  private void v1Process(RoutingContext rc) {
+    back(process()).onComplete(ar -> {
+      if (ar.failed()) json(rc, 500, new JsonObject().put("error", "the process figures could not be read: " + ar.cause()));
+      else json(rc, 200, new JsonObject().put("node", nodeId).put("process", ar.result()));
+    });
+  }
+
+  private Future<JsonObject> process() {
+    return vertx.executeBlocking(() -> {
+      ProcessUsage.Reading r = ProcessUsage.read();
+      JsonArray loops = new JsonArray();
+      for (ProcessUsage.Thread t : r.eventLoops()) loops.add(new JsonObject().put("thread", t.name()).put("cpuNanos", t.cpuNanos()));
+      JsonObject p = new JsonObject().put("pid", ProcessHandle.current().pid()).put("cpus", r.cpus())
+          .put("cpuNanos", r.cpuNanos()).put("heapUsedBytes", r.heapUsedBytes());
+      if (r.rssBytes() >= 0) p.put("rssBytes", r.rssBytes());
+      return p.put("eventLoops", loops);
+    }, false);
+  }
+
   private void v1Status(RoutingContext rc) {
-    gateway.clusterStatus().onComplete(cl -> back(gateway.memberView()).onComplete(ar -> {
+    gateway.clusterStatus().onComplete(cl -> back(gateway.memberView().compose(view -> process()
+        .map(p -> view.copy().put("process", p)))).onComplete(ar -> {
       if (ar.failed()) {
-        json(rc, 500, new JsonObject().put("error", "the gateway did not answer: " + ar.cause().getMessage()));
+        json(rc, 500, new JsonObject().put("error", "the status could not be gathered (gateway view, process figures): " + ar.cause().getMessage()));
         return;
       }
       long depth = 0;
@@ -428,7 +455,8 @@ public final class ManagementVerticle extends AbstractVerticle {
           .put("routers", ar.result().getJsonObject("channels").size())
           .put("channelQueueDepth", routers.totalDepth())
           .put("subscriptions", registry.subscriptions().size())
-          .put("messageSubscriptions", registry.messageSubscriptions().size());
+          .put("messageSubscriptions", registry.messageSubscriptions().size())
+          .put("process", ar.result().getJsonObject("process"));
       json(rc, 200, body);
     }));
   }

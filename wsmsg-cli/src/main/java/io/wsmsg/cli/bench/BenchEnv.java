@@ -51,6 +51,8 @@ final class BenchEnv implements AutoCloseable {
   final String runId = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   private final Vertx serverVertx;
   private final WsmsgServer server;
+  /** Where the server's CPU and memory are read (--embedded, --server-pid, --management-url), or null. */
+  final ServerUsage usage;
   private final Path dataDir;
   private final AtomicInteger nextLane = new AtomicInteger();
   private final AtomicInteger nextProducerLane = new AtomicInteger();
@@ -96,8 +98,9 @@ final class BenchEnv implements AutoCloseable {
   }
 
   private BenchEnv(BenchSettings s, Vertx vertx, List<Context> lanes, Vertx serverVertx, WsmsgServer server,
-      Path dataDir, List<String> pubUrls, List<String> subUrls, int maxConnections) {
+      Path dataDir, List<String> pubUrls, List<String> subUrls, int maxConnections, ServerUsage usage) {
     this.s = s;
+    this.usage = usage;
     this.vertx = vertx;
     this.lanes = lanes;
     this.serverVertx = serverVertx;
@@ -123,6 +126,9 @@ final class BenchEnv implements AutoCloseable {
     Path dataDir = null;
     List<String> pubUrls = s.pubUrlsOrDefault();
     List<String> subUrls = s.subUrlsOrDefault();
+    ServerUsage usage = null;
+    if (s.serverPid > 0) usage = new ServerUsage.Proc(s.serverPid);
+    if (s.managementUrl != null) usage = new ServerUsage.Management(s.managementUrl, s.adminToken, s.tls);
     if (s.embedded) {
       dataDir = Files.createTempDirectory("wsmsg-bench-");
       JsonObject conf = new JsonObject()
@@ -133,7 +139,9 @@ final class BenchEnv implements AutoCloseable {
           .put("auth", new JsonObject().put("mode", "none"))
           // every bench connection comes from 127.0.0.1
           .put("limits", new JsonObject().put("maxEndpoints", 1_000_000).put("maxConnectionsPerIp", 1_000_000));
-      serverVertx = Vertx.vertx();
+      ServerUsage.Threads threads = new ServerUsage.Threads();
+      usage = threads;
+      serverVertx = recordingThreads(threads);
       server = await(WsmsgServer.start(serverVertx, ServerConfig.of(conf)), 30_000);
       pubUrls = List.of("ws://127.0.0.1:" + server.port() + "/");
       subUrls = pubUrls;
@@ -150,7 +158,26 @@ final class BenchEnv implements AutoCloseable {
       }
     }, new DeploymentOptions().setInstances(n)), 10_000);
     return new BenchEnv(s, vertx, List.copyOf(lanes), serverVertx, server, dataDir, pubUrls, subUrls,
-        Math.max(64, plannedConnections * 2 + 16));
+        Math.max(64, plannedConnections * 2 + 16), usage);
+  }
+
+  /**
+   * The embedded server's Vert.x instance, whose every thread (event loops, workers, acceptor)
+   * is handed to {@code threads} as it is made, so its CPU is told apart from the load
+   * generator's in the same JVM. Vert.x's public builder has no thread factory: its bootstrap does.
+   */
+  private static Vertx recordingThreads(ServerUsage.Threads threads) {
+    io.vertx.core.spi.VertxThreadFactory recording = new io.vertx.core.spi.VertxThreadFactory() {
+      @Override
+      public io.vertx.core.impl.VertxThread newVertxThread(Runnable target, String name, boolean worker, long maxExecTime,
+          TimeUnit maxExecTimeUnit) {
+        io.vertx.core.impl.VertxThread t = io.vertx.core.spi.VertxThreadFactory.INSTANCE.newVertxThread(target, name, worker,
+            maxExecTime, maxExecTimeUnit);
+        threads.made(t);
+        return t;
+      }
+    };
+    return io.vertx.core.internal.VertxBootstrap.create().options(new VertxOptions()).threadFactory(recording).init().vertx();
   }
 
   /**

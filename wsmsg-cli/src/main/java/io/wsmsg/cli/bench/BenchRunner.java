@@ -52,6 +52,14 @@ public final class BenchRunner {
       sc.ticker = progress::setup;
       progress.setup(env.severalServers() ? "connecting to " + env.openedPerServer().size() + " servers ..."
           : "connecting to " + env.url + " ...");
+      if (env.usage != null) {
+        try {
+          env.usage.read(); // a wrong token or a URL that is not a management port shows before any load
+        } catch (Exception e) {
+          throw new IllegalStateException("the server's CPU cannot be read from " + env.usage.source() + ": "
+              + BenchEnv.describe(e), e);
+        }
+      }
       if (!(sc instanceof ConnsScenario)) env.connectControl();
       sc.setup();
       summary = measure(s, sc, env, progress);
@@ -106,6 +114,18 @@ public final class BenchRunner {
     boolean sides = s.pubUrls != null && !s.pubUrls.isEmpty() || s.subUrls != null && !s.subUrls.isEmpty();
     if (sides && s.embedded) return "--embedded starts one server in-process: --pub-url and --sub-url need running servers";
     if (sides && "conns".equals(s.scenario)) return "conns has no sides: spread its connections with --url URL,URL,...";
+    int sources = (s.embedded ? 1 : 0) + (s.serverPid != 0 ? 1 : 0) + (s.managementUrl != null ? 1 : 0);
+    if (sources > 1) {
+      return "read the server's CPU from one place: --embedded (its threads here), --server-pid or --management-url";
+    }
+    if (s.serverPid != 0) {
+      String why = ServerUsage.Proc.problem(s.serverPid);
+      if (why != null) return why;
+    }
+    if (s.managementUrl != null) {
+      String why = ServerUsage.Management.problem(s.managementUrl);
+      if (why != null) return why;
+    }
     if (s.endpointPrefix == null || s.endpointPrefix.isEmpty() || s.endpointPrefix.length() > 200
         || !s.endpointPrefix.chars().allMatch(c -> c > ' ' && c != '/' && c != '?' && c != '#' && c < 127)) {
       return "--endpoint-prefix must be 1..200 printable ASCII characters without spaces, '/', '?' or '#'";
@@ -124,6 +144,16 @@ public final class BenchRunner {
     long t0 = System.nanoTime();
     long warmEnd = t0 + s.warmupMillis * 1_000_000;
     long end = warmEnd + s.durationMillis * 1_000_000;
+    // the server's CPU over exactly the measured seconds: read at the tick that ends the warmup and at the last one
+    ServerUsage.Reading cpuBefore = null;
+    long opsBefore = 0;
+    long cpuFrom = 0;
+    String usageError = null;
+    if (env.usage != null && s.warmupMillis == 0) {
+      cpuBefore = env.usage.read();
+      opsBefore = sc.received();
+      cpuFrom = System.nanoTime();
+    }
     sc.start();
     long lastT = t0;
     long lastRecv = sc.received();
@@ -138,6 +168,15 @@ public final class BenchRunner {
       long recv = sc.received();
       double secs = (now - lastT) / 1e9;
       double rate = secs > 0 ? (recv - lastRecv) / secs : 0;
+      if (env.usage != null && cpuBefore == null && usageError == null && now >= warmEnd) {
+        try {
+          cpuBefore = env.usage.read();
+          opsBefore = recv;
+          cpuFrom = now;
+        } catch (Exception e) {
+          usageError = BenchEnv.describe(e);
+        }
+      }
       interval = st.latency.getIntervalHistogram(interval);
       boolean measured = lastT >= warmEnd;
       if (measured) {
@@ -156,6 +195,22 @@ public final class BenchRunner {
       }
     }
     long measuredNanos = Math.max(0, lastT - warmEnd);
+    JsonObject serverCpu = null;
+    ServerUsage.Reading cpuAfter = null;
+    if (env.usage != null) {
+      if (cpuBefore != null) {
+        try {
+          cpuAfter = env.usage.read();
+          serverCpu = ServerUsage.window(env.usage, cpuBefore, cpuAfter, lastRecv - opsBefore, sc.operation(), lastT - cpuFrom);
+        } catch (Exception e) {
+          usageError = BenchEnv.describe(e);
+        }
+      }
+      if (serverCpu == null) {
+        serverCpu = new JsonObject().put("source", env.usage.source()).put("error",
+            usageError != null ? usageError : "the run ended before the warmup did: nothing was measured");
+      }
+    }
     sc.stopProducing();
     env.quiesce(30_000); // a send under way when the flag was set is counted before the totals are read
     long drainStart = System.nanoTime();
@@ -207,7 +262,17 @@ public final class BenchRunner {
     for (String e : st.errorSamples()) errs.add(e);
     if (!errs.isEmpty()) j.put("errorSamples", errs);
     if (env.severalServers()) j.put("servers", env.openedPerServer());
+    if (serverCpu != null) j.put("serverCpu", serverCpu);
     sc.extra(j);
+    if (sc.rssBefore >= 0 && cpuAfter != null && cpuAfter.rssBytes() >= 0) {
+      int held = j.getInteger("connections");
+      JsonObject m = new JsonObject().put("rssBeforeBytes", sc.rssBefore).put("rssAfterBytes", cpuAfter.rssBytes());
+      JsonObject conns = j.getJsonObject("conns");
+      if (conns != null) held = conns.getInteger("open") - conns.getInteger("closedWhileHeld");
+      m.put("connections", held);
+      if (held > 0) m.put("bytesPerConnection", Math.round((cpuAfter.rssBytes() - sc.rssBefore) / (double) held));
+      j.put("serverMemory", m);
+    }
     StringBuilder extra = new StringBuilder();
     sc.extraText(extra);
     return new Result(j, extra.toString());
@@ -260,11 +325,48 @@ public final class BenchRunner {
     b.append(String.format(Locale.ROOT, "  latency µs  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%,d samples)%n",
         num(l.getDouble("p50")), num(l.getDouble("p90")), num(l.getDouble("p99")), num(l.getDouble("p999")),
         num(l.getDouble("max")), l.getLong("count")));
+    JsonObject cpu = j.getJsonObject("serverCpu");
+    if (cpu != null) cpuText(b, cpu);
+    if ("conns".equals(j.getString("scenario")) && j.getBoolean("embedded")) {
+      b.append("  server RSS  not measured with --embedded: the load generator's connections share the process;"
+          + " give --server-pid or --management-url\n");
+    }
+    JsonObject mem = j.getJsonObject("serverMemory");
+    if (mem != null && mem.getLong("bytesPerConnection") != null) {
+      b.append(String.format(Locale.ROOT, "  server RSS  %+.1f KiB per connection (%.1f MiB before, %.1f MiB with %,d connections open)%n",
+          mem.getLong("bytesPerConnection") / 1024.0, mem.getLong("rssBeforeBytes") / 1048576.0,
+          mem.getLong("rssAfterBytes") / 1048576.0, mem.getInteger("connections")));
+    }
     b.append(extra);
     JsonArray errs = j.getJsonArray("errorSamples");
     if (errs != null) for (Object e : errs) b.append("  error       ").append(e).append('\n');
     b.append("  (counts include the warmup; throughput and latency cover the measured seconds)\n");
     return b.toString();
+  }
+
+  private static void cpuText(StringBuilder b, JsonObject cpu) {
+    if (cpu.getString("error") != null) {
+      b.append(String.format(Locale.ROOT, "  server CPU  not measured: %s%n", cpu.getString("error")));
+      return;
+    }
+    Double per = cpu.getDouble("microsPerOperation");
+    String op = cpu.getString("operation");
+    b.append(String.format(Locale.ROOT, "  server CPU  %s per %s over the %,d %s of the measured seconds, %.2f cores busy%n",
+        per == null ? "-" : num(per) + " µs", op, cpu.getLong("operations"), op.endsWith("y") ? op.substring(0, op.length() - 1)
+            + "ies" : op + "s", cpu.getDouble("coresBusy")));
+    JsonArray loops = cpu.getJsonArray("eventLoops");
+    if (loops != null && !loops.isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      for (Object o : loops) {
+        JsonObject l = (JsonObject) o;
+        String name = l.getString("thread").replace(io.wsmsg.metrics.ProcessUsage.EVENT_LOOP_PREFIX, "loop ")
+            .replace("vert.x-eventloop ", "");
+        parts.add(String.format(Locale.ROOT, "%s %.1f %%", name, l.getDouble("percent")));
+      }
+      b.append(String.format(Locale.ROOT, "  event loops %.1f %% of it, split %s%n",
+          cpu.getDouble("eventLoopsPercentOfServer", 0.0), String.join(", ", parts)));
+    }
+    b.append(String.format(Locale.ROOT, "              (read from %s)%n", cpu.getString("source")));
   }
 
   private static boolean loopback(String url) {

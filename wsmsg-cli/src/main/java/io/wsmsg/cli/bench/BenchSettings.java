@@ -50,6 +50,12 @@ public final class BenchSettings {
   /** Client event loops (0 = 2 x CPUs, as Vert.x does). */
   public int eventLoops;
   public boolean json;
+  /** Read the server's CPU and memory from /proc/PID (a server on this machine); 0 = not. */
+  public long serverPid;
+  /** Read the server's CPU and memory from GET /v1/process on this management URL; null = not. */
+  public String managementUrl;
+  /** The admin token for {@link #managementUrl} (null: {@link #token}). */
+  public String adminToken;
   /** auto, tty, lines or none. */
   public String progress = "auto";
 

@@ -79,6 +79,7 @@ final class ConnsScenario extends Scenario {
         // the warm connections only had to be made
       }
     }
+    if (env.usage != null && env.usage.rssIsServerOnly()) rssBefore = env.usage.read().rssBytes();
     rampMillis = ramp(n, i -> s.endpoint("conns-" + i), "connection", "connecting", (ep, start, ar) -> {
       attempted.incrementAndGet();
       if (ar.succeeded()) {
@@ -239,5 +240,10 @@ final class ConnsScenario extends Scenario {
     synchronized (failures) {
       failures.forEach((k, v) -> out.append(String.format("  failure     %,d x %s%n", v, k)));
     }
+  }
+
+  @Override
+  String operation() {
+    return "ping";
   }
 }

@@ -124,4 +124,9 @@ final class FanoutScenario extends Scenario {
     long[] mm = minMax();
     out.append(String.format("  per subscriber  min %,d  max %,d received%n", mm[0], mm[1]));
   }
+
+  @Override
+  String operation() {
+    return "delivery";
+  }
 }

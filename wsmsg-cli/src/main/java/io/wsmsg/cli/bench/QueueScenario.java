@@ -148,4 +148,9 @@ final class QueueScenario extends Scenario {
   static double round(double x) {
     return Math.round(x * 1000) / 1000.0;
   }
+
+  @Override
+  String operation() {
+    return "consumed message";
+  }
 }

@@ -212,4 +212,9 @@ final class RpcScenario extends Scenario {
     out.append(String.format("  responders  handled %,d requests; %,d requests timed out%n", handled.get(),
         stats.timeouts.sum()));
   }
+
+  @Override
+  String operation() {
+    return "call";
+  }
 }

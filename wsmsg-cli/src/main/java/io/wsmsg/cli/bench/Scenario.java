@@ -63,6 +63,14 @@ abstract class Scenario {
     return "msg/s";
   }
 
+  /** One operation, as the server's CPU per operation is counted: a receipt of this scenario. */
+  String operation() {
+    return "message";
+  }
+
+  /** The server's resident memory before the connections were opened, when the scenario reads it (conns); else -1. */
+  long rssBefore = -1;
+
   /** Scenario-specific summary fields. */
   void extra(JsonObject summary) {}
 

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Before/after: runs the load tool's rpc, fanout and queue scenarios against two server jars,
 # interleaved (A then B in every round, so both see the same machine noise), and prints a table
-# of medians with the ratio B/A. The load tool itself is always B's, so only the server differs.
+# of medians with the ratio B/A: throughput, latency, and the server's CPU per operation (read from
+# /proc of each server process over the measured seconds, so a busy machine slows both sides
+# without changing what each operation costs). The load tool itself is always B's, so only the
+# server differs.
 #   scripts/bench-ab.sh A.jar [B.jar]                 # B defaults to target/wsmsg.jar
 #   ROUNDS=5 DURATION=10s scripts/bench-ab.sh old.jar # more rounds (also WARMUP, WARMUP_RUN)
 #   SCENARIOS="fan10w32" scripts/bench-ab.sh old.jar  # some of rpc16, fan10w32, q32
@@ -25,7 +28,7 @@ cp "${2:-target/wsmsg.jar}" "$OUT/b.jar"
 
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
-declare -A URL
+declare -A URL SPID
 for side in a b; do
   port=$(free_port)
   rm -rf "$OUT/data-$side"
@@ -35,6 +38,7 @@ for side in a b; do
 CONF
   java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/$side.jar" server -c "$OUT/server-$side.json" > "$OUT/server-$side.log" 2>&1 &
   PIDS+=($!)
+  SPID[$side]=$!
   wait_for_log "$OUT/server-$side.log" listening 30 "$!"
   URL[$side]=ws://127.0.0.1:$port/
 done
@@ -50,14 +54,14 @@ BENCH="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"
 # warm both servers' JIT once per scenario (not recorded)
 for side in a b; do
   for n in "${NAMES[@]}"; do
-    $BENCH ${ARGS[$n]} --url "${URL[$side]}" --duration "${WARMUP_RUN:-5s}" --warmup 1s --progress none --json > /dev/null 2>&1 || true
+    $BENCH ${ARGS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "${WARMUP_RUN:-5s}" --warmup 1s --progress none --json > /dev/null 2>&1 || true
   done
 done
 : > "$OUT/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
   for n in "${NAMES[@]}"; do
     for side in a b; do
-      j=$($BENCH ${ARGS[$n]} --url "${URL[$side]}" --duration "$DURATION" --warmup "$WARMUP" --progress none --json 2> "$OUT/$n-$side-$r.err" || true)
+      j=$($BENCH ${ARGS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "$DURATION" --warmup "$WARMUP" --progress none --json 2> "$OUT/$n-$side-$r.err" || true)
       echo "{\"name\":\"$n\",\"side\":\"$side\",\"round\":$r,\"args\":\"${ARGS[$n]}\",\"result\":${j:-null}}" >> "$OUT/results.jsonl"
       echo "round $r: $n on $side done" >&2
     done
@@ -76,14 +80,21 @@ def med(name, side, f):
 tp = lambda j: j['throughput']['median']
 p50 = lambda j: j['latencyMicros']['p50']
 p99 = lambda j: j['latencyMicros']['p99']
+cpu = lambda j: j['serverCpu']['microsPerOperation']
 fmt = lambda x: '-' if x is None else f"{x:,.0f}"
-print("| scenario | command | A msg/s | B msg/s | B/A | A p50 µs | B p50 µs | A p99 µs | B p99 µs | each run A / B |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+fmt1 = lambda x: '-' if x is None else f"{x:,.1f}"
+def med_cpu(name, side):
+    xs = [cpu(r['result']) for r in by.get((name, side), []) if r['result'] and 'microsPerOperation' in r['result'].get('serverCpu', {})]
+    return statistics.median(xs) if xs else None
+print("| scenario | command | A msg/s | B msg/s | B/A | A server CPU µs/op | B server CPU µs/op | B/A CPU | A p50 µs | B p50 µs | A p99 µs | B p99 µs | each run A / B |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n in names:
     a, b = med(n, 'a', tp), med(n, 'b', tp)
     ratio = f"{b / a:.2f}" if a and b else '-'
+    ca, cb = med_cpu(n, 'a'), med_cpu(n, 'b')
+    cratio = f"{cb / ca:.2f}" if ca and cb else '-'
     runs = lambda s: ', '.join(fmt(tp(r['result'])) if r['result'] else 'failed' for r in by.get((n, s), []))
     args = by[(n, 'a')][0]['args']
-    print(f"| {n} | `wsmsg bench {args}` | {fmt(a)} | {fmt(b)} | {ratio} | {fmt(med(n,'a',p50))} | {fmt(med(n,'b',p50))} "
-          f"| {fmt(med(n,'a',p99))} | {fmt(med(n,'b',p99))} | {runs('a')} / {runs('b')} |")
+    print(f"| {n} | `wsmsg bench {args}` | {fmt(a)} | {fmt(b)} | {ratio} | {fmt1(ca)} | {fmt1(cb)} | {cratio} "
+          f"| {fmt(med(n,'a',p50))} | {fmt(med(n,'b',p50))} | {fmt(med(n,'a',p99))} | {fmt(med(n,'b',p99))} | {runs('a')} / {runs('b')} |")
 PY

@@ -4,7 +4,7 @@
 # of medians with the ratio B/A: throughput, latency, and the server's CPU per operation (read from
 # /proc of each server process over the measured seconds, so a busy machine slows both sides
 # without changing what each operation costs). The load tool itself is always B's, so only the
-# server differs.
+# server differs (and B must be a jar whose bench has --server-pid; A may be any server).
 #   scripts/bench-ab.sh A.jar [B.jar]                 # B defaults to target/wsmsg.jar
 #   ROUNDS=5 DURATION=10s scripts/bench-ab.sh old.jar # more rounds (also WARMUP, WARMUP_RUN)
 #   SCENARIOS="fan10w32" scripts/bench-ab.sh old.jar  # some of rpc16, fan10w32, q32

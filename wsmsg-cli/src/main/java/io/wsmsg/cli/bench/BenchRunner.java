@@ -150,9 +150,13 @@ public final class BenchRunner {
     long cpuFrom = 0;
     String usageError = null;
     if (env.usage != null && s.warmupMillis == 0) {
-      cpuBefore = env.usage.read();
-      opsBefore = sc.received();
-      cpuFrom = System.nanoTime();
+      try {
+        cpuBefore = env.usage.read();
+        opsBefore = sc.received();
+        cpuFrom = System.nanoTime();
+      } catch (Exception e) {
+        usageError = BenchEnv.describe(e);
+      }
     }
     sc.start();
     long lastT = t0;

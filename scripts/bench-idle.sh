@@ -102,6 +102,7 @@ for k, (cnt, by) in ha.items():
     cb, bb = hb.get(k, (0, 0))
     rows.append((by - bb, cnt - cb, k))
 rows.sort(reverse=True)
+print(f"heap histogram total    {sum(r[0] for r in rows) / n:>8,.0f} B/conn (live objects after, minus before)")
 for dby, dcnt, k in rows[:40]:
     if dby <= 0: break
     print(f"  {dcnt / n:6.2f} x {dby / n:8.1f} B  {k}")

@@ -49,7 +49,9 @@ measure() {
   heap=$(jcmd "$SERVER" GC.heap_info | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
   jcmd "$SERVER" VM.native_memory summary > "$OUT/nmt-$1.txt"
   jmap -histo:live "$SERVER" > "$OUT/histo-$1.txt"
-  echo "$1 $rss $heap" >> "$OUT/measures.txt"
+  # kernel memory of all TCP sockets (pages, both ends: the client runs here too), not in any RSS
+  tcpmem=$(awk '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat)
+  echo "$1 $rss $heap $tcpmem" >> "$OUT/measures.txt"
 }
 : > "$OUT/measures.txt"
 # a short warm-up: the first connections load and compile classes, which is not per connection
@@ -92,6 +94,8 @@ per = lambda kib: kib * 1024 / n
 print(f"{n} connections open")
 print(f"RSS        {m['before'][0]:>9,} -> {m['after'][0]:>9,} KiB   {per(m['after'][0]-m['before'][0]):>8,.0f} B/conn")
 print(f"live heap  {m['before'][1]:>9,} -> {m['after'][1]:>9,} KiB   {per(m['after'][1]-m['before'][1]):>8,.0f} B/conn")
+pg = int(__import__("os").sysconf("SC_PAGE_SIZE")) / 1024
+print(f"kernel TCP {m['before'][2] * pg:>9,.0f} -> {m['after'][2] * pg:>9,.0f} KiB   {per((m['after'][2]-m['before'][2]) * pg):>8,.0f} B/conn (both ends, outside RSS)")
 for c in ["Total", "Java Heap", "Thread", "Other", "Internal", "NIO", "Class", "Code", "GC", "Symbol", "Arena Chunk"]:
     if c in a or c in b:
         d = a.get(c, 0) - b.get(c, 0)

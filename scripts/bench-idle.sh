@@ -7,6 +7,7 @@
 #   N=10000 ENDPOINTS=1 scripts/bench-idle.sh   # all on one endpoint: the connection alone
 #   PRETOUCH=1 scripts/bench-idle.sh            # -XX:+AlwaysPreTouch: RSS then shows no heap growth
 #   JAR=old.jar scripts/bench-idle.sh           # another build of the server
+#   TLS=1 scripts/bench-idle.sh                 # wss:// (certificates from scripts/gen-certs.sh)
 #   SERVER_OPTS='-Dx=y' EXTRA_CONF='"limits": {...}' ... # more JVM flags / config (see below)
 # Output in target/bench-idle/ (logs, histograms, NMT summaries); needs Java 17 (jcmd, jmap).
 set -euo pipefail
@@ -22,13 +23,19 @@ mkdir -p "$OUT"
 cp "$JAR" "$OUT/server.jar" # a rebuild must not change the jar under the running JVM
 port=$(free_port)
 rm -rf "$OUT/data"
+PT=""; [ "${PRETOUCH:-0}" = 1 ] && PT="-XX:+AlwaysPreTouch"
+SCHEME=ws
+if [ "${TLS:-0}" = 1 ]; then
+  scripts/gen-certs.sh --out "$OUT/certs" --gateways 1 > /dev/null
+  EXTRA_CONF="\"tls\": {\"cert\": \"$PWD/$OUT/certs/server.pem\", \"key\": \"$PWD/$OUT/certs/server.key\"}${EXTRA_CONF:+, $EXTRA_CONF}"
+  SCHEME=wss
+fi
 cat > "$OUT/server.json" <<CONF
 {"host": "127.0.0.1", "port": $port, "dataDir": "$PWD/$OUT/data", "auth": {"mode": "none"},
  "management": {"enabled": false},
  "limits": {"maxConnectionsPerIp": 1000000, "maxConnections": 1000000, "maxEndpoints": 1000000${LIMITS:+, $LIMITS}}
  ${EXTRA_CONF:+, $EXTRA_CONF}}
 CONF
-PT=""; [ "${PRETOUCH:-0}" = 1 ] && PT="-XX:+AlwaysPreTouch"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 # shellcheck disable=SC2086
@@ -55,12 +62,12 @@ measure() {
 }
 : > "$OUT/measures.txt"
 # a short warm-up: the first connections load and compile classes, which is not per connection
-java -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" 200 200 < /dev/null > /dev/null 2>&1 || true
+java -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" 200 200 "$SCHEME" < /dev/null > /dev/null 2>&1 || true
 sleep "$SETTLE"
 measure before
 mkfifo "$OUT/hold" 2>/dev/null || true
 rm -f "$OUT/hold"; mkfifo "$OUT/hold"
-java -Xmx1g -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" "$N" "$ENDPOINTS" < "$OUT/hold" > "$OUT/client.log" 2>&1 &
+java -Xmx1g -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" "$N" "$ENDPOINTS" "$SCHEME" < "$OUT/hold" > "$OUT/client.log" 2>&1 &
 CLIENT=$!
 PIDS+=("$CLIENT")
 exec 9> "$OUT/hold"   # keeps the client's stdin open until we close it

@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Opens N idle WebSocket connections to a wsmsg server and holds them until stdin closes or the
  * process is killed: no frame is sent, the client only answers the server's pings (Vert.x does).
  * Used by scripts/bench-idle.sh; run from the wsmsg jar's classpath:
- *   java -cp target/wsmsg.jar scripts/lib/IdleConns.java ws-host port N ENDPOINTS [ROOT]
+ *   java -cp target/wsmsg.jar scripts/lib/IdleConns.java host port N ENDPOINTS [ws|wss]
  * ENDPOINTS: 1 = every connection on endpoint idle-0; N = each its own endpoint idle-i.
+ * wss: TLS, trusting any certificate (a loopback measurement only).
  * Prints "open N" once all are open (and "failed K" if some were refused).
  */
 public class IdleConns {
@@ -24,10 +25,11 @@ public class IdleConns {
     int port = Integer.parseInt(a[1]);
     int n = Integer.parseInt(a[2]);
     int endpoints = Integer.parseInt(a[3]);
-    String root = a.length > 4 ? a[4] : "/";
+    boolean tls = a.length > 4 && a[4].equals("wss");
+    String root = "/";
     Vertx vertx = Vertx.vertx();
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
-        .setConnectTimeout(30_000));
+        .setConnectTimeout(30_000).setSsl(tls).setTrustAll(tls).setVerifyHost(false));
     ConcurrentLinkedQueue<WebSocket> open = new ConcurrentLinkedQueue<>();
     AtomicInteger failed = new AtomicInteger();
     AtomicInteger closed = new AtomicInteger();

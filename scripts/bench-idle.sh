@@ -65,7 +65,6 @@ measure() {
 java -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" 200 200 "$SCHEME" < /dev/null > /dev/null 2>&1 || true
 sleep "$SETTLE"
 measure before
-mkfifo "$OUT/hold" 2>/dev/null || true
 rm -f "$OUT/hold"; mkfifo "$OUT/hold"
 java -Xmx1g -cp "$OUT/server.jar" scripts/lib/IdleConns.java 127.0.0.1 "$port" "$N" "$ENDPOINTS" "$SCHEME" < "$OUT/hold" > "$OUT/client.log" 2>&1 &
 CLIENT=$!

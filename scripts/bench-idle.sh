@@ -8,7 +8,8 @@
 #   PRETOUCH=1 scripts/bench-idle.sh            # -XX:+AlwaysPreTouch: RSS then shows no heap growth
 #   JAR=old.jar scripts/bench-idle.sh           # another build of the server
 #   TLS=1 scripts/bench-idle.sh                 # wss:// (certificates from scripts/gen-certs.sh)
-#   SERVER_OPTS='-Dx=y' EXTRA_CONF='"limits": {...}' ... # more JVM flags / config (see below)
+#   SERVER_OPTS='-Xlog:gc' LIMITS='"maxFrameBytes": 65536' EXTRA_CONF='"ping": {"intervalSeconds": 5}' \
+#     scripts/bench-idle.sh                     # more JVM flags, limits.* entries, top-level config
 # Output in target/bench-idle/ (logs, histograms, NMT summaries); needs Java 17 (jcmd, jmap).
 set -euo pipefail
 cd "$(dirname "$0")/.."

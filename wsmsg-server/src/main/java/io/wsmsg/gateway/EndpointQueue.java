@@ -12,8 +12,8 @@ import java.util.List;
  * only.
  */
 public final class EndpointQueue {
-  @SuppressWarnings("unchecked")
-  private final ArrayDeque<Queued>[] levels = new ArrayDeque[101];
+  /** One FIFO per priority 0-100, each made when first used; the array itself too (an idle endpoint has none). */
+  private ArrayDeque<Queued>[] levels;
   private int size;
   /** Bytes of the frames queued here (each counted here, even when shared with other queues). */
   private long bytes;
@@ -122,11 +122,14 @@ public final class EndpointQueue {
   /** Every queued message in dequeue order (highest priority first), for snapshots. */
   public List<Queued> toList() {
     List<Queued> out = new ArrayList<>(size);
+    if (levels == null) return out;
     for (int p = 100; p >= 0; p--) if (levels[p] != null) out.addAll(levels[p]);
     return out;
   }
 
+  @SuppressWarnings("unchecked")
   private ArrayDeque<Queued> level(int p) {
+    if (levels == null) levels = new ArrayDeque[101];
     ArrayDeque<Queued> l = levels[p];
     if (l == null) l = levels[p] = new ArrayDeque<>();
     if (p > highest) highest = p;

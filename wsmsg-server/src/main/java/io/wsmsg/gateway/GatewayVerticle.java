@@ -108,6 +108,11 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
         // until its first bytes show which protocol it speaks, and only then reports it: a
         // request stalled halfway would escape the connection limits and the handshake timeout.
         .setHttp2ClearTextEnabled(false)
+        // Every request on this port is answered on its connection's event loop (this verticle's),
+        // so the HTTP connection can write directly instead of through a multi-producer queue:
+        // that queue's first chunk (1,024 slots, ~4.7 KB) stayed with every WebSocket for its
+        // whole life, as the upgraded socket keeps its HTTP request (docs/benchmarks.md, issue 14).
+        .setStrictThreadMode(true)
         .setTcpNoDelay(true);
     if (tls != null) tls.current().apply(opts, true);
     upgrades.start();

@@ -30,7 +30,7 @@ final class InFlightTable {
   }
 
   /** Every delivery in delivery order (so deadlines ascend); settled ones are skipped lazily. */
-  private final ArrayDeque<Entry> order = new ArrayDeque<>();
+  private final ArrayDeque<Entry> order = new ArrayDeque<>(1); // grows with the window; most windows are 1
   /** uid -> oldest unsettled delivery with that uid, chained to later ones. */
   private final HashMap<Uid, Entry> byUid = new HashMap<>();
   private int size;

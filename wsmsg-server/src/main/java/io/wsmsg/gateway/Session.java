@@ -52,7 +52,8 @@ final class Session implements Consumer, AttachedNode {
    * messages would be sent seed-order frames it cannot read.
    */
   final long orderGraceUntil;
-  private final long[] errorTimes;
+  /** When the last limits.errorBurst refusals were sent; made at the first refusal (most nodes never get one). */
+  private long[] errorTimes;
   private int errorIndex;
   long expiryTimer = -1;
   /** Its place under the connection limits, freed when it leaves. */
@@ -71,7 +72,6 @@ final class Session implements Consumer, AttachedNode {
     this.orderFixed = requestedOrder != null;
     this.orderGraceUntil = orderFixed || gateway.config.orderGraceMillis == 0 ? 0
         : System.currentTimeMillis() + gateway.config.orderGraceMillis;
-    this.errorTimes = new long[gateway.config.errorBurst];
     this.load = gateway.endpoints.loadOf(identity.subject());
     this.inFlight = new InFlightTable(gateway.endpoints.budget, load);
   }
@@ -345,6 +345,7 @@ final class Session implements Consumer, AttachedNode {
     // window. Every refusal counts, "limit" and "stopping" too: each costs a notice, and a
     // node that goes on after being told is flooding whatever the reason.
     long now = System.currentTimeMillis();
+    if (errorTimes == null) errorTimes = new long[gateway.config.errorBurst];
     long oldest = errorTimes[errorIndex];
     errorTimes[errorIndex] = now;
     errorIndex = (errorIndex + 1) % errorTimes.length;

@@ -17,6 +17,7 @@ import io.wsmsg.gateway.OwnershipHost;
 import io.wsmsg.gateway.Queued;
 import io.wsmsg.gateway.RateLimitedLog;
 import io.wsmsg.gateway.RemoteNode;
+import io.wsmsg.gateway.ServedElsewhere;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.protocol.Frame;
 import java.util.ArrayList;
@@ -112,7 +113,7 @@ public final class ClusteredOwnership implements Ownership {
   @Override
   public void bind(OwnershipHost gateway) {
     this.gw = gateway;
-    this.elsewhere = new ServedElsewhere(gateway);
+    this.elsewhere = new ServedElsewhere(gateway, new PeerToOwner(gateway));
     this.transfers = new QueueTransfer(gateway);
     this.checks = new PeerChecks(membership, claims, self, transfers, gateway.counters());
   }

@@ -1,7 +1,5 @@
-package io.wsmsg.cluster;
+package io.wsmsg.gateway;
 
-import io.wsmsg.gateway.AttachedNode;
-import io.wsmsg.gateway.OwnershipHost;
 import io.wsmsg.protocol.Frame;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,17 +7,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The nodes attached to this gateway whose endpoint another member owns: what the owner sent
- * each of them (TO_NODE), written within the node's window, and what goes back to the owner
- * (ACK, FLOW, RETURN, DETACH). The owner sends up to twice a node's window (its window plus as
+ * The nodes attached to this gateway whose endpoint another gateway owns (another member's, or
+ * a sibling instance of this one): what the owner sent each of them, written within the node's
+ * window, and what goes back to the owner (ack, flow, return, detach) through {@link ToOwner}. The owner sends up to twice a node's window (its window plus as
  * many again, prefetched); this gateway gives the node at most its window unacknowledged and
  * holds the rest here, so the node's next message goes out the moment it acks, without
  * waiting for the round trip to the owner. Without that, a node served from elsewhere would be
  * ready less often than the owner's own nodes and get a smaller share of a busy queue.
  * Gateway event loop only.
  */
-final class ServedElsewhere {
+public final class ServedElsewhere {
+  /** Carries what a node served from elsewhere says back to the gateway owning its endpoint. */
+  public interface ToOwner {
+    /** The node acked a delivery. */
+    void ack(AttachedNode s, String owner, byte[] uid);
+
+    /** The node's pause state and its socket's congestion. */
+    void flow(AttachedNode s, String owner, boolean paused, boolean congested);
+
+    /** Deliveries never written to the node go back, to the head of the queue, in order. */
+    void giveBack(AttachedNode s, String owner, List<Frame> frames);
+
+    /** The node is gone: the owner settles what it had in flight to it. */
+    void detach(AttachedNode s, String owner);
+  }
+
   private final OwnershipHost gw;
+  private final ToOwner link;
   /** By node id. */
   private final Map<String, Served> served = new HashMap<>();
 
@@ -33,8 +47,9 @@ final class ServedElsewhere {
     final java.util.ArrayDeque<Frame> fromOwner = new java.util.ArrayDeque<>();
   }
 
-  ServedElsewhere(OwnershipHost gw) {
+  public ServedElsewhere(OwnershipHost gw, ToOwner link) {
     this.gw = gw;
+    this.link = link;
   }
 
   /** This gateway's record of a node attached here (made on first need). */
@@ -48,24 +63,24 @@ final class ServedElsewhere {
   }
 
   /** The owner elsewhere that serves a node attached here, or null. */
-  String owner(AttachedNode s) {
+  public String owner(AttachedNode s) {
     Served st = served.get(s.nodeId());
     return st == null ? null : st.owner;
   }
 
   /** The node is served by {@code owner} from now on (null: by this gateway). */
-  void serveFrom(AttachedNode s, String owner) {
+  public void serveFrom(AttachedNode s, String owner) {
     served(s).owner = owner;
   }
 
   /** The owner was told the node's socket is congested (ATTACH repeats it). */
-  boolean toldCongested(AttachedNode s) {
+  public boolean toldCongested(AttachedNode s) {
     Served st = served.get(s.nodeId());
     return st != null && st.toldCongested;
   }
 
   /** Takes the deliveries the owner prefetched for a node and not yet written (to give them back or pass on). */
-  List<Frame> takePrefetched(AttachedNode s) {
+  public List<Frame> takePrefetched(AttachedNode s) {
     Served st = served.get(s.nodeId());
     if (st == null) return List.of();
     List<Frame> out = new ArrayList<>(st.fromOwner);
@@ -80,12 +95,12 @@ final class ServedElsewhere {
   }
 
   /** The node left this gateway. */
-  void forget(AttachedNode s) {
+  public void forget(AttachedNode s) {
     served.remove(s.nodeId());
   }
 
   /** A delivery from the owning gateway (see the class comment). */
-  void deliverFromOwner(AttachedNode s, Frame f) {
+  public void deliverFromOwner(AttachedNode s, Frame f) {
     if (!s.takesDeliveries()) return; // f was decoded and checked with the TO_NODE (PeerMessage)
     Served st = served(s);
     if (s.hides(f)) {
@@ -111,25 +126,25 @@ final class ServedElsewhere {
   }
 
   /** The node freed room: write what is held for it. */
-  void roomFreed(AttachedNode s) {
+  public void roomFreed(AttachedNode s) {
     pump(s, served(s));
   }
 
   /** The node acked (its slot here is free): tell the owner, send what is held. */
-  void acked(AttachedNode s, byte[] uid) {
+  public void acked(AttachedNode s, byte[] uid) {
     Served st = served(s);
     if (st.owner != null) sendAck(s, st.owner, uid);
     pump(s, st);
   }
 
   /** The node paused or resumed: tell the owner. */
-  void pausedChanged(AttachedNode s) {
+  public void pausedChanged(AttachedNode s) {
     Served st = served(s);
     flow(s, st, st.toldCongested);
   }
 
   /** The node's socket drained: tell the owner if it was told of congestion, and write. */
-  void drained(AttachedNode s) {
+  public void drained(AttachedNode s) {
     Served st = served(s);
     if (st.toldCongested) {
       st.toldCongested = false;
@@ -139,9 +154,7 @@ final class ServedElsewhere {
   }
 
   private void sendAck(AttachedNode s, String owner, byte[] uid) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.ACK, uid.length + 96);
-    w.str(s.endpointName()).str(s.nodeId()).bytes(uid);
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
+    link.ack(s, owner, uid);
   }
 
   private void flow(AttachedNode s, Served st, boolean congested) {
@@ -150,9 +163,7 @@ final class ServedElsewhere {
   }
 
   private void sendFlow(AttachedNode s, String owner, boolean paused, boolean congested) {
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.FLOW, 96);
-    w.str(s.endpointName()).str(s.nodeId()).bool(paused).bool(congested);
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
+    link.flow(s, owner, paused, congested);
   }
 
   /**
@@ -161,7 +172,7 @@ final class ServedElsewhere {
    * delivered, whatever the endpoint's requeue setting), then DETACH settles the unacked rest.
    * Same connection, so in that order.
    */
-  void detach(AttachedNode s) {
+  public void detach(AttachedNode s) {
     Served st = served.get(s.nodeId());
     if (st == null) return;
     if (st.owner == null) {
@@ -173,9 +184,7 @@ final class ServedElsewhere {
       sendFlow(s, st.owner, true, false); // paused first, or the owner would hand them straight back to this node
       giveBack(s, st.owner, unwritten);
     }
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
-    w.str(s.endpointName()).str(s.nodeId());
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(st.owner), w.buffer());
+    link.detach(s, st.owner);
   }
 
   /**
@@ -186,7 +195,7 @@ final class ServedElsewhere {
    * done; what is still unacked when the node is closed is settled by the owner on DETACH (put
    * back for endpoints that requeue).
    */
-  void stopTakingDeliveries() {
+  public void stopTakingDeliveries() {
     for (AttachedNode s : gw.nodes()) {
       Served st = served.get(s.nodeId());
       if (s.closed() || s.servedHere() || st == null || st.owner == null) continue;
@@ -196,11 +205,8 @@ final class ServedElsewhere {
   }
 
   /** Returns deliveries never written to {@code s} to its endpoint's owner (after the FLOW that paused it). */
-  void giveBack(AttachedNode s, String owner, List<Frame> frames) {
+  public void giveBack(AttachedNode s, String owner, List<Frame> frames) {
     if (frames.isEmpty()) return;
-    PeerWire.Writer w = new PeerWire.Writer(PeerWire.RETURN, 128 + frames.size() * 40);
-    w.str(s.endpointName()).str(s.nodeId()).i32(frames.size());
-    for (Frame f : frames) w.bytes(f.uid());
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), w.buffer());
+    link.giveBack(s, owner, frames);
   }
 }

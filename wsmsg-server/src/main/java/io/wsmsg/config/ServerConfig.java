@@ -23,6 +23,11 @@ public final class ServerConfig {
 
   public final String host;
   public final int port;
+  /**
+   * Gateway verticle instances sharing the port, each on its own event loop (gateway.instances;
+   * 0 in the file means one per core). A clustered member runs one.
+   */
+  public final int gatewayInstances;
   /** Path prefix before the endpoint segment, always starting and ending with '/'. */
   public final String root;
   public final Path dataDir;
@@ -161,6 +166,8 @@ public final class ServerConfig {
     if (!r.endsWith("/")) r = r + "/";
     root = r;
     dataDir = Path.of(string(j, "", "dataDir", false));
+    int gi = intIn(j.getJsonObject("gateway"), "gateway.", "instances", 0, 1024);
+    gatewayInstances = gi == 0 ? Runtime.getRuntime().availableProcessors() : gi;
 
     JsonObject lg = j.getJsonObject("log");
     logLevel = string(lg, "log.", "level", false).trim().toLowerCase(java.util.Locale.ROOT);
@@ -394,6 +401,9 @@ public final class ServerConfig {
     if (env.containsKey("WSMSG_HOST")) j.put("host", env.get("WSMSG_HOST"));
     if (env.containsKey("WSMSG_PORT")) j.put("port", parseInt("WSMSG_PORT", env.get("WSMSG_PORT")));
     if (env.containsKey("WSMSG_DATA_DIR")) j.put("dataDir", env.get("WSMSG_DATA_DIR"));
+    if (env.containsKey("WSMSG_GATEWAY_INSTANCES")) {
+      j.getJsonObject("gateway").put("instances", parseInt("WSMSG_GATEWAY_INSTANCES", env.get("WSMSG_GATEWAY_INSTANCES")));
+    }
     if (env.containsKey("WSMSG_LOG_LEVEL")) j.getJsonObject("log").put("level", env.get("WSMSG_LOG_LEVEL"));
     if (env.containsKey("WSMSG_LOG_FORMAT")) j.getJsonObject("log").put("format", env.get("WSMSG_LOG_FORMAT"));
     if (env.containsKey("WSMSG_MANAGEMENT_HOST")) j.getJsonObject("management").put("host", env.get("WSMSG_MANAGEMENT_HOST"));

@@ -20,7 +20,9 @@ import java.util.logging.Logger;
  * one-line body, then closed), and closed without an answer if no request arrives within
  * {@link #REFUSED_GRACE_MILLIS}: a refused connection must not hold a socket for long.
  *
- * <p>Everything here runs on the gateway's event loop.
+ * <p>One admission serves every gateway instance of a node (gateway.instances), so the limits
+ * hold for the node whatever instance a connection lands on: its methods take a lock, held for
+ * a few counter updates per connection, never per message.
  */
 final class Admission {
   /** How long a refused connection may take to send the request its refusal answers. */
@@ -74,7 +76,7 @@ final class Admission {
   }
 
   /** A new TCP connection: admitted or marked refused, and its deadline set. */
-  Conn accept(HttpConnection c) {
+  synchronized Conn accept(HttpConnection c) {
     String ip = c.remoteAddress() == null ? "?" : String.valueOf(c.remoteAddress().hostAddress());
     int status = 0;
     String why = null;
@@ -107,22 +109,27 @@ final class Admission {
         conn.held = true;
         refusedHeld++;
         conn.timer = vertx.setTimer(Math.min(REFUSED_GRACE_MILLIS, config.handshakeTimeoutMillis), t -> {
-          conn.timer = -1;
+          synchronized (this) {
+            conn.timer = -1;
+          }
           c.close();
         });
       }
     } else {
       admitted++;
       pending++;
+      counters.pendingUpgrades.incrementAndGet();
       if (fromIp == null) perIp.put(ip, fromIp = new int[1]);
       fromIp[0]++;
       conn.timer = vertx.setTimer(config.handshakeTimeoutMillis, t -> {
-        conn.timer = -1;
-        if (conn.upgraded || conn.released) return;
+        synchronized (this) {
+          conn.timer = -1;
+          if (conn.upgraded || conn.released) return;
+          release(conn);
+        }
         counters.refused(Counters.Refusal.HANDSHAKE_TIMEOUT);
         timeoutLog.log("closed a connection from " + ip + " that had not completed its WebSocket upgrade within "
             + config.handshakeTimeoutMillis + " ms (limits.handshakeTimeoutSeconds)");
-        release(conn);
         c.close();
       });
     }
@@ -131,15 +138,16 @@ final class Admission {
   }
 
   /** The state of the connection a request came on (null if unknown, which should not happen). */
-  Conn of(HttpConnection c) {
+  synchronized Conn of(HttpConnection c) {
     return conns.get(c);
   }
 
   /** The upgrade completed: no longer pending, still counted until it closes. */
-  void upgraded(Conn conn) {
+  synchronized void upgraded(Conn conn) {
     if (conn == null || conn.upgraded || conn.released) return;
     conn.upgraded = true;
     pending--;
+    counters.pendingUpgrades.decrementAndGet();
     if (conn.timer >= 0) vertx.cancelTimer(conn.timer);
     conn.timer = -1;
     // the HTTP connection's own close handler may not be called once the socket is a WebSocket:
@@ -147,7 +155,7 @@ final class Admission {
   }
 
   /** The connection is gone (or given up on): frees its slots. Idempotent. */
-  void release(Conn conn) {
+  synchronized void release(Conn conn) {
     if (conn == null || conn.released) return;
     conn.released = true;
     conns.remove(conn.connection);
@@ -156,16 +164,19 @@ final class Admission {
     if (conn.held) refusedHeld--;
     if (conn.refused()) return;
     admitted--;
-    if (!conn.upgraded) pending--;
+    if (!conn.upgraded) {
+      pending--;
+      counters.pendingUpgrades.decrementAndGet();
+    }
     int[] n = perIp.get(conn.ip);
     if (n != null && --n[0] <= 0) perIp.remove(conn.ip);
   }
 
-  int pending() {
+  synchronized int pending() {
     return pending;
   }
 
-  int admitted() {
+  synchronized int admitted() {
     return admitted;
   }
 }

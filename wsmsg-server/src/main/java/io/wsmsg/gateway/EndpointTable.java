@@ -29,6 +29,8 @@ final class EndpointTable {
   private final Map<String, Endpoint> endpoints = new HashMap<>();
   /** Told when the last node of an endpoint leaves (endpoint lifecycle). */
   private final java.util.function.Consumer<Endpoint> onLastNodeLeft;
+  /** The gateway instance holding these queues (see {@link Gateways}). */
+  int instance;
   /** Set when the state is captured for the snapshot or handed off: nothing more leaves the queues. */
   boolean frozen;
 
@@ -138,20 +140,30 @@ final class EndpointTable {
   /** Set when in-flight deliveries filled their share of the budget: the ack sweep dispatches everything once it clears. */
   private boolean inFlightWasFull;
 
-  /** In-flight bytes per identity of this gateway's sessions (limits.maxInFlightMiBPerIdentity). */
-  private final Map<String, IdentityLoad> loads = new HashMap<>();
+  /**
+   * In-flight bytes per identity of this node's sessions (limits.maxInFlightMiBPerIdentity);
+   * one map for every gateway instance (see {@link Gateways}).
+   */
+  java.util.concurrent.ConcurrentHashMap<String, IdentityLoad> loads = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The shared load of an identity's sessions; null in auth mode none, where everyone is one identity. */
   IdentityLoad loadOf(String subject) {
     if ("none".equals(config.authMode)) return null;
-    IdentityLoad l = loads.computeIfAbsent(subject, IdentityLoad::new);
-    l.sessions++;
-    return l;
+    return loads.compute(subject, (k, l) -> {
+      if (l == null) l = new IdentityLoad(k);
+      l.sessions++;
+      return l;
+    });
   }
 
   /** A session of that identity closed (after its in-flight deliveries were settled). */
   void unload(IdentityLoad l) {
-    if (l != null && --l.sessions <= 0 && l.inFlightBytes <= 0) loads.remove(l.subject);
+    if (l == null) return;
+    loads.computeIfPresent(l.subject, (k, v) -> --v.sessions <= 0 && v.inFlightBytes.get() <= 0 ? null : v);
+  }
+
+  long maxInFlightPerIdentity() {
+    return config.maxInFlightBytesPerIdentity;
   }
 
   /** A node was held back by its identity's in-flight share: dispatch everything once acks make room. */
@@ -195,10 +207,13 @@ final class EndpointTable {
   boolean admit(Frame f) {
     if (budget.fits(f.size())) return true;
     evict(f.size() + io.wsmsg.metrics.MemoryBudget.OVERHEAD);
-    if (budget.fits(f.size())) return true;
+    return budget.fits(f.size());
+  }
+
+  /** A publish is refused: nothing evictable was left (logged at most once a minute). */
+  void refusedForMemory() {
     memoryRefusedLog.log("the message memory of " + (budget.limit() >> 20) + " MiB (limits.maxQueuedMiB) is full of"
         + " messages waiting in channel queues or for acks: refusing publishes with a limit error");
-    return false;
   }
 
   /** One line a minute at most, however long a flood lasts. */
@@ -213,7 +228,7 @@ final class EndpointTable {
    * shared with other queues frees nothing until its last queue lets go of it. O(endpoints)
    * per eviction, and only when the budget is full.
    */
-  private void evict(long room) {
+  void evict(long room) {
     int dropped = 0;
     while (budget.used() + room > budget.limit()) {
       Endpoint largest = null;
@@ -260,7 +275,7 @@ final class EndpointTable {
       if (over > 0) counters.drop(Counters.Drop.ENDPOINT_FULL, over);
       depths.add(ep.name, ep.queue.size());
     }
-    counters.endpointDepths = depths.build();
+    counters.endpointDepths(instance, depths.build(), config.metricsTopN);
   }
 
   /** Before deployment only: puts a restored message at the tail of its endpoint queue. */

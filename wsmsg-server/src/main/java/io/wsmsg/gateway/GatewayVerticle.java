@@ -58,6 +58,31 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
   /** Stop and snapshot: freeze, capture, hand off, close. */
   private final Shutdown shutdown;
   volatile boolean stopping;
+  /** This instance's number among the node's gateway instances (see {@link Gateways}); 0 when alone. */
+  int instance;
+  /** The port to listen on: the configured one, or the one the first instance bound (shared). */
+  int listenPort;
+  /** The connection limits shared by every instance of the node; null: this instance's own. */
+  Admission admission;
+  /** The node's other gateway instances (see {@link Gateways}); empty when this one is alone. */
+  List<GatewayVerticle> siblings = List.of();
+
+  /**
+   * The message memory is full and this instance's queues gave up what they could: the other
+   * instances drop the oldest of their largest queues until {@code room} fits, each on its own loop.
+   */
+  Future<Void> evictAtSiblings(long room) {
+    List<Future<Void>> all = new ArrayList<>(siblings.size());
+    for (GatewayVerticle g : siblings) {
+      Promise<Void> p = Promise.promise();
+      g.loop().runOnContext(v -> {
+        g.endpoints.evict(room);
+        p.complete();
+      });
+      all.add(p.future());
+    }
+    return Future.join(all).mapEmpty();
+  }
 
   /** Who owns each endpoint, and what is done about the ones owned elsewhere. */
   final Ownership ownership;
@@ -73,6 +98,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     this.shutdown = new Shutdown(this);
     this.events = events;
     this.counters = counters;
+    this.listenPort = config.port;
     ownership.bind(this);
   }
 
@@ -86,7 +112,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
 
   @Override
   public void start(Promise<Void> started) {
-    vertx.eventBus().<Delivery>localConsumer(Delivery.ADDRESS, m -> deliver(m.body()));
+    vertx.eventBus().<Delivery>localConsumer(Delivery.address(instance), m -> deliver(m.body()));
     long sweep = Math.max(50, Math.min(1000, config.ackTimeoutMillis / 4));
     vertx.setPeriodic(sweep, id -> sweepAcks());
     long ttlSweep = config.endpointTtlMillis > 0 ? Math.max(50, Math.min(1000, config.endpointTtlMillis / 4 + 1)) : 1000;
@@ -119,7 +145,9 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     server = vertx.createHttpServer(opts).connectionHandler(upgrades::onConnection)
         .requestHandler(upgrades::onRequest);
     if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
-    ownership.start().compose(v -> server.listen()).<Void>mapEmpty()
+    // listenPort: -1 shares one free port among instances (see Gateways.deploy), which the
+    // options refuse but listen(port, host) takes
+    ownership.start().compose(v -> server.listen(listenPort, config.host)).<Void>mapEmpty()
         .onSuccess(v -> {
           if (tls != null) tls.register(server, true);
         })
@@ -296,7 +324,18 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
   @Override
   public RemoteNode serveRemote(String name, String nodeId, String member, int window, RemoteNode.Link link) {
     Endpoint e = endpoints.endpoint(name);
-    RemoteNode n = new RemoteNode(endpoints, e, nodeId, member, window, link);
+    RemoteNode n = new RemoteNode(endpoints, e, nodeId, member, window, link, null, false);
+    e.attach(n);
+    return n;
+  }
+
+  /**
+   * Serves a node of a sibling instance from an owned endpoint (see {@link SiblingOwnership}):
+   * its deliveries are counted here, in the memory budget and its identity's share.
+   */
+  RemoteNode serveSibling(String name, String nodeId, int window, RemoteNode.Link link, IdentityLoad load) {
+    Endpoint e = endpoints.endpoint(name);
+    RemoteNode n = new RemoteNode(endpoints, e, nodeId, ownership.self(), window, link, load, true);
     e.attach(n);
     return n;
   }
@@ -345,10 +384,10 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     if (set != null && set.remove(s) && set.isEmpty()) sessionsByEndpoint.remove(s.endpointName);
   }
 
-  /** True when a node attached here (open) is on the endpoint, whoever owns it. */
+  /** True when a node attached here (open) or to a sibling instance is on the endpoint, whoever owns it. */
   boolean hasNodesOn(String name) {
     Set<Session> set = sessionsByEndpoint.get(name);
-    if (set == null) return false;
+    if (set == null) return ownership.nodesAtSiblings(name);
     for (Session s : set) if (!s.closed) return true;
     return false;
   }

@@ -5,12 +5,14 @@ package io.wsmsg.gateway;
  * acknowledged. Nodes that never ack could otherwise fill the in-flight part of the memory
  * budget together, one frame each, and starve everyone; an identity over its share
  * (limits.maxInFlightMiBPerIdentity) gets nothing more until its nodes ack or time out.
- * Event-loop confined, like the sessions that share it.
+ * Shared by the gateway instances of a node (gateway.instances), so an identity's share is the
+ * node's whatever instances its nodes land on: the bytes are an atomic counter, the session
+ * count changes only inside the shared map's compute.
  */
 final class IdentityLoad {
   final String subject;
   /** Bytes of frames delivered to this identity's nodes and not settled. */
-  long inFlightBytes;
+  final java.util.concurrent.atomic.AtomicLong inFlightBytes = new java.util.concurrent.atomic.AtomicLong();
   /** Open sessions of this identity (the entry goes when the last one closes). */
   int sessions;
 

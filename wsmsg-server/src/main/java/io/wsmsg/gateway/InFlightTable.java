@@ -48,6 +48,18 @@ final class InFlightTable {
     this.load = load;
   }
 
+  /** Whether deliveries here count as in-flight bytes of the budget and the identity's share. */
+  private boolean counts = true;
+
+  /**
+   * From now on (before the first delivery) deliveries here only fill the window: the owner's
+   * table on a sibling instance, on the same budget and identity share, counts their bytes
+   * (see {@link SiblingOwnership}).
+   */
+  void countedByOwner() {
+    counts = false;
+  }
+
   int size() {
     return size;
   }
@@ -61,8 +73,10 @@ final class InFlightTable {
     order.addLast(e);
     size++;
     budget.hold(e.queued.frame());
-    budget.inFlightAdded(e.queued.frame());
-    if (load != null) load.inFlightBytes += e.queued.frame().size();
+    if (counts) {
+      budget.inFlightAdded(e.queued.frame());
+      if (load != null) load.inFlightBytes.addAndGet(e.queued.frame().size());
+    }
   }
 
   /** Settles the oldest delivery with this uid; null when there is none. */
@@ -119,7 +133,9 @@ final class InFlightTable {
 
   private void release(Entry e) {
     budget.release(e.queued.frame());
-    budget.inFlightRemoved(e.queued.frame());
-    if (load != null) load.inFlightBytes -= e.queued.frame().size();
+    if (counts) {
+      budget.inFlightRemoved(e.queued.frame());
+      if (load != null) load.inFlightBytes.addAndGet(-e.queued.frame().size());
+    }
   }
 }

@@ -27,7 +27,8 @@ final class MemberView {
       int remote = 0;
       int inFlight = 0;
       for (Consumer c : ep.nodes) {
-        if (c instanceof RemoteNode) remote++;
+        // a node of a sibling instance (gateway.instances) is this member's own
+        if (c instanceof RemoteNode r && !r.member.equals(gw.ownership.self())) remote++;
         else local++;
         inFlight += c.inFlight().size();
       }

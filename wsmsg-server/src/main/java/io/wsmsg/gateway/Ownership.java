@@ -59,6 +59,14 @@ public interface Ownership {
   /** A node left this gateway (after {@link #detach} if it was served through its owner). */
   void forget(AttachedNode node);
 
+  /**
+   * True when nodes attached to another gateway instance of this member are on the endpoint
+   * (see {@link SiblingOwnership}), so it is in use even before its owner hears of them; any thread.
+   */
+  default boolean nodesAtSiblings(String endpoint) {
+    return false;
+  }
+
   /** The member whose gateway serves a node attached here, or null when this gateway owns its endpoint. */
   String servingMember(AttachedNode node);
 

@@ -27,17 +27,25 @@ public final class RemoteNode implements Consumer {
   /** The node's socket is not draining: give it nothing until it does. */
   boolean congested;
   final InFlightTable inFlight;
+  /** A node of a sibling instance of this gateway (see {@link SiblingOwnership}), not of another member. */
+  private final boolean sibling;
+  /** The node's identity's in-flight share (a sibling instance's node); null for another member's. */
+  private final IdentityLoad load;
   /** When the node's gateway last renewed it (see the clustered ownership's leases). */
   private long renewedAt = System.currentTimeMillis();
 
-  RemoteNode(EndpointTable table, Endpoint endpoint, String nodeId, String member, int window, Link link) {
+  RemoteNode(EndpointTable table, Endpoint endpoint, String nodeId, String member, int window, Link link,
+      IdentityLoad load, boolean sibling) {
+    this.sibling = sibling;
     this.table = table;
     this.endpoint = endpoint;
     this.nodeId = nodeId;
     this.member = member;
     this.window = window;
     this.link = link;
-    this.inFlight = new InFlightTable(table.budget);
+    // a sibling instance's node: its identity's share is counted here, where the hand-out is decided
+    this.load = load;
+    this.inFlight = new InFlightTable(table.budget, load);
   }
 
   @Override
@@ -55,8 +63,26 @@ public final class RemoteNode implements Consumer {
 
   @Override
   public boolean ready() {
-    return !paused && !congested && !table.frozen && inFlight.size() < window
-        && (inFlight.size() == 0 || !table.budget.inFlightFull()); // as Session.ready()
+    return !paused && !congested && !table.frozen && inFlight.size() < room()
+        && (inFlight.size() == 0 || !table.budget.inFlightFull()) && !identityFull(); // as Session.ready()
+  }
+
+  /**
+   * How many deliveries it may hold: its window; a sibling instance's node competing with others
+   * for the queue twice that. Its acks and deliveries cross two event loops that the owner's own
+   * nodes do not cross, so without the second half, held ready at its instance (see
+   * {@link ServedElsewhere}), it would be ready less often and get a smaller share of a busy
+   * queue. Alone on its endpoint it gets exactly its window: nothing to share, and the queue
+   * depth and ack timeouts then read as for a node of the owner's.
+   */
+  private int room() {
+    return sibling && endpoint.nodes.size() > 1 ? (int) Math.min(Integer.MAX_VALUE, 2L * window) : window;
+  }
+
+  private boolean identityFull() {
+    if (load == null || load.inFlightBytes.get() < table.maxInFlightPerIdentity()) return false;
+    table.heldBack(); // re-dispatched once acks or timeouts made room
+    return true;
   }
 
   @Override

@@ -60,6 +60,17 @@ final class Session implements Consumer, AttachedNode {
   Admission.Conn admitted;
   /** Reading is paused because the socket's write queue filled up with our answers to its input. */
   private boolean readPaused;
+  /** Reading is paused while sibling instances evict to make room for a publish. */
+  private boolean evicting;
+  /** Served by a sibling instance, which counts its in-flight bytes and identity share (see {@link SiblingOwnership}). */
+  private boolean countedByOwner;
+
+  /** Served by a sibling instance from now on (before any delivery); returns its identity's share for the owner. */
+  IdentityLoad countedByOwner() {
+    countedByOwner = true;
+    inFlight.countedByOwner();
+    return load;
+  }
 
   Session(GatewayVerticle gateway, ServerWebSocket ws, String endpointName, Identity identity, int window,
       WireOrder requestedOrder) {
@@ -81,7 +92,7 @@ final class Session implements Consumer, AttachedNode {
 
   /** True while this node's identity holds its whole share of in-flight bytes: it waits for acks. */
   private boolean identityFull() {
-    if (load == null || load.inFlightBytes < gateway.config.maxInFlightBytesPerIdentity) return false;
+    if (load == null || load.inFlightBytes.get() < gateway.config.maxInFlightBytesPerIdentity) return false;
     gateway.endpoints.heldBack(); // re-dispatched once acks or timeouts made room
     return true;
   }
@@ -139,12 +150,42 @@ final class Session implements Consumer, AttachedNode {
         }
       }
       if (refusal == null && !gateway.endpoints.admit(f)) {
-        refusal = "the server's message memory of " + (gateway.endpoints.budget.limit() >> 20)
-            + " MiB (limits.maxQueuedMiB) is full: try again later";
+        if (!gateway.siblings.isEmpty()) {
+          admitAfterSiblingsEvict(f, fresh);
+          return;
+        }
+        gateway.endpoints.refusedForMemory();
+        refusal = memoryFull();
       }
       if (refusal != null) sendError(ErrorCodes.LIMIT, refusal, f.uid());
       else gateway.publish(f, this, fresh);
     }
+  }
+
+  private String memoryFull() {
+    return "the server's message memory of " + (gateway.endpoints.budget.limit() >> 20)
+        + " MiB (limits.maxQueuedMiB) is full: try again later";
+  }
+
+  /**
+   * The memory is full and this instance's queues had nothing (more) to give up: the other
+   * instances evict from theirs, and this frame is admitted or refused once they have. Reading
+   * from the node pauses meanwhile, so its frames are still taken in order.
+   */
+  private void admitAfterSiblingsEvict(Frame f, boolean fresh) {
+    evicting = true;
+    ws.pause();
+    gateway.evictAtSiblings(io.wsmsg.metrics.MemoryBudget.cost(f)).onComplete(ar -> {
+      evicting = false;
+      if (!readPaused && !ws.isClosed()) ws.resume();
+      if (closed || closing) return;
+      if (gateway.endpoints.budget.fits(f.size())) {
+        gateway.publish(f, this, fresh);
+      } else {
+        gateway.endpoints.refusedForMemory();
+        sendError(ErrorCodes.LIMIT, memoryFull(), f.uid());
+      }
+    });
   }
 
   // ---- outbound ----
@@ -268,8 +309,8 @@ final class Session implements Consumer, AttachedNode {
 
   @Override
   public boolean mayWrite() {
-    return !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window && !identityFull()
-        && !ws.isClosed() && !ws.writeQueueFull();
+    return !closed && !closing && !paused && !awaitingOrder() && inFlight.size() < window
+        && (countedByOwner || !identityFull()) && !ws.isClosed() && !ws.writeQueueFull();
   }
 
   @Override
@@ -296,7 +337,7 @@ final class Session implements Consumer, AttachedNode {
     if (closed) return;
     if (readPaused) {
       readPaused = false;
-      ws.resume();
+      if (!evicting) ws.resume();
     }
     if (endpoint == null) gateway.ownership.drained(this);
     kick();

@@ -87,7 +87,8 @@ final class Shutdown {
     Promise<Void> done = Promise.promise();
     gw.loop().runOnContext(v -> {
       for (Session s : new ArrayList<>(gw.sessions())) s.close((short) 1001, "server stopping");
-      server.close().onComplete(done);
+      if (server == null) done.complete(); // it never listened
+      else server.close().onComplete(done);
     });
     return done.future();
   }

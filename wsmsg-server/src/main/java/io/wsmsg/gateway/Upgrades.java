@@ -36,7 +36,8 @@ final class Upgrades {
 
   /** Before the port listens. */
   void start() {
-    admission = new Admission(gw.getVertx(), gw.config, gw.counters, gw.log);
+    // shared by the node's gateway instances (see Gateways): the limits are the node's
+    admission = gw.admission != null ? gw.admission : new Admission(gw.getVertx(), gw.config, gw.counters, gw.log);
     // One thread per two cores at most: a burst of RS256/ES256 logins then takes at most half
     // of the machine, and the event loops keep serving connected nodes.
     verifiers = Authenticator.verifierPool(gw.getVertx());

@@ -19,6 +19,7 @@ import io.wsmsg.cluster.PeerWire;
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.Gateways;
 import io.wsmsg.gateway.RateLimitedLog;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MetricsExport;
@@ -58,7 +59,7 @@ public final class ManagementVerticle extends AbstractVerticle {
   private final Counters counters;
   private final Registry registry;
   private final ChannelRouters routers;
-  private final GatewayVerticle gateway;
+  private final Gateways gateway;
   private final BooleanSupplier stopping;
   private final String nodeId;
   private final Instant startedAt = Instant.now();
@@ -74,7 +75,7 @@ public final class ManagementVerticle extends AbstractVerticle {
   private MetricsExport metrics;
 
   public ManagementVerticle(ServerConfig config, Counters counters, Registry registry, ChannelRouters routers,
-      GatewayVerticle gateway, BooleanSupplier stopping, String nodeId, Authenticator authenticator) {
+      Gateways gateway, BooleanSupplier stopping, String nodeId, Authenticator authenticator) {
     this.authenticator = authenticator;
     this.config = config;
     this.counters = counters;
@@ -208,6 +209,7 @@ public final class ManagementVerticle extends AbstractVerticle {
         .put("node", node)
         .put("cluster", cl.succeeded() ? new JsonObject(cl.result()) : new JsonObject().put("mode", "unknown"))
         .put("connections", counters.connections.get())
+        .put("pendingUpgrades", counters.pendingUpgrades.get())
         .put("messages", messages)
         .put("memory", new JsonObject().put("limitBytes", routers.budget().limit())
             .put("usedBytes", routers.budget().used()).put("peakBytes", routers.budget().peak())

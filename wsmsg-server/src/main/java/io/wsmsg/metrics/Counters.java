@@ -107,6 +107,8 @@ public final class Counters {
   /** Bytes of binary WebSocket messages written to nodes: deliveries and notices (without framing). */
   public final LongAdder bytesOut = new LongAdder();
   public final AtomicLong connections = new AtomicLong();
+  /** TCP connections admitted and not upgraded yet (limits.maxPendingUpgrades bounds them). */
+  public final AtomicLong pendingUpgrades = new AtomicLong();
   private final Map<Drop, LongAdder> dropped = new EnumMap<>(Drop.class);
   private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
   private final Map<ManagementRefusal, LongAdder> managementRefused = new EnumMap<>(ManagementRefusal.class);
@@ -116,6 +118,20 @@ public final class Counters {
    * published whole, so readers on other threads never touch a queue.
    */
   public volatile QueueDepths endpointDepths = QueueDepths.EMPTY;
+  /** Each gateway instance's latest picture, merged into {@link #endpointDepths}. */
+  private QueueDepths[] endpointDepthsByInstance = {};
+
+  /** Gateway instance {@code instance} publishes the depths of its queues (about once a second). */
+  public synchronized void endpointDepths(int instance, QueueDepths depths, int topN) {
+    if (instance >= endpointDepthsByInstance.length) {
+      QueueDepths[] grown = java.util.Arrays.copyOf(endpointDepthsByInstance, instance + 1);
+      java.util.Arrays.fill(grown, endpointDepthsByInstance.length, grown.length, QueueDepths.EMPTY);
+      endpointDepthsByInstance = grown;
+    }
+    endpointDepthsByInstance[instance] = depths;
+    endpointDepths = endpointDepthsByInstance.length == 1 ? depths
+        : QueueDepths.merge(java.util.Arrays.asList(endpointDepthsByInstance), topN);
+  }
 
   /** Where the Prometheus metrics live; counters above are exported from it by reference. */
   public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -75,6 +75,8 @@ public final class MetricsExport implements AutoCloseable {
           .tag("reason", c.name().toLowerCase(Locale.ROOT))
           .description("management port requests refused (401, 403), by reason").register(r);
     }
+    Gauge.builder("wsmsg.pending.upgrades", counters.pendingUpgrades, a -> a.get())
+        .description("TCP connections admitted and not upgraded to a WebSocket yet").register(r);
     Gauge.builder("wsmsg.connections", counters.connections, a -> a.get()).description("open node connections")
         .register(r);
     Gauge.builder("wsmsg.channel.queue.depth", routers, ChannelRouters::totalDepth)

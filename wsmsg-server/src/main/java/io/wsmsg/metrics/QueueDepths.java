@@ -81,4 +81,18 @@ public final class QueueDepths {
       return build(total);
     }
   }
+
+  /**
+   * One picture of several (the gateway instances' queues): totals added, the {@code n}
+   * deepest of all. Each part lists its own n deepest, so none of the overall n is missing.
+   */
+  public static QueueDepths merge(List<QueueDepths> parts, int n) {
+    Builder b = builder(n);
+    long total = 0;
+    for (QueueDepths p : parts) {
+      total += p.total;
+      for (Entry e : p.top) b.add(e.name(), e.depth());
+    }
+    return b.build(total);
+  }
 }

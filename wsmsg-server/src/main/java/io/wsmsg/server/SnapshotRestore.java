@@ -2,6 +2,7 @@ package io.wsmsg.server;
 
 import io.wsmsg.config.ServerConfig;
 import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.Gateways;
 import io.wsmsg.gateway.Queued;
 import io.wsmsg.glob.Glob;
 import io.wsmsg.persistence.Snapshot;
@@ -24,12 +25,12 @@ import io.wsmsg.registry.Stamp;
 final class SnapshotRestore implements Snapshot.Sink {
   private final ServerConfig config;
   private final RegistryWriter writer;
-  private final GatewayVerticle gateway;
+  private final Gateways gateway;
   private final long now = System.currentTimeMillis();
   /** Queued messages whose TTL ran out while the server was down. */
   long expired;
 
-  SnapshotRestore(ServerConfig config, Registry registry, GatewayVerticle gateway) {
+  SnapshotRestore(ServerConfig config, Registry registry, Gateways gateway) {
     this.config = config;
     this.writer = new RegistryWriter(registry, config, (subject, args, ref) -> { });
     this.gateway = gateway;

@@ -16,7 +16,9 @@ import io.wsmsg.cluster.ClusterOutbound;
 import io.wsmsg.cluster.Membership;
 import io.wsmsg.cluster.RegistryReplication;
 import io.wsmsg.config.ServerConfig;
-import io.wsmsg.gateway.GatewayVerticle;
+import io.wsmsg.gateway.Gateways;
+import io.wsmsg.gateway.SiblingOwnership;
+import java.util.function.IntFunction;
 import io.wsmsg.gateway.Ownership;
 import io.wsmsg.gateway.StandaloneOwnership;
 import io.wsmsg.management.ManagementVerticle;
@@ -60,7 +62,7 @@ public final class WsmsgServer {
   private final List<String> deployments = new ArrayList<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Promise<Void> stopped = Promise.promise();
-  private GatewayVerticle gateway;
+  private Gateways gateway;
   private ManagementVerticle management;
   private final String nodeId = Ulids.nextText();
   private String devToken;
@@ -92,6 +94,8 @@ public final class WsmsgServer {
       long confirm = config.clusterFailureDetectionSeconds * 1000L + 5000;
       peerBudgets = new io.wsmsg.cluster.PeerBudgets(config.clusterPeerBudgetBytes, confirm, counters);
       routers.outbound(new ClusterOutbound(claims, membership.self(), peerBudgets));
+    } else if (config.gatewayInstances > 1) {
+      routers.outbound(new io.wsmsg.router.LocalGateways(config.gatewayInstances, routers.budget()));
     }
   }
 
@@ -167,10 +171,19 @@ public final class WsmsgServer {
       auth = JwtAuthenticator.create(vertx, config);
     }
     EventSink events = this::publishEvent;
-    Ownership ownership = membership.clustered()
-        ? new ClusteredOwnership(membership, claims, peerBudgets, this::stopPersisting)
-        : new StandaloneOwnership(membership.self(), this::stopPersisting);
-    gateway = new GatewayVerticle(config, registry, routers, auth, events, counters, ownership);
+    // a clustered member runs one gateway instance: endpoints are spread over the members there
+    int instances = membership.clustered() ? 1 : config.gatewayInstances;
+    IntFunction<Ownership> ownership;
+    if (membership.clustered()) {
+      Ownership o = new ClusteredOwnership(membership, claims, peerBudgets, this::stopPersisting);
+      ownership = i -> o;
+    } else if (instances == 1) {
+      ownership = i -> new StandaloneOwnership(membership.self(), this::stopPersisting);
+    } else {
+      SiblingOwnership[] siblings = SiblingOwnership.of(membership.self(), instances, this::stopPersisting);
+      ownership = i -> siblings[i];
+    }
+    gateway = new Gateways(instances, config, registry, routers, auth, events, counters, ownership);
     return vertx.<Void>executeBlocking(() -> {
           dataLock = DataDirLock.acquire(config.dataDir);
           restore();
@@ -187,11 +200,11 @@ public final class WsmsgServer {
             RegistryReplication.of(membership, config, counters)).reclaimChannels(routers::hasRouter, stopping::get)))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(gateway).recover(e -> bindFailure(e, config.host, config.port, "port",
+          return gateway.deploy(vertx).recover(e -> bindFailure(e, config.host, config.port, "port",
               "--port or WSMSG_PORT"));
         })
-        .compose(id -> {
-          deployments.add(id);
+        .compose(ids -> {
+          deployments.addAll(ids);
           if (!config.managementEnabled) return Future.succeededFuture();
           management = new ManagementVerticle(config, counters, registry, routers, gateway, stopping::get, nodeId,
               auth);
@@ -206,6 +219,7 @@ public final class WsmsgServer {
           drops = new DropSummary(counters, System.currentTimeMillis());
           dropTimer = vertx.setPeriodic(DROP_SUMMARY_MILLIS, t -> logDrops());
           LOG.info("node " + nodeId + " started: WebSocket port " + gateway.actualPort()
+              + (gateway.count() > 1 ? " (" + gateway.count() + " gateway instances)" : "")
               + (management != null ? ", management port " + management.actualPort() : "")
               + (membership.clustered() ? ", cluster member " + membership.self() + " of "
                   + membership.members().size() : ""));
@@ -351,7 +365,7 @@ public final class WsmsgServer {
     return registry;
   }
 
-  public GatewayVerticle gateway() {
+  public Gateways gateway() {
     return gateway;
   }
 

@@ -392,6 +392,19 @@ class ServerConfigTest {
   }
 
   @Test
+  void gatewayInstancesDefaultToTheCoresAndMayBeSetInTheFileOrTheEnvironment() throws IOException {
+    assertThat(ServerConfig.of(json("{}")).gatewayInstances).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(ServerConfig.of(json("{\"gateway\":{\"instances\":3}}")).gatewayInstances).isEqualTo(3);
+    assertThat(ServerConfig.load(null, Map.of("WSMSG_GATEWAY_INSTANCES", "5")).gatewayInstances).isEqualTo(5);
+    assertThatThrownBy(() -> ServerConfig.of(json("{\"gateway\":{\"instances\":-1}}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.instances");
+    assertThatThrownBy(() -> ServerConfig.of(json("{\"gateway\":{\"instances\":5000}}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.instances");
+    assertThatThrownBy(() -> ServerConfig.load(null, Map.of("WSMSG_GATEWAY_INSTANCES", "many")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("WSMSG_GATEWAY_INSTANCES");
+  }
+
+  @Test
   void badFilesAreRefused(@TempDir Path dir) throws IOException {
     Path broken = dir.resolve("broken.json");
     Files.writeString(broken, "{\"port\": ");

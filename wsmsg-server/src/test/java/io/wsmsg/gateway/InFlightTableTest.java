@@ -123,9 +123,9 @@ class InFlightTableTest {
     InFlightTable.Entry e = new InFlightTable.Entry(queued("a", 5), 100, 0);
 
     counted.add(uidOf(e), e);
-    assertThat(load.inFlightBytes).isEqualTo(e.queued.frame().size());
+    assertThat(load.inFlightBytes.get()).isEqualTo(e.queued.frame().size());
 
     counted.ack(uidOf(e));
-    assertThat(load.inFlightBytes).isZero();
+    assertThat(load.inFlightBytes.get()).isZero();
   }
 }

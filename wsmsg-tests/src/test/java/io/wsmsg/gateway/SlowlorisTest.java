@@ -83,6 +83,8 @@ class SlowlorisTest extends ServerTestBase {
       healthy.command("subscribe.channel", "healthy", "h");
       healthy.sync("healthy");
       stall(50);
+      // with several gateway instances the fifty are admitted on several event loops: count them all first
+      Await.until("fifty pending upgrades", () -> ts.server.counters().pendingUpgrades.get(), n -> n == 50);
       try (RawWs refused = RawWs.open(ts.port(), "/ep", ts.adminToken())) {
         assertThat(refused.status).isEqualTo(503);
         assertThat(refused.body).contains("limits.maxPendingUpgrades").contains("50");

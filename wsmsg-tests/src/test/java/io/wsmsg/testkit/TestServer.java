@@ -26,12 +26,20 @@ public final class TestServer implements AutoCloseable {
     this.clientVertx = Vertx.vertx();
   }
 
+  /**
+   * Gateway instances of every server the tests start (-Dwsmsg.test.gatewayInstances, default 4):
+   * the suite runs with several, so an endpoint's nodes land on instances other than the one
+   * holding its queue, and again with 1 (see .ci/run). A clustered member runs one regardless.
+   */
+  public static final int GATEWAY_INSTANCES = Integer.getInteger("wsmsg.test.gatewayInstances", 4);
+
   /** Starts with the given settings laid over the defaults (host 127.0.0.1, port 0, the test secret). */
   public static TestServer start(JsonObject overrides) {
     JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
         .put("dataDir", tempDir())
         .put("management", new JsonObject().put("port", 0))
-        .put("auth", new JsonObject().put("hs256Secret", SECRET));
+        .put("auth", new JsonObject().put("hs256Secret", SECRET))
+        .put("gateway", new JsonObject().put("instances", GATEWAY_INSTANCES));
     if (overrides != null) j = deepMerge(j, overrides);
     Vertx vertx = Vertx.vertx();
     WsmsgServer s;

@@ -7,7 +7,10 @@
 # server differs (and B must be a jar whose bench has --server-pid; A may be any server).
 #   scripts/bench-ab.sh A.jar [B.jar]                 # B defaults to target/wsmsg.jar
 #   ROUNDS=5 DURATION=10s scripts/bench-ab.sh old.jar # more rounds (also WARMUP, WARMUP_RUN)
-#   SCENARIOS="fan10w32" scripts/bench-ab.sh old.jar  # some of rpc16, fan10w32, q32
+#   SCENARIOS="fan10w32" scripts/bench-ab.sh old.jar  # some of rpc16, fan10w32, q32,
+#                                                      # rpc1, fan10w1, fan10w64, q4w1
+#   A_CONF='"gateway": {"instances": 1}' B_CONF='"gateway": {"instances": 2}' \
+#     scripts/bench-ab.sh target/wsmsg.jar target/wsmsg.jar   # one jar, two settings
 # Make A from an older commit with, e.g.:
 #   git worktree add /tmp/old <commit> && (cd /tmp/old && bin/wsmsg --version) && cp /tmp/old/target/wsmsg.jar old.jar
 # Results: target/bench-ab/results.jsonl. Needs Java 17 and python3.
@@ -31,10 +34,12 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev
 declare -A URL SPID
 for side in a b; do
   port=$(free_port)
+  extra_var="${side^^}_CONF"
+  extra="${!extra_var:-}"
   rm -rf "$OUT/data-$side"
   cat > "$OUT/server-$side.json" <<CONF
 {"host": "127.0.0.1", "port": $port, "dataDir": "$PWD/$OUT/data-$side", "auth": {"mode": "none"},
- "management": {"enabled": false}, "limits": {"maxConnectionsPerIp": 1000000}}
+ "management": {"enabled": false}, "limits": {"maxConnectionsPerIp": 1000000}${extra:+, $extra}}
 CONF
   java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/$side.jar" server -c "$OUT/server-$side.json" > "$OUT/server-$side.log" 2>&1 &
   PIDS+=($!)
@@ -47,6 +52,11 @@ declare -A ARGS=(
   [rpc16]="rpc -n 16"
   [fan10w32]="fanout -n 10 --window 32"
   [q32]="queue -n 4 --window 32"
+  # the workloads of issue 14 (cost per message)
+  [rpc1]="rpc -n 1"
+  [fan10w1]="fanout -n 10 --window 1"
+  [fan10w64]="fanout -n 10 --window 64"
+  [q4w1]="queue -n 4 --window 1"
 )
 read -r -a NAMES <<< "${SCENARIOS:-rpc16 fan10w32 q32}"
 BENCH="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"

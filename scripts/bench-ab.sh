@@ -11,6 +11,7 @@
 #                                                      # rpc1, fan10w1, fan10w64, q4w1
 #   A_CONF='"gateway": {"instances": 1}' B_CONF='"gateway": {"instances": 2}' \
 #     scripts/bench-ab.sh target/wsmsg.jar target/wsmsg.jar   # one jar, two settings
+#   SERVER_CPUS=0-7 BENCH_CPUS=8-15 ...               # pin servers and load tool apart (taskset)
 # Make A from an older commit with, e.g.:
 #   git worktree add /tmp/old <commit> && (cd /tmp/old && bin/wsmsg --version) && cp /tmp/old/target/wsmsg.jar old.jar
 # Results: target/bench-ab/results.jsonl. Needs Java 17 and python3.
@@ -41,7 +42,7 @@ for side in a b; do
 {"host": "127.0.0.1", "port": $port, "dataDir": "$PWD/$OUT/data-$side", "auth": {"mode": "none"},
  "management": {"enabled": false}, "limits": {"maxConnectionsPerIp": 1000000}${extra:+, $extra}}
 CONF
-  java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/$side.jar" server -c "$OUT/server-$side.json" > "$OUT/server-$side.log" 2>&1 &
+  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar "$OUT/$side.jar" server -c "$OUT/server-$side.json" > "$OUT/server-$side.log" 2>&1 &
   PIDS+=($!)
   SPID[$side]=$!
   wait_for_log "$OUT/server-$side.log" listening 30 "$!"
@@ -59,7 +60,7 @@ declare -A ARGS=(
   [q4w1]="queue -n 4 --window 1"
 )
 read -r -a NAMES <<< "${SCENARIOS:-rpc16 fan10w32 q32}"
-BENCH="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"
+BENCH="${BENCH_CPUS:+taskset -c $BENCH_CPUS} java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"
 
 # warm both servers' JIT once per scenario (not recorded)
 for side in a b; do

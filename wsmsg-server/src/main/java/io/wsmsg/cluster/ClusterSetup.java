@@ -84,7 +84,7 @@ public final class ClusterSetup {
           + cfg.clusterConfigFile + ": " + e.getMessage(), e));
     }
     EventBusOptions eb = eventBusOptions(cfg);
-    VertxOptions options = new VertxOptions().setEventBusOptions(eb).setPreferNativeTransport(true);
+    VertxOptions options = new VertxOptions().setEventBusOptions(eb);
     return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
         .map(vertx -> {
           // peers send Buffers and Strings only: no Java or ClusterSerializable object is ever

@@ -50,7 +50,7 @@ public final class ChannelRouters {
 
   /** Hands a message to its channel's router. Safe from any thread; keeps per-sender order. */
   public void submit(Frame frame) {
-    // held from here, so frames on the event bus to a router that is behind count too; the
+    // held from here, so frames in the inbox of a router that is behind count too; the
     // router releases each one once it is forwarded or dropped
     budget.hold(frame);
     route(frame);
@@ -78,11 +78,9 @@ public final class ChannelRouters {
 
   private volatile long idleMillis;
 
-  private final java.util.concurrent.atomic.AtomicLong generations = new java.util.concurrent.atomic.AtomicLong();
-
   private Handle deploy(String channel) {
-    // an address per router: while a retired router hands over (1 s), the event bus would
-    // otherwise alternate one channel's frames between the old and the new router and reorder them
+    // an inbox per router: while a retired router hands over (1 s), new frames already go to
+    // the new router's inbox, and the old one passes on what it still finds in its own
     Handle h = new Handle(channel);
     vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())

@@ -82,10 +82,19 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
     context.runOnContext(v -> takeInbox());
   }
 
-  /** Takes every frame waiting in the handle's inbox, in order; a retired router passes them on. */
+  /**
+   * Takes the frames waiting in the handle's inbox, in order; a retired router passes them on.
+   * At most {@link #BATCH} per task: under a flood from several loops the inbox may never run
+   * dry, and the drain (queued behind this task) must get its turn.
+   */
   private void takeInbox() {
-    boolean first = true;
-    for (Frame f; (f = handle.take(first)) != null; first = false) {
+    for (int n = 0; ; n++) {
+      if (n == BATCH) {
+        context.runOnContext(v -> takeInbox());
+        return;
+      }
+      Frame f = handle.take(n == 0);
+      if (f == null) return;
       if (retired) handle.resubmit(f);
       else enqueue(f);
     }

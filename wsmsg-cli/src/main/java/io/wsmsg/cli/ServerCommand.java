@@ -80,7 +80,7 @@ public final class ServerCommand implements Runnable {
         return;
       }
     } else {
-      vertx = Vertx.vertx();
+      vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     }
     CountDownLatch done = new CountDownLatch(1);
     WsmsgServer server;

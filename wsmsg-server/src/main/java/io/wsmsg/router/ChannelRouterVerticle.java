@@ -2,7 +2,6 @@ package io.wsmsg.router;
 
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
@@ -29,7 +28,6 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   /** The priority under which the queued messages are counted in the gate. */
   private int gatePriority;
   private boolean drainScheduled;
-  private MessageConsumer<Frame> consumer;
   private final Outbound outbound;
   /** Frames are held from {@link ChannelRouters#submit} until forwarded or dropped here. */
   private final MemoryBudget budget;
@@ -55,11 +53,8 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     gatePriority = registry.channel(channel).priority();
-    consumer = vertx.eventBus().localConsumer(handle.address(), m -> {
-      if (retired) handle.resubmit(m.body());
-      else enqueue(m.body());
-    });
-    // Frames submitted while this verticle was being deployed were parked on the handle.
+    // Frames submitted while this verticle was being deployed were parked on the handle; later
+    // ones come through the handle's inbox (takeInbox).
     List<Frame> parked = handle.open(this);
     for (Frame f : parked) enqueue(f);
     if (idleMillis > 0 && !system) {
@@ -80,6 +75,29 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
     vertx.cancelTimer(timer);
     handle.retire();
     vertx.setTimer(1000, t -> vertx.undeploy(deploymentID()));
+  }
+
+  /** Called by a submitting thread (any): empties the handle's inbox on this router's loop. */
+  void takeInboxSoon() {
+    context.runOnContext(v -> takeInbox());
+  }
+
+  /**
+   * Takes the frames waiting in the handle's inbox, in order; a retired router passes them on.
+   * At most {@link #BATCH} per task: under a flood from several loops the inbox may never run
+   * dry, and the drain (queued behind this task) must get its turn.
+   */
+  private void takeInbox() {
+    for (int n = 0; ; n++) {
+      if (n == BATCH) {
+        context.runOnContext(v -> takeInbox());
+        return;
+      }
+      Frame f = handle.take(n == 0);
+      if (f == null) return;
+      if (retired) handle.resubmit(f);
+      else enqueue(f);
+    }
   }
 
   private void enqueue(Frame f) {
@@ -169,7 +187,11 @@ public final class ChannelRouterVerticle extends AbstractVerticle {
 
   @Override
   public void stop() {
-    if (consumer != null) consumer.unregister();
+    if (retired) {
+      takeInbox(); // frames that raced with the retirement go to the next router
+    } else {
+      for (Frame f; (f = handle.take(false)) != null; ) budget.release(f); // the node is stopping
+    }
     gate.add(gatePriority, -queue.size());
     for (Frame f : queue) budget.release(f);
   }

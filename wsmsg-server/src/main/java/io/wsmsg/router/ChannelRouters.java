@@ -1,7 +1,6 @@
 package io.wsmsg.router;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.wsmsg.metrics.Counters;
 import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
@@ -14,12 +13,16 @@ import java.util.logging.Logger;
 
 /**
  * The node's channel routers, one verticle per channel, deployed on first use. A publish
- * goes to the channel's router over the event bus; frames that arrive while the router is
- * still deploying are parked on its handle and taken over, in order, when it starts.
+ * goes into the channel router's inbox (a lock-free queue on its handle) and the router takes
+ * everything waiting there in one task on its event loop; frames that arrive while the router
+ * is still deploying are parked on its handle and taken over, in order, when it starts.
+ *
+ * <p>The inbox replaced one event-bus message per publish (issue 14): the event bus built a
+ * message, a send context and a copy of it per frame and ran one task per frame on the
+ * router's loop; a publish now costs a queue node, and the router's loop is woken once per
+ * batch (see docs/benchmarks.md, "Cost per message").
  */
 public final class ChannelRouters {
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-
   private final Vertx vertx;
   private final Registry registry;
   private final Counters counters;
@@ -47,7 +50,7 @@ public final class ChannelRouters {
 
   /** Hands a message to its channel's router. Safe from any thread; keeps per-sender order. */
   public void submit(Frame frame) {
-    // held from here, so frames on the event bus to a router that is behind count too; the
+    // held from here, so frames in the inbox of a router that is behind count too; the
     // router releases each one once it is forwarded or dropped
     budget.hold(frame);
     route(frame);
@@ -75,12 +78,10 @@ public final class ChannelRouters {
 
   private volatile long idleMillis;
 
-  private final java.util.concurrent.atomic.AtomicLong generations = new java.util.concurrent.atomic.AtomicLong();
-
   private Handle deploy(String channel) {
-    // an address per router: while a retired router hands over (1 s), the event bus would
-    // otherwise alternate one channel's frames between the old and the new router and reorder them
-    Handle h = new Handle(channel, "wsmsg.channel." + channel + "#" + generations.incrementAndGet());
+    // an inbox per router: while a retired router hands over (1 s), new frames already go to
+    // the new router's inbox, and the old one passes on what it still finds in its own
+    Handle h = new Handle(channel);
     vertx.deployVerticle(new ChannelRouterVerticle(channel, h, registry, gate, counters, outbound, budget, idleMillis))
         .onFailure(e -> Logger.getLogger(ChannelRouters.class.getName())
             .severe("could not start the router of channel " + channel + ": " + e.getMessage()));
@@ -124,42 +125,53 @@ public final class ChannelRouters {
     return java.util.Collections.unmodifiableMap(handles);
   }
 
-  /** A channel router's address, plus the frames parked while it deploys. */
+  /** A channel router's inbox, plus the frames parked while it deploys. */
   public final class Handle {
     private static final int PARKING = 0;
     private static final int OPEN = 1;
     private static final int RETIRED = 2;
     private final String channel;
-    private final String address;
     private volatile int state = PARKING;
     private List<Frame> parked = new ArrayList<>();
     /** The router, once started (see {@link #open}). */
     private volatile ChannelRouterVerticle router;
+    /**
+     * Frames for the router, in the order they were submitted (any thread adds, the router's
+     * loop takes). A router that retired passes what it still finds here to its successor.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Frame> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** True while a task that empties the inbox is scheduled on the router's loop and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Handle(String channel, String address) {
+    Handle(String channel) {
       this.channel = channel;
-      this.address = address;
-    }
-
-    String address() {
-      return address;
     }
 
     /** False when the router has retired: the caller submits again (to a new router). */
     boolean submit(Frame f) {
-      if (state == OPEN) {
-        vertx.eventBus().send(address, f, LOCAL);
-        return true;
-      }
-      synchronized (this) {
-        if (state == PARKING) {
-          parked.add(f);
-          return true;
+      if (state != OPEN) {
+        synchronized (this) {
+          if (state == PARKING) {
+            parked.add(f);
+            return true;
+          }
+          if (state == RETIRED) return false;
         }
-        if (state == RETIRED) return false;
       }
-      vertx.eventBus().send(address, f, LOCAL);
+      inbox.add(f);
+      // one task per batch: a frame added after the router cleared the flag schedules the next one
+      if (!scheduled.get() && scheduled.compareAndSet(false, true)) router.takeInboxSoon();
       return true;
+    }
+
+    /**
+     * The next frame of the inbox, or null; called by the router's loop only. The first call
+     * of a task clears {@code scheduled} ({@code first}) before looking, so that a frame added
+     * meanwhile is never left without a task to take it.
+     */
+    Frame take(boolean first) {
+      if (first) scheduled.set(false);
+      return inbox.poll();
     }
 
     /** The router's queue depth, asked on its loop; the parked frames while it deploys. */

@@ -81,7 +81,11 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
       });
       all.add(p.future());
     }
-    return Future.join(all).mapEmpty();
+    // completed back on this instance's loop: the asking node's state lives here, and a plain
+    // future would run its callbacks on the loop of whichever sibling finished last
+    Promise<Void> done = Promise.promise();
+    Future.join(all).onComplete(ar -> context.runOnContext(v -> done.complete()));
+    return done.future();
   }
 
   /** Who owns each endpoint, and what is done about the ones owned elsewhere. */
@@ -147,11 +151,31 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     if (tls != null) server.exceptionHandler(new io.wsmsg.tls.HandshakeLog(log, "WebSocket port"));
     // listenPort: -1 shares one free port among instances (see Gateways.deploy), which the
     // options refuse but listen(port, host) takes
-    ownership.start().compose(v -> server.listen(listenPort, config.host)).<Void>mapEmpty()
-        .onSuccess(v -> {
-          if (tls != null) tls.register(server, true);
-        })
-        .onComplete(started);
+    if (deferListen) {
+      ownership.start().onComplete(started); // Gateways calls listen() once every instance is deployed
+    } else {
+      ownership.start().compose(v -> listenHere()).onComplete(started);
+    }
+  }
+
+  /**
+   * Set by {@link Gateways} when there are several instances: deploying does not listen yet, so
+   * no instance takes a connection (and routes a message to a sibling's queue) before every
+   * instance's delivery consumer is registered.
+   */
+  boolean deferListen;
+
+  /** Starts listening (on this instance's loop, where the server's connections then live). */
+  Future<Void> listen() {
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> listenHere().onComplete(p));
+    return p.future();
+  }
+
+  private Future<Void> listenHere() {
+    return server.listen(listenPort, config.host).<Void>mapEmpty().onSuccess(v -> {
+      if (tls != null) tls.register(server, true);
+    });
   }
 
   @Override

@@ -69,6 +69,7 @@ public final class Gateways {
     List<String> ids = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (GatewayVerticle g : instances) {
+      g.deferListen = instances.size() > 1;
       chain = chain.compose(v -> {
         return vertx.deployVerticle(g).map(id -> {
           ids.add(id);
@@ -76,6 +77,9 @@ public final class Gateways {
         });
       });
     }
+    if (instances.size() == 1) return chain.map(v -> ids);
+    // every instance's delivery consumer is registered now: only then does any of them listen
+    for (GatewayVerticle g : instances) chain = chain.compose(v -> g.listen());
     return chain.map(v -> ids);
   }
 

@@ -60,7 +60,6 @@ final class Admission {
   private final Map<HttpConnection, Conn> conns = new IdentityHashMap<>();
   private final Map<String, int[]> perIp = new HashMap<>();
   private int admitted;
-  private int pending;
   /** Refused connections waiting for the request their refusal answers: bounded too. */
   private int refusedHeld;
   private final RateLimitedLog refusedLog;
@@ -91,7 +90,7 @@ final class Admission {
       why = "too many connections from your address: at most " + config.maxConnectionsPerIp
           + " (limits.maxConnectionsPerIp)";
       reason = Counters.Refusal.PER_IP;
-    } else if (pending >= config.maxPendingUpgrades) {
+    } else if (counters.pendingUpgrades.get() >= config.maxPendingUpgrades) {
       status = 503;
       why = "too many connections are waiting for their upgrade: at most " + config.maxPendingUpgrades
           + " (limits.maxPendingUpgrades); try again shortly";
@@ -117,7 +116,6 @@ final class Admission {
       }
     } else {
       admitted++;
-      pending++;
       counters.pendingUpgrades.incrementAndGet();
       if (fromIp == null) perIp.put(ip, fromIp = new int[1]);
       fromIp[0]++;
@@ -146,7 +144,6 @@ final class Admission {
   synchronized void upgraded(Conn conn) {
     if (conn == null || conn.upgraded || conn.released) return;
     conn.upgraded = true;
-    pending--;
     counters.pendingUpgrades.decrementAndGet();
     if (conn.timer >= 0) vertx.cancelTimer(conn.timer);
     conn.timer = -1;
@@ -164,19 +161,8 @@ final class Admission {
     if (conn.held) refusedHeld--;
     if (conn.refused()) return;
     admitted--;
-    if (!conn.upgraded) {
-      pending--;
-      counters.pendingUpgrades.decrementAndGet();
-    }
+    if (!conn.upgraded) counters.pendingUpgrades.decrementAndGet();
     int[] n = perIp.get(conn.ip);
     if (n != null && --n[0] <= 0) perIp.remove(conn.ip);
-  }
-
-  synchronized int pending() {
-    return pending;
-  }
-
-  synchronized int admitted() {
-    return admitted;
   }
 }

@@ -347,10 +347,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
 
   @Override
   public RemoteNode serveRemote(String name, String nodeId, String member, int window, RemoteNode.Link link) {
-    Endpoint e = endpoints.endpoint(name);
-    RemoteNode n = new RemoteNode(endpoints, e, nodeId, member, window, link, null, false);
-    e.attach(n);
-    return n;
+    return attachRemote(name, nodeId, member, window, link, null, false);
   }
 
   /**
@@ -358,8 +355,13 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
    * its deliveries are counted here, in the memory budget and its identity's share.
    */
   RemoteNode serveSibling(String name, String nodeId, int window, RemoteNode.Link link, IdentityLoad load) {
+    return attachRemote(name, nodeId, ownership.self(), window, link, load, true);
+  }
+
+  private RemoteNode attachRemote(String name, String nodeId, String member, int window, RemoteNode.Link link,
+      IdentityLoad load, boolean sibling) {
     Endpoint e = endpoints.endpoint(name);
-    RemoteNode n = new RemoteNode(endpoints, e, nodeId, ownership.self(), window, link, load, true);
+    RemoteNode n = new RemoteNode(endpoints, e, nodeId, member, window, link, load, sibling);
     e.attach(n);
     return n;
   }
@@ -548,12 +550,22 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
    * router's own loop.
    */
   public Future<io.vertx.core.json.JsonObject> memberView() {
-    return onLoop(() -> MemberView.endpoints(this)).compose(eps -> routers.depths().map(ch -> {
+    return endpointsView().compose(this::withChannels);
+  }
+
+  /** This instance's endpoints as {@link MemberView} lists them, read on its loop. */
+  Future<io.vertx.core.json.JsonArray> endpointsView() {
+    return onLoop(() -> MemberView.endpoints(this));
+  }
+
+  /** The member view of these endpoints: the member's name and its channel queues (each router's loop). */
+  Future<io.vertx.core.json.JsonObject> withChannels(io.vertx.core.json.JsonArray eps) {
+    return routers.depths().map(ch -> {
       io.vertx.core.json.JsonObject channels = new io.vertx.core.json.JsonObject();
       ch.forEach(channels::put);
       return new io.vertx.core.json.JsonObject().put("member", ownership.self()).put("endpoints", eps)
           .put("channels", channels);
-    }));
+    });
   }
 
   /** The nodes connected to this gateway (gateway loop only). */

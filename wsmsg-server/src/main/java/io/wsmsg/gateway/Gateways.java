@@ -123,11 +123,12 @@ public final class Gateways {
    */
   public Future<JsonObject> memberView() {
     if (instances.size() == 1) return instances.get(0).memberView();
-    return each(GatewayVerticle::memberView).map(views -> {
+    // the endpoints from every instance, the channels (the node's routers) asked once
+    return each(GatewayVerticle::endpointsView).compose(lists -> {
       Map<String, JsonObject> owned = new LinkedHashMap<>();
       Map<String, JsonObject> notOwned = new LinkedHashMap<>();
-      for (JsonObject v : views) {
-        for (Object o : v.getJsonArray("endpoints")) {
+      for (JsonArray list : lists) {
+        for (Object o : list) {
           JsonObject e = (JsonObject) o;
           if (e.getBoolean("owned", false)) {
             owned.put(e.getString("name"), e);
@@ -144,7 +145,7 @@ public final class Gateways {
       notOwned.forEach((name, e) -> {
         if (!owned.containsKey(name)) endpoints.add(e);
       });
-      return views.get(0).copy().put("endpoints", endpoints);
+      return instances.get(0).withChannels(endpoints);
     });
   }
 

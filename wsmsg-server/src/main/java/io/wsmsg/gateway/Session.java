@@ -251,12 +251,17 @@ final class Session implements Consumer, AttachedNode {
     Frame f = q.frame();
     if (hidden(f)) return;
     gateway.endpoints.handOut(this, q);
+    write(f);
+    // when the write queue is full, onDrain (set once at attach) kicks the endpoint again
+  }
+
+  /** Writes a delivery in this node's element order, counted as sent. */
+  private void write(Frame f) {
     // Frames are immutable and shared (fanout): wrap the bytes instead of copying them per node.
     byte[] bytes = f.bytes(order);
     ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
     gateway.counters.messagesOut.increment();
     gateway.counters.bytesOut.add(bytes.length);
-    // when the write queue is full, onDrain (set once at attach) kicks the endpoint again
   }
 
   // ---- served through the endpoint's owner elsewhere (AttachedNode) ----
@@ -318,10 +323,7 @@ final class Session implements Consumer, AttachedNode {
     long now = System.currentTimeMillis();
     inFlight.add(Uid.of(f.uid()), new InFlightTable.Entry(new Queued(f, 0, now), now + gateway.config.ackTimeoutMillis,
         System.nanoTime()));
-    byte[] bytes = f.bytes(order);
-    ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
-    gateway.counters.messagesOut.increment();
-    gateway.counters.bytesOut.add(bytes.length);
+    write(f);
   }
 
   @Override

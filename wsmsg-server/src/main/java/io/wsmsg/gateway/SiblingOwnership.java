@@ -22,7 +22,6 @@ import java.util.function.Predicate;
 public final class SiblingOwnership implements Ownership {
   /** What a standalone member does as a whole (stop, snapshot, status), for this instance. */
   private final StandaloneOwnership member;
-  private final String self;
   /** Every instance's ownership, by instance number; this one at {@link #index}. */
   private final SiblingOwnership[] siblings;
   private final int index;
@@ -42,7 +41,6 @@ public final class SiblingOwnership implements Ownership {
       java.util.concurrent.ConcurrentHashMap<String, Integer> atSiblings) {
     this.atSiblings = atSiblings;
     this.member = new StandaloneOwnership(self, onStop);
-    this.self = self;
     this.siblings = siblings;
     this.index = index;
     this.key = Integer.toString(index);
@@ -75,17 +73,17 @@ public final class SiblingOwnership implements Ownership {
 
   @Override
   public String self() {
-    return self;
+    return member.self();
   }
 
   @Override
   public String ownerOf(String endpoint) {
-    return self;
+    return member.ownerOf(endpoint);
   }
 
   @Override
   public String claim(String endpoint) {
-    return self;
+    return member.claim(endpoint);
   }
 
   private boolean mine(String endpoint) {

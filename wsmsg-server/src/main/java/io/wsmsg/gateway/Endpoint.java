@@ -7,17 +7,23 @@ import java.util.List;
 /**
  * An endpoint owned by this gateway: its queue and the nodes attached to it. Each queued
  * message goes to exactly one ready node, round-robin. Lives on the gateway's event loop.
+ *
+ * <p>The round robin is kept as the order of {@link #nodes}, least recently served first: a
+ * message goes to the first ready node, which then moves to the back. A node that was not
+ * ready when its turn came keeps its place at the front and is served as soon as it is ready,
+ * so nodes that become ready at different moments (one whose acks cross another instance's
+ * event loop, one on the owner's own loop) still get even shares of a busy queue.
  */
 final class Endpoint {
   final String name;
   final EndpointQueue queue;
+  /** Least recently served first (see the class comment). */
   final List<Consumer> nodes = new ArrayList<>();
   /** Put unacknowledged messages of a departing node back at the head of the queue. */
   final boolean requeueUnacked;
   /** Queued messages older than this are dropped, never delivered (0 = no TTL). */
   private final long ttlMillis;
   private final Counters counters;
-  private int next;
   /** Deliveries lost after they left the queue (ack timeout, node gone without requeueing), for status. */
   long lostInFlight;
   /** Told when the last node leaves (endpoint lifecycle); may be null. */
@@ -66,12 +72,7 @@ final class Endpoint {
   }
 
   void detach(Consumer s) {
-    int i = nodes.indexOf(s);
-    if (i < 0) return;
-    nodes.remove(i);
-    if (next > i) next--;
-    if (next >= nodes.size()) next = 0;
-
+    nodes.remove(s);
   }
 
   /** Hands queued messages to ready nodes until the queue is empty or no node is ready. */
@@ -88,14 +89,16 @@ final class Endpoint {
     }
   }
 
-  /** The next ready node after the last one served, or null. */
+  /** The least recently served ready node, moved to the back; or null. */
   private Consumer nextReady() {
     int n = nodes.size();
-    for (int k = 0; k < n; k++) {
-      int i = (next + k) % n;
+    for (int i = 0; i < n; i++) {
       Consumer s = nodes.get(i);
       if (s.ready()) {
-        next = (i + 1) % n;
+        if (i < n - 1) {
+          nodes.remove(i);
+          nodes.add(s);
+        }
         return s;
       }
     }

@@ -249,6 +249,9 @@ final class Subscriptions {
       return;
     }
     if (system && "stopping".equals(f.subject())) { // a notice: no ack
+      // It references the stop command that caused it: that command is applied. Its echo
+      // travels the system channel and may be held by the stop's freeze behind the close.
+      if (f.reference() != null) requests.echo(Uid.of(f.reference()));
       notifySystem(Message.of(f));
       return;
     }

@@ -33,7 +33,8 @@ class FairnessE2ETest extends ServerTestBase {
   /**
    * One message at a time, so every node has acked before the next arrives: round robin puts
    * each node's turn in order. A node whose ack is still on its way when its turn comes keeps
-   * its place at the front and takes the next one, so the shares stay within a few messages (97/102/101 seen, 100 each mostly).
+   * its place at the front and takes the next one, so the shares stay within a few messages
+   * (97/102/101 seen, 100 each mostly).
    */
   @Test
   void readyNodesTakeTurns() throws Exception {

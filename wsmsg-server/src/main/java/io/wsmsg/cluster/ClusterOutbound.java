@@ -1,6 +1,7 @@
 package io.wsmsg.cluster;
 
 import io.vertx.core.Vertx;
+import io.wsmsg.metrics.MemoryBudget;
 import io.wsmsg.protocol.Frame;
 import io.wsmsg.router.Delivery;
 import io.wsmsg.router.Outbound;
@@ -10,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A router's outbound in a cluster: endpoints this member owns (or that nobody owns yet:
- * the local gateway claims them) go to the local gateway as before; the rest go to their
- * owners, one event-bus message per owning member, however many of its endpoints match.
+ * A router's outbound in a cluster: endpoints owned by a gateway instance of this member (or
+ * that nobody owns yet: the instance {@link Delivery#instanceOf} picks claims them) go to that
+ * instance by reference, as on a standalone node; the rest go to their owners, one event-bus
+ * message per owning gateway instance, however many of its endpoints match.
  * Owners come from the local {@link Claims} table: no lookup leaves the member.
  */
 public final class ClusterOutbound implements Outbound {
@@ -20,31 +22,71 @@ public final class ClusterOutbound implements Outbound {
   private final String self;
   /** Bounds what may be on its way to each member: a hung one costs only its own endpoints. */
   private final PeerBudgets budgets;
+  /** This member's gateway instances: an owned or unowned endpoint goes to the one holding it. */
+  private final int instances;
+  /** Each delivery to an instance beyond the first holds the frame's memory once more (see LocalGateways). */
+  private final MemoryBudget memory;
 
   public ClusterOutbound(Claims claims, String self, PeerBudgets budgets) {
+    this(claims, self, budgets, 1, MemoryBudget.unlimited());
+  }
+
+  public ClusterOutbound(Claims claims, String self, PeerBudgets budgets, int instances, MemoryBudget memory) {
     this.claims = claims;
     this.self = self;
     this.budgets = budgets;
+    this.instances = instances;
+    this.memory = memory;
+  }
+
+  /**
+   * The gateway instance of this member an endpoint goes to, or -1 when another member owns
+   * it: unowned ones to the instance that will claim them, owned ones to their owner.
+   */
+  private int localInstance(String owner, String endpoint) {
+    if (owner == null) return Delivery.instanceOf(endpoint, instances);
+    if (owner.equals(self)) return 0;
+    if (instances > 1 && owner.startsWith(self) && owner.length() > self.length() + 1
+        && owner.charAt(self.length()) == '/') {
+      int i = InstanceMembership.instanceOf(owner);
+      return i < instances ? i : -1;
+    }
+    return -1;
   }
 
   @Override
   public boolean forward(Vertx vertx, Frame frame, String[] endpoints, int priority) {
-    String[] local = null;
-    int nLocal = 0;
+    String[][] local = null; // per instance
+    int[] nLocal = null;
+    int groups = 0;
     Map<String, List<String>> remote = null;
     for (String ep : endpoints) {
       String owner = claims.owner(ep);
-      if (owner == null || owner.equals(self)) {
-        if (local == null) local = new String[endpoints.length];
-        local[nLocal++] = ep;
+      int i = localInstance(owner, ep);
+      if (i >= 0) {
+        if (local == null) {
+          local = new String[instances][];
+          nLocal = new int[instances];
+        }
+        if (local[i] == null) {
+          local[i] = new String[endpoints.length];
+          groups++;
+        }
+        local[i][nLocal[i]++] = ep;
       } else {
         if (remote == null) remote = new HashMap<>(4);
         remote.computeIfAbsent(owner, k -> new ArrayList<>(2)).add(ep);
       }
     }
-    if (nLocal > 0) {
-      String[] mine = nLocal == endpoints.length ? endpoints : java.util.Arrays.copyOf(local, nLocal);
-      vertx.eventBus().send(Delivery.ADDRESS, new Delivery(frame, mine, priority), LOCAL);
+    if (local != null) {
+      boolean first = true;
+      for (int i = 0; i < instances; i++) {
+        if (local[i] == null) continue;
+        String[] mine = nLocal[i] == endpoints.length ? endpoints : java.util.Arrays.copyOf(local[i], nLocal[i]);
+        if (!first) memory.hold(frame); // the router's own hold goes with the first delivery
+        first = false;
+        vertx.eventBus().send(Delivery.address(i), new Delivery(frame, mine, priority), LOCAL);
+      }
     }
     if (remote != null) {
       for (Map.Entry<String, List<String>> e : remote.entrySet()) {
@@ -55,7 +97,7 @@ public final class ClusterOutbound implements Outbound {
         budgets.sent(vertx, e.getKey());
       }
     }
-    return nLocal > 0;
+    return groups > 0;
   }
 
   @Override

@@ -138,6 +138,8 @@ public final class ClusterSetup {
       }
     }
     hz.setClusterName(cfg.clusterName);
+    // the others expand this member into one owner per gateway instance (InstanceMembership)
+    hz.getMemberAttributeConfig().setAttribute(HazelcastMembership.INSTANCES, String.valueOf(cfg.gatewayInstances));
     // no internet here, and none needed: never phone home, whatever the XML says
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.getJetConfig().setEnabled(false);

@@ -61,7 +61,17 @@ public final class ClusteredOwnership implements Ownership {
   private static final long LEAVE_LINGER_MILLIS = 300;
 
   private OwnershipHost gw;
-  private final Membership membership;
+  /** The cluster as owners: one per gateway instance of each member (see {@link InstanceMembership}). */
+  private final InstanceMembership membership;
+  /**
+   * Every gateway instance's ownership on this member, by instance, this one included; null with
+   * one instance. Traffic between them goes by reference on the receiver's loop ({@link #post}).
+   */
+  private final ClusteredOwnership[] local;
+  /** This instance's event loop, once started. */
+  private volatile Context context;
+  /** Answers a VIEW (the whole member's view, every instance's endpoints); null: this gateway's. */
+  private java.util.function.Supplier<Future<io.vertx.core.json.JsonObject>> view;
   private final Claims claims;
   private final String self;
   private final Map<String, RemoteNode> remoteNodes = new HashMap<>();
@@ -103,17 +113,78 @@ public final class ClusteredOwnership implements Ownership {
    * {@code onStopAll}: stops this member (the stop command, from any member).
    */
   public ClusteredOwnership(Membership membership, Claims claims, PeerBudgets budgets, Runnable onStopAll) {
+    this(new InstanceMembership(membership, 0), claims, budgets, onStopAll, null);
+  }
+
+  private ClusteredOwnership(InstanceMembership membership, Claims claims, PeerBudgets budgets, Runnable onStopAll,
+      ClusteredOwnership[] local) {
     this.membership = membership;
     this.claims = claims;
     this.self = membership.self();
     this.budgets = budgets;
     this.onStopAll = onStopAll;
+    this.local = local;
+  }
+
+  /**
+   * The ownerships of a member running {@code instances} gateway instances, by instance.
+   * Instance 0 keeps {@code claims}, the table the routers read; each other instance keeps its
+   * own, because a change of owner must reach every instance's {@link #onClaim} as a change
+   * (one shared table would show it only to the instance that heard it first).
+   */
+  public static ClusteredOwnership[] of(Membership cluster, int instances, Claims claims, PeerBudgets budgets,
+      Runnable onStopAll) {
+    ClusteredOwnership[] all = new ClusteredOwnership[instances];
+    for (int i = 0; i < instances; i++) {
+      all[i] = new ClusteredOwnership(new InstanceMembership(cluster, i), i == 0 ? claims : new Claims(), budgets,
+          onStopAll, instances > 1 ? all : null);
+    }
+    return all;
+  }
+
+  /** Where VIEW requests from other members are answered from (the whole member's view); before start. */
+  public void viewFrom(java.util.function.Supplier<Future<io.vertx.core.json.JsonObject>> view) {
+    this.view = view;
+  }
+
+  /** The sibling instance that is {@code owner}, once started; null when it is on another member (or this one). */
+  private ClusteredOwnership sibling(String owner) {
+    if (local == null || !membership.here(owner)) return null;
+    int i = InstanceMembership.instanceOf(owner);
+    if (i < 0 || i >= local.length || local[i] == this) return null;
+    ClusteredOwnership o = local[i];
+    return o.self.equals(owner) && o.context != null ? o : null;
+  }
+
+  /** Applies a peer message on this instance's loop, sent by a sibling by reference (trusted: same process). */
+  void post(PeerMessage m) {
+    context.runOnContext(v -> {
+      try {
+        apply(m, null);
+      } catch (RuntimeException e) {
+        LOG.warning("a message of type " + PeerMessage.typeName(m.type()) + " from a sibling gateway instance failed: "
+            + e);
+      }
+    });
+  }
+
+  /** Sends {@code m} to a sibling by reference; false when {@code owner} is not a started sibling. */
+  boolean toSibling(String owner, PeerMessage m) {
+    ClusteredOwnership sib = sibling(owner);
+    if (sib == null) return false;
+    sib.post(m);
+    return true;
+  }
+
+  /** True for the instance that speaks for the member in the log (one line per member event, not one per instance). */
+  private boolean speaksFor(String owner) {
+    return membership.instance() == 0 && InstanceMembership.instanceOf(owner) == 0;
   }
 
   @Override
   public void bind(OwnershipHost gateway) {
     this.gw = gateway;
-    this.elsewhere = new ServedElsewhere(gateway, new PeerToOwner(gateway));
+    this.elsewhere = new ServedElsewhere(gateway, new PeerToOwner(gateway, this));
     this.transfers = new QueueTransfer(gateway);
     this.checks = new PeerChecks(membership, claims, self, transfers, gateway.counters());
   }
@@ -130,7 +201,8 @@ public final class ClusteredOwnership implements Ownership {
     // Hazelcast calls listeners on its own threads; from there vertx.runOnContext would pick
     // some other event loop, so hop explicitly onto the gateway's, where all this state lives.
     Context loop = gw.vertx().getOrCreateContext();
-    if (budgets != null) {
+    context = loop;
+    if (budgets != null && membership.instance() == 0) { // one handler for the member's shared budgets
       budgets.lostHandler((member, lost, timedOut, why) -> loop.runOnContext(v -> unconfirmed(member, lost, timedOut, why, 0)));
     }
     MessageConsumer<Buffer> direct = eb.consumer(PeerWire.gatewayAddress(self), this::onPeer);
@@ -185,8 +257,8 @@ public final class ClusteredOwnership implements Ownership {
    */
   private Future<Void> pullClaims() {
     List<Future<Void>> asks = new ArrayList<>();
-    for (String m : membership.members()) {
-      if (m.equals(self)) continue;
+    // siblings start together and publish what they claim; the other members' instances are asked
+    for (String m : membership.elsewhere()) {
       Buffer pull = new PeerWire.Writer(PeerWire.CLAIMS_PULL, 64).str(self).buffer();
       asks.add(Peers.request(gw.vertx(), membership, m, PeerWire.gatewayAddress(m), pull, 15_000, 25, 200).map(reply -> {
         readClaims(reply, m);
@@ -233,20 +305,22 @@ public final class ClusteredOwnership implements Ownership {
     if (c != null) return c.owner();
     if (gw.stopping()) {
       // a leaving member takes on nothing new: the member that would inherit it claims it
-      List<String> others = new ArrayList<>(membership.members());
-      others.remove(self);
+      List<String> others = membership.elsewhere();
       if (!others.isEmpty()) return Claims.rendezvous(endpoint, others);
     }
-    Claim mine = new Claim(self, 1);
+    // the instance the routers send an unowned endpoint to, whichever instance asks
+    String owner = membership.defaultOwner(endpoint);
+    Claim mine = new Claim(owner, 1);
     claims.offer(endpoint, mine);
     publishClaims(Map.of(endpoint, mine));
-    return self;
+    return owner;
   }
 
   @Override
   public void deliverElsewhere(Frame frame, String endpoint, int priority) {
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(claim(endpoint)),
-        ClusterOutbound.deliver(frame, List.of(endpoint), priority, 1));
+    String owner = claim(endpoint);
+    if (toSibling(owner, new PeerMessage.Deliver(priority, 1, List.of(endpoint), frame))) return;
+    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), ClusterOutbound.deliver(frame, List.of(endpoint), priority, 1));
   }
 
   /** Tells every member (or one) about the claims this member holds. */
@@ -387,13 +461,16 @@ public final class ClusteredOwnership implements Ownership {
 
   private void onJoined(String member) {
     leavers.remove(member); // back again (same name): a new life, whose death counts
-    LOG.info("member " + member + " joined the cluster (" + membership.members().size() + " members)");
+    if (speaksFor(member)) {
+      LOG.info("member " + member + " joined the cluster (" + membership.cluster().members().size() + " members)");
+    }
     announce(member);
   }
 
   private void onLeft(String member) {
-    List<String> members = membership.members();
-    LOG.info("member " + member + " left the cluster (" + members.size() + " members remain)");
+    if (speaksFor(member)) {
+      LOG.info("member " + member + " left the cluster (" + membership.cluster().members().size() + " members remain)");
+    }
     for (RemoteNode r : new ArrayList<>(remoteNodes.values())) {
       if (r.member().equals(member)) {
         remoteNodes.remove(r.nodeId());
@@ -420,7 +497,7 @@ public final class ClusteredOwnership implements Ownership {
     leavers.put(member, now);
     leavers.values().removeIf(at -> now - at > LEAVER_MEMORY_MILLIS);
     if (budgets != null) budgets.takeUnconfirmed(member);
-    LOG.info("member " + member + " is leaving and has taken care of everything sent to it");
+    if (speaksFor(member)) LOG.info("member " + member + " is leaving and has taken care of everything sent to it");
   }
 
   /**
@@ -433,8 +510,7 @@ public final class ClusteredOwnership implements Ownership {
   public Future<Void> announceLeaving() {
     Buffer msg = new PeerWire.Writer(PeerWire.LEAVING, 64).str(self).buffer();
     List<Future<Buffer>> asks = new ArrayList<>();
-    for (String m : membership.members()) {
-      if (m.equals(self)) continue;
+    for (String m : membership.elsewhere()) {
       asks.add(requestWithRetry(m, msg, 0).onFailure(e -> LOG.warning("member " + m + " did not hear that this member is leaving (" + e.getMessage()
               + "); it may send a few messages again once this member is gone")));
     }
@@ -504,8 +580,8 @@ public final class ClusteredOwnership implements Ownership {
       }
     });
     if (moved.isEmpty()) return;
-    byOwner.forEach((gone, n) -> LOG.info(n + " endpoints of member " + gone + " were taken over; what they held in"
-        + " memory is lost"));
+    byOwner.forEach((gone, n) -> LOG.info(n + " endpoints of " + (gone.equals(InstanceMembership.memberOf(gone))
+        ? "member " + gone : "gateway instance " + gone) + " were taken over by " + self + "; what they held in memory is lost"));
     publishClaims(moved);
   }
 
@@ -562,16 +638,39 @@ public final class ClusteredOwnership implements Ownership {
 
   @Override
   public String servingMember(AttachedNode s) {
-    return elsewhere.owner(s);
+    String owner = elsewhere.owner(s);
+    return owner == null || membership.here(owner) ? null : InstanceMembership.memberOf(owner);
+  }
+
+  @Override
+  public boolean sameMember(String owner) {
+    return membership.here(owner);
+  }
+
+  /**
+   * Sends ATTACH to {@code owner} and completes with its answer on this loop. A sibling gets it
+   * by reference, like the FLOW, ACK and DETACH that follow it, so none of them overtakes it.
+   */
+  private Future<Buffer> attachAt(String owner, AttachedNode s) {
+    ClusteredOwnership sib = sibling(owner);
+    if (sib == null) {
+      return gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
+          .map(Message::body);
+    }
+    PeerMessage.Attach a = new PeerMessage.Attach(s.endpointName(), s.nodeId(), self, s.window(),
+        s.paused() || gw.stopping(), elsewhere.toldCongested(s));
+    Promise<Buffer> answer = Promise.promise();
+    Context here = context;
+    sib.context.runOnContext(v -> sib.onAttach(a, reply -> here.runOnContext(x -> answer.complete(reply))));
+    return answer.future();
   }
 
   private void sendAttach(AttachedNode s, int attempt) {
     String owner = elsewhere.owner(s);
-    gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
-        .onComplete(ar -> {
+    attachAt(owner, s).onComplete(ar -> {
           if (superseded(s, owner)) return; // gone, or served from elsewhere meanwhile
           if (ar.succeeded()) {
-            if (attached(s, ar.result().body())) return;
+            if (attached(s, ar.result())) return;
             if (superseded(s, owner)) return;
           }
           if (attempt < 50) {
@@ -611,10 +710,9 @@ public final class ClusteredOwnership implements Ownership {
     for (AttachedNode s : gw.nodes()) {
       String owner = elsewhere.owner(s);
       if (s.closed() || s.servedHere() || owner == null) continue;
-      gw.vertx().eventBus().<Buffer>request(PeerWire.gatewayAddress(owner), attachMessage(s), timeout(5000))
-          .onSuccess(reply -> {
-            if (!superseded(s, owner)) attached(s, reply.body());
-          });
+      attachAt(owner, s).onSuccess(reply -> {
+        if (!superseded(s, owner)) attached(s, reply);
+      });
     }
   }
 
@@ -711,6 +809,7 @@ public final class ClusteredOwnership implements Ownership {
         elsewhere.deliverFromOwner(s, t.frame());
       } else {
         // the node is gone and its DETACH did not arrive: tell the owner again
+        if (toSibling(t.owner(), new PeerMessage.Detach(t.endpoint(), t.nodeId()))) return;
         PeerWire.Writer w = new PeerWire.Writer(PeerWire.DETACH, 96);
         w.str(t.endpoint()).str(t.nodeId());
         gw.vertx().eventBus().send(PeerWire.gatewayAddress(t.owner()), w.buffer());
@@ -725,7 +824,7 @@ public final class ClusteredOwnership implements Ownership {
         n.dispatch();
       }
     } else if (m instanceof PeerMessage.Attach a) {
-      onAttach(a, msg);
+      onAttach(a, msg::reply);
     } else if (m instanceof PeerMessage.Return r) {
       onReturn(r);
     } else if (m instanceof PeerMessage.Detach d) {
@@ -750,14 +849,15 @@ public final class ClusteredOwnership implements Ownership {
     } else if (m instanceof PeerMessage.Handoff h) {
       onHandoff(h, msg);
     } else if (m instanceof PeerMessage.View) {
-      gw.memberView().onComplete(ar -> {
+      (view != null ? view.get() : gw.memberView()).onComplete(ar -> {
         if (ar.succeeded()) msg.reply(ar.result().toBuffer());
         else msg.fail(500, String.valueOf(ar.cause().getMessage()));
       });
     } else if (m instanceof PeerMessage.StopAll st) {
       // the stop command's uid, so this member's stopping notices reference it too
       if (st.cause() != null) gw.stopCause(st.cause());
-      LOG.info("member " + st.sender() + " asked every member to stop");
+      if (membership.instance() != 0) return; // every instance hears it; the first stops the member
+      LOG.info("member " + InstanceMembership.memberOf(st.sender()) + " asked every member to stop");
       onStopAll.run();
     }
   }
@@ -800,11 +900,13 @@ public final class ClusteredOwnership implements Ownership {
           + " each took another for the owner (last pointed to " + owner + "); counted as dropped.unreachable");
       return;
     }
-    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner),
-        ClusterOutbound.deliver(f, eps, priority, Math.min(MAX_HOPS, hops + 1)));
+    int next = Math.min(MAX_HOPS, hops + 1);
+    if (toSibling(owner, new PeerMessage.Deliver(priority, next, eps, f))) return;
+    gw.vertx().eventBus().send(PeerWire.gatewayAddress(owner), ClusterOutbound.deliver(f, eps, priority, next));
   }
 
-  private void onAttach(PeerMessage.Attach a, Message<Buffer> msg) {
+  /** {@code reply}: how the answer goes back (the event bus, or a sibling's loop). */
+  private void onAttach(PeerMessage.Attach a, java.util.function.Consumer<Buffer> reply) {
     String ep = a.endpoint();
     String nodeId = a.nodeId();
     String member = a.member();
@@ -813,14 +915,14 @@ public final class ClusteredOwnership implements Ownership {
     boolean congested = a.congested();
     String owner = claim(ep);
     if (!owner.equals(self)) {
-      msg.reply(claimsMessage(Map.of(ep, claims.get(ep) != null ? claims.get(ep) : new Claim(owner, 0))));
+      reply.accept(claimsMessage(Map.of(ep, claims.get(ep) != null ? claims.get(ep) : new Claim(owner, 0))));
       return;
     }
     RemoteNode old = remoteNodes.get(nodeId);
     if (old != null && old.endpointName().equals(ep) && old.member().equals(member)) {
       old.flow(paused, congested); // a renewal, or a repeat whose reply was lost: keep the window as it is
       old.renew();
-      msg.reply(OK);
+      reply.accept(OK);
       old.dispatch();
       return;
     }
@@ -832,12 +934,13 @@ public final class ClusteredOwnership implements Ownership {
     RemoteNode n = gw.serveRemote(ep, nodeId, member, (int) Math.min(Integer.MAX_VALUE, 2L * window), toNode);
     n.flow(paused, congested);
     remoteNodes.put(nodeId, n);
-    msg.reply(OK);
+    reply.accept(OK);
     n.dispatch();
   }
 
   /** Sends a delivery to the gateway that holds a remote node's connection. */
   private void toNode(RemoteNode n, Frame f) {
+    if (toSibling(n.member(), new PeerMessage.ToNode(n.nodeId(), n.endpointName(), self, f))) return;
     byte[] raw = f.rawBytes();
     PeerWire.Writer w = new PeerWire.Writer(PeerWire.TO_NODE, raw.length + 128);
     w.str(n.nodeId()).str(n.endpointName()).str(self).bytes(raw);
@@ -907,8 +1010,10 @@ public final class ClusteredOwnership implements Ownership {
     Map<String, List<Queued>> left = new HashMap<>();
     Map<String, Claim> moved = new HashMap<>();
     boolean[] complete = {true};
-    List<String> others = new ArrayList<>(membership.members());
-    others.remove(self);
+    // the heirs are on other members (the siblings are leaving too); every other owner hears the new claims
+    List<String> others = membership.elsewhere();
+    List<String> tell = new ArrayList<>(membership.members());
+    tell.remove(self);
     List<Future<Void>> all = new ArrayList<>();
     for (String ep : gw.ownedEndpointNames()) {
       List<Queued> queued = gw.surrender(ep);
@@ -940,7 +1045,7 @@ public final class ClusteredOwnership implements Ownership {
     }
     if (others.isEmpty()) complete[0] = false;
     Promise<HandOff> done = Promise.promise();
-    Future.join(all).transform(ar -> confirmClaims(moved, others))
+    Future.join(all).transform(ar -> confirmClaims(moved, tell))
         .onComplete(ar -> done.complete(new HandOff(left, complete[0])));
     return done.future();
   }
@@ -1024,14 +1129,14 @@ public final class ClusteredOwnership implements Ownership {
 
   @Override
   public boolean hasPeers() {
-    return membership.members().size() > 1;
+    return !membership.elsewhere().isEmpty();
   }
 
   @Override
   public void status(Map<String, Object> into, int ownedEndpoints) {
     into.put("mode", "clustered");
-    into.put("member", self);
-    into.put("members", membership.members());
+    into.put("member", membership.cluster().self());
+    into.put("members", membership.cluster().members());
     // Hazelcast members that never proved membership over the (TLS) event bus: routed nothing
     into.put("unproven", membership.unproven());
     into.put("refusedPeerMessages", membership.refusedPeerMessages());

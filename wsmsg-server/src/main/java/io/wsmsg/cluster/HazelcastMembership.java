@@ -38,6 +38,10 @@ final class HazelcastMembership implements Membership {
   private static final Logger LOG = Logger.getLogger(HazelcastMembership.class.getName());
   /** The member attribute vertx-hazelcast stores each member's Vert.x node id in. */
   private static final String NODE_ID = "__vertx.nodeId";
+  /** The member attribute each member publishes its gateway.instances in (set in {@link ClusterSetup}). */
+  static final String INSTANCES = "wsmsg.gatewayInstances";
+  /** The most gateway instances a member may say it runs; a larger or unreadable count reads as 1. */
+  static final int MAX_INSTANCES = 1024;
   /** Proof address prefix: each member answers its own with its id. */
   static final String PROOF = "wsmsg.member.";
   /** Header naming the sending member on every peer message (set by an outbound interceptor). */
@@ -61,6 +65,8 @@ final class HazelcastMembership implements Membership {
   private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
   private final Map<String, Long> lastAttempt = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
+  /** Each member's gateway instances, kept past its removal until the listeners heard it left. */
+  private final Map<String, Integer> instances = new ConcurrentHashMap<>();
   private final RateLimitedLog unprovenLog = new RateLimitedLog(LOG, 30_000);
   private final RateLimitedLog refusedLog = new RateLimitedLog(LOG, 10_000);
 
@@ -77,6 +83,7 @@ final class HazelcastMembership implements Membership {
       public void memberAdded(MembershipEvent e) {
         String id = e.getMember().getAttribute(NODE_ID);
         if (id == null || id.equals(self)) return;
+        instances.put(id, instanceCount(e.getMember()));
         firstSeen.putIfAbsent(id, System.currentTimeMillis());
         if (proven.contains(id)) announce(id);
         else prove(id);
@@ -91,6 +98,7 @@ final class HazelcastMembership implements Membership {
         lastFailure.remove(id);
         lastAttempt.remove(id);
         if (announced.remove(id)) listeners.forEach(l -> l.left(id));
+        instances.remove(id);
       }
     });
     hz.getLifecycleService().addLifecycleListener(e -> {
@@ -233,6 +241,33 @@ final class HazelcastMembership implements Membership {
     }
     if (!out.contains(self)) out.add(self);
     return out;
+  }
+
+  @Override
+  public int instancesOf(String member) {
+    Integer known = instances.get(member);
+    if (known != null) return known;
+    if (hz.getLifecycleService().isRunning()) {
+      for (Member m : hz.getCluster().getMembers()) {
+        if (member.equals(m.getAttribute(NODE_ID))) {
+          int n = instanceCount(m);
+          instances.put(member, n);
+          return n;
+        }
+      }
+    }
+    return 1;
+  }
+
+  private static int instanceCount(Member m) {
+    String v = m.getAttribute(INSTANCES);
+    if (v == null) return 1; // a member of an older version: one gateway
+    try {
+      int n = Integer.parseInt(v);
+      return n >= 1 && n <= MAX_INSTANCES ? n : 1;
+    } catch (NumberFormatException e) {
+      return 1;
+    }
   }
 
   @Override

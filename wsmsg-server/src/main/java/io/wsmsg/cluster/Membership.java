@@ -46,6 +46,15 @@ public interface Membership {
     return Map.of();
   }
 
+  /**
+   * How many gateway instances {@code member} runs (gateway.instances, published with its
+   * membership): each of them owns endpoints of its own (see {@link InstanceMembership}).
+   * Known until the listeners have heard the member left.
+   */
+  default int instancesOf(String member) {
+    return 1;
+  }
+
   /** Peer messages ignored because their sender had not proven membership. */
   default long refusedPeerMessages() {
     return 0;

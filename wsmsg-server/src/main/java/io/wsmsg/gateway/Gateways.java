@@ -151,7 +151,9 @@ public final class Gateways {
 
   /** The member owning an endpoint (null when nobody has claimed it yet); any thread. */
   public String ownerOf(String endpoint) {
-    return instances.get(0).ownerOf(endpoint);
+    // a gateway instance owns it: its name is the member's, or <member>/<instance>
+    String owner = instances.get(0).ownerOf(endpoint);
+    return owner == null ? null : io.wsmsg.cluster.InstanceMembership.memberOf(owner);
   }
 
   /** True when this node is part of a cluster with at least one other member. */
@@ -166,11 +168,14 @@ public final class Gateways {
       Map<String, Object> m = all.get(0);
       int owned = 0;
       int siblingNodes = 0;
+      int remoteNodes = 0;
       for (Map<String, Object> s : all) {
         owned += ((Number) s.get("ownedEndpoints")).intValue();
+        remoteNodes += ((Number) s.getOrDefault("remoteNodesServed", 0)).intValue();
         siblingNodes += ((Number) s.getOrDefault("siblingNodesServed", 0)).intValue();
       }
       m.put("ownedEndpoints", owned);
+      if (m.containsKey("remoteNodesServed")) m.put("remoteNodesServed", remoteNodes); // clustered
       // nodes attached to one instance and served from the queue another instance holds
       m.put("siblingNodesServed", siblingNodes);
       m.put("gatewayInstances", instances.size());
@@ -197,7 +202,7 @@ public final class Gateways {
     return each(GatewayVerticle::freezeAndCapture).map(Gateways::merged);
   }
 
-  /** A graceful leave from a cluster (one instance there), or every queue for the snapshot. */
+  /** A graceful leave from a cluster (each instance hands its own endpoints over), or every queue for the snapshot. */
   public Future<HandOff> handOffAll() {
     if (instances.size() == 1) return instances.get(0).handOffAll();
     return each(GatewayVerticle::handOffAll).map(all -> {
@@ -222,9 +227,9 @@ public final class Gateways {
     return each(GatewayVerticle::beginStop).mapEmpty();
   }
 
-  /** Tells the other members this one leaves. */
+  /** Tells the other members this one leaves: every instance, each an owner of its own in a cluster. */
   public Future<Void> announceLeaving() {
-    return instances.get(0).announceLeaving();
+    return each(GatewayVerticle::announceLeaving).mapEmpty();
   }
 
   /** Last step: close every connection with 1001 and the listening sockets. */

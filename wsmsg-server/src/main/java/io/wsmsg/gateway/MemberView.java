@@ -28,7 +28,7 @@ final class MemberView {
       int inFlight = 0;
       for (Consumer c : ep.nodes) {
         // a node of a sibling instance (gateway.instances) is this member's own
-        if (c instanceof RemoteNode r && !r.member.equals(gw.ownership.self())) remote++;
+        if (c instanceof RemoteNode r && !gw.ownership.sameMember(r.member)) remote++;
         else local++;
         inFlight += c.inFlight().size();
       }

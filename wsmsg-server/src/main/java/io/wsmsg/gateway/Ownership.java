@@ -67,6 +67,11 @@ public interface Ownership {
     return false;
   }
 
+  /** True when {@code owner} (as named to a {@link RemoteNode}) is a gateway instance of this member; any thread. */
+  default boolean sameMember(String owner) {
+    return owner.equals(self());
+  }
+
   /** The member whose gateway serves a node attached here, or null when this gateway owns its endpoint. */
   String servingMember(AttachedNode node);
 

@@ -93,7 +93,8 @@ public final class WsmsgServer {
       // a confirmation from a member may take until it is declared dead, and a little more
       long confirm = config.clusterFailureDetectionSeconds * 1000L + 5000;
       peerBudgets = new io.wsmsg.cluster.PeerBudgets(config.clusterPeerBudgetBytes, confirm, counters);
-      routers.outbound(new ClusterOutbound(claims, membership.self(), peerBudgets));
+      routers.outbound(new ClusterOutbound(claims, membership.self(), peerBudgets, config.gatewayInstances,
+          routers.budget()));
     } else if (config.gatewayInstances > 1) {
       routers.outbound(new io.wsmsg.router.LocalGateways(config.gatewayInstances, routers.budget()));
     }
@@ -171,12 +172,14 @@ public final class WsmsgServer {
       auth = JwtAuthenticator.create(vertx, config);
     }
     EventSink events = this::publishEvent;
-    // a clustered member runs one gateway instance: endpoints are spread over the members there
-    int instances = membership.clustered() ? 1 : config.gatewayInstances;
+    int instances = config.gatewayInstances;
     IntFunction<Ownership> ownership;
+    ClusteredOwnership[] clustered = null;
     if (membership.clustered()) {
-      Ownership o = new ClusteredOwnership(membership, claims, peerBudgets, this::stopPersisting);
-      ownership = i -> o;
+      // every gateway instance owns endpoints of its own in the cluster (see InstanceMembership)
+      clustered = ClusteredOwnership.of(membership, instances, claims, peerBudgets, this::stopPersisting);
+      ClusteredOwnership[] owners = clustered;
+      ownership = i -> owners[i];
     } else if (instances == 1) {
       ownership = i -> new StandaloneOwnership(membership.self(), this::stopPersisting);
     } else {
@@ -184,6 +187,7 @@ public final class WsmsgServer {
       ownership = i -> siblings[i];
     }
     gateway = new Gateways(instances, config, registry, routers, auth, events, counters, ownership);
+    if (clustered != null) clustered[0].viewFrom(gateway::memberView); // other members ask instance 0
     return vertx.<Void>executeBlocking(() -> {
           dataLock = DataDirLock.acquire(config.dataDir);
           restore();

@@ -81,6 +81,7 @@ final class MemberProcesses implements AutoCloseable {
     Path conf = dir.resolve("gateway" + i + ".json");
     Files.writeString(conf, new JsonObject().put("host", "127.0.0.1").put("port", ws[i])
         .put("dataDir", dir.resolve("data" + i).toString())
+        .put("gateway", new JsonObject().put("instances", io.wsmsg.testkit.TestServer.GATEWAY_INSTANCES))
         .put("management", new JsonObject().put("port", mgmt[i]))
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1").put("port", hz[i])

@@ -76,6 +76,7 @@ public final class TestCluster implements AutoCloseable {
     for (int p : hazelcastPorts) list.add("127.0.0.1:" + p);
     JsonObject j = new JsonObject().put("host", "127.0.0.1").put("port", 0)
         .put("dataDir", TestServer.tempDir())
+        .put("gateway", new JsonObject().put("instances", TestServer.GATEWAY_INSTANCES))
         .put("management", new JsonObject().put("port", 0))
         .put("auth", new JsonObject().put("hs256Secret", TestServer.SECRET))
         .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")

@@ -68,6 +68,14 @@ public final class ClusteredOwnership implements Ownership {
    * one instance. Traffic between them goes by reference on the receiver's loop ({@link #post}).
    */
   private final ClusteredOwnership[] local;
+  /**
+   * Nodes attached to any gateway instance of this member, by endpoint, shared by the instances:
+   * the instance deciding about an endpoint (its owner, or for an unowned one the owner
+   * rendezvous hashing picks) counts them as in use before their ATTACH reaches anyone.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> attachedHere;
+  /** The nodes of this instance counted in {@link #attachedHere}. */
+  private final java.util.Set<AttachedNode> counted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   /** This instance's event loop, once started. */
   private volatile Context context;
   /** Answers a VIEW (the whole member's view, every instance's endpoints); null: this gateway's. */
@@ -113,11 +121,12 @@ public final class ClusteredOwnership implements Ownership {
    * {@code onStopAll}: stops this member (the stop command, from any member).
    */
   public ClusteredOwnership(Membership membership, Claims claims, PeerBudgets budgets, Runnable onStopAll) {
-    this(new InstanceMembership(membership, 0), claims, budgets, onStopAll, null);
+    this(new InstanceMembership(membership, 0), claims, budgets, onStopAll, null, null);
   }
 
   private ClusteredOwnership(InstanceMembership membership, Claims claims, PeerBudgets budgets, Runnable onStopAll,
-      ClusteredOwnership[] local) {
+      ClusteredOwnership[] local, java.util.concurrent.ConcurrentHashMap<String, Integer> attachedHere) {
+    this.attachedHere = attachedHere;
     this.membership = membership;
     this.claims = claims;
     this.self = membership.self();
@@ -135,9 +144,10 @@ public final class ClusteredOwnership implements Ownership {
   public static ClusteredOwnership[] of(Membership cluster, int instances, Claims claims, PeerBudgets budgets,
       Runnable onStopAll) {
     ClusteredOwnership[] all = new ClusteredOwnership[instances];
+    var attached = instances > 1 ? new java.util.concurrent.ConcurrentHashMap<String, Integer>() : null;
     for (int i = 0; i < instances; i++) {
       all[i] = new ClusteredOwnership(new InstanceMembership(cluster, i), i == 0 ? claims : new Claims(), budgets,
-          onStopAll, instances > 1 ? all : null);
+          onStopAll, instances > 1 ? all : null, attached);
     }
     return all;
   }
@@ -590,6 +600,7 @@ public final class ClusteredOwnership implements Ownership {
   /** A node connected: serve it from the local endpoint or through the owner. */
   @Override
   public void attach(AttachedNode s) {
+    if (attachedHere != null && counted.add(s)) attachedHere.merge(s.endpointName(), 1, Integer::sum);
     String owner = claim(s.endpointName());
     if (owner.equals(self)) {
       gw.serveHere(s);
@@ -633,7 +644,19 @@ public final class ClusteredOwnership implements Ownership {
 
   @Override
   public void forget(AttachedNode s) {
+    uncount(s);
     elsewhere.forget(s);
+  }
+
+  private void uncount(AttachedNode s) {
+    if (attachedHere != null && counted.remove(s)) {
+      attachedHere.computeIfPresent(s.endpointName(), (k, n) -> n > 1 ? n - 1 : null);
+    }
+  }
+
+  @Override
+  public boolean nodesAtSiblings(String endpoint) {
+    return attachedHere != null && attachedHere.containsKey(endpoint);
   }
 
   @Override
@@ -771,6 +794,7 @@ public final class ClusteredOwnership implements Ownership {
 
   @Override
   public void detach(AttachedNode s) {
+    uncount(s); // first: the owner, told next, may find the endpoint unused at once
     elsewhere.detach(s);
   }
 

@@ -182,6 +182,18 @@ public final class ClusteredOwnership implements Ownership {
   boolean toSibling(String owner, PeerMessage m) {
     ClusteredOwnership sib = sibling(owner);
     if (sib == null) return false;
+    if (m instanceof PeerMessage.Deliver d) {
+      // counted in the (node-wide) message memory on its way, released once the sibling queued it
+      gw.budget().hold(d.frame());
+      sib.context.runOnContext(v -> {
+        try {
+          sib.apply(d, null);
+        } finally {
+          sib.gw.budget().release(d.frame());
+        }
+      });
+      return true;
+    }
     sib.post(m);
     return true;
   }
@@ -312,6 +324,12 @@ public final class ClusteredOwnership implements Ownership {
   @Override
   public String claim(String endpoint) {
     Claim c = claims.get(endpoint);
+    if (c != null && !c.owner().equals(self) && !gw.stopping() && !membership.members().contains(c.owner())) {
+      // its owner is gone and this instance has not heard yet (each instance hears on its own
+      // loop, and a sibling may already route by the new owner): reassign now, never send to the dead
+      reassignOrphans();
+      c = claims.get(endpoint);
+    }
     if (c != null) return c.owner();
     if (gw.stopping()) {
       // a leaving member takes on nothing new: the member that would inherit it claims it
@@ -585,13 +603,13 @@ public final class ClusteredOwnership implements Ownership {
       Claim c = new Claim(next, old.epoch() + 1);
       if (claims.offer(ep, c)) {
         moved.put(ep, c);
-        byOwner.merge(old.owner(), 1, Integer::sum);
+        if (next.equals(self)) byOwner.merge(InstanceMembership.memberOf(old.owner()), 1, Integer::sum);
         ownerChanged(ep, old.owner(), next);
       }
     });
     if (moved.isEmpty()) return;
-    byOwner.forEach((gone, n) -> LOG.info(n + " endpoints of " + (gone.equals(InstanceMembership.memberOf(gone))
-        ? "member " + gone : "gateway instance " + gone) + " were taken over by " + self + "; what they held in memory is lost"));
+    byOwner.forEach((gone, n) -> LOG.info(n + " endpoints of member " + gone + " were taken over"
+        + (local == null ? "" : " by gateway instance " + membership.instance()) + "; what they held in memory is lost"));
     publishClaims(moved);
   }
 
@@ -684,7 +702,13 @@ public final class ClusteredOwnership implements Ownership {
         s.paused() || gw.stopping(), elsewhere.toldCongested(s));
     Promise<Buffer> answer = Promise.promise();
     Context here = context;
-    sib.context.runOnContext(v -> sib.onAttach(a, reply -> here.runOnContext(x -> answer.complete(reply))));
+    sib.context.runOnContext(v -> {
+      try {
+        sib.onAttach(a, reply -> here.runOnContext(x -> answer.tryComplete(reply)));
+      } catch (RuntimeException e) {
+        here.runOnContext(x -> answer.tryFail(e)); // sendAttach tries again
+      }
+    });
     return answer.future();
   }
 
@@ -1166,7 +1190,10 @@ public final class ClusteredOwnership implements Ownership {
     into.put("refusedPeerMessages", membership.refusedPeerMessages());
     into.put("ownedEndpoints", ownedEndpoints);
     into.put("knownOwners", claims.size());
-    into.put("remoteNodesServed", remoteNodes.size());
+    int siblings = 0;
+    for (RemoteNode r : remoteNodes.values()) if (membership.here(r.member())) siblings++;
+    into.put("remoteNodesServed", remoteNodes.size() - siblings);
+    if (local != null) into.put("siblingNodesServed", siblings); // nodes of this member's other instances
   }
 
   private static DeliveryOptions timeout(long ms) {

@@ -415,7 +415,7 @@ public final class GatewayVerticle extends AbstractVerticle implements Ownership
     Set<Session> set = sessionsByEndpoint.get(name);
     if (set == null) return ownership.nodesAtSiblings(name);
     for (Session s : set) if (!s.closed) return true;
-    return false;
+    return ownership.nodesAtSiblings(name);
   }
 
   // ---- routing in and out ----

@@ -50,7 +50,7 @@ public final class Gateways {
   }
 
   /**
-   * Deploys the instances one after the other, all on the configured port, which Vert.x binds
+   * Deploys the instances together, all on the configured port, which Vert.x binds
    * once and shares. Port 0 (any free port) is not shared by Vert.x, a negative one is: the
    * instances then ask for port -1 and share the one free port it binds. Completes with the
    * deployment ids.
@@ -66,17 +66,18 @@ public final class Gateways {
         if (first.config.port == 0) g.listenPort = -1;
       }
     }
-    List<String> ids = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
+    // all at once: in a cluster each instance's start asks the other members' instances for their
+    // claims, and those answer only once this member's instances are reachable too
+    List<Future<String>> deployed = new ArrayList<>();
     for (GatewayVerticle g : instances) {
       g.deferListen = instances.size() > 1;
-      chain = chain.compose(v -> {
-        return vertx.deployVerticle(g).map(id -> {
-          ids.add(id);
-          return null;
-        });
-      });
+      deployed.add(vertx.deployVerticle(g));
     }
+    List<String> ids = new ArrayList<>();
+    Future<Void> chain = Future.all(deployed).map(cf -> {
+      for (Future<String> f : deployed) ids.add(f.result());
+      return null;
+    });
     if (instances.size() == 1) return chain.map(v -> ids);
     // every instance's delivery consumer is registered now: only then does any of them listen
     for (GatewayVerticle g : instances) chain = chain.compose(v -> g.listen());

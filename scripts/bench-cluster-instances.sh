@@ -35,7 +35,7 @@ read -r -a NAMES <<< "${SCENARIOS:-rpc1 fan10w1 fan10w64 q4w1}"
 BENCH="${BENCH_CPUS:+taskset -c $BENCH_CPUS} java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar target/wsmsg.jar bench"
 : > "$OUT/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
-  for n in 1 "$INSTANCES"; do
+  for n in $(echo 1 "$INSTANCES" | tr ' ' '\n' | sort -un); do
     WSMSG_GATEWAY_INSTANCES=$n JAVA_OPTS="-Xms1g -Xmx1g -XX:+AlwaysPreTouch" \
       ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} bash -c '. scripts/lib/bench.sh; cluster_start "$1" --no-tls' _ \
       "$OUT/start.txt" > /dev/null

@@ -69,6 +69,52 @@ class ClusterRoutingTest {
     }
   }
 
+  /**
+   * With several gateway instances per member (the test kit runs 4) each instance owns endpoints
+   * of its own: a node attached to an instance whose endpoint a sibling owns is served from the
+   * sibling in-process, and the cluster still names the member as the endpoint's owner.
+   */
+  @Test
+  void aMembersGatewayInstancesOwnEndpointsAndServeEachOthersNodes() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.wsmsg.testkit.TestServer.GATEWAY_INSTANCES > 1,
+        "the members run one gateway instance");
+    TestCluster.Member home = cluster.member(0);
+    List<TestNode> nodes = new ArrayList<>();
+    String[] names = new String[16];
+    try {
+      // connections are dealt to the instances in turn and endpoints by name: with 16 of them,
+      // some nodes land on an instance that does not own their endpoint
+      for (int i = 0; i < names.length; i++) {
+        names[i] = "spread" + i;
+        TestNode n = home.node(names[i]);
+        n.command("subscribe.channel", names[i], "spread.all", "*");
+        n.sync(names[i]);
+        nodes.add(n);
+      }
+      cluster.awaitRouted("spread.all", "x", names);
+      for (String name : names) cluster.awaitOwner(name, home.id());
+      Map<String, Object> status = Await.until("a node served by a sibling instance of member 0",
+          () -> TestNode.await(home.server.gateway().clusterStatus()),
+          st -> ((Number) st.get("siblingNodesServed")).intValue() > 0);
+      assertThat(status.get("gatewayInstances")).isEqualTo(io.wsmsg.testkit.TestServer.GATEWAY_INSTANCES);
+      assertThat(((Number) status.get("ownedEndpoints")).intValue()).isGreaterThanOrEqualTo(names.length);
+      assertThat(status.get("member")).isEqualTo(home.id());
+      try (TestNode pub = cluster.member(1).node("spreadpub")) {
+        for (int k = 0; k < 3; k++) pub.publish("spread.all", "x", "to all " + k);
+        for (TestNode n : nodes) {
+          for (int k = 0; k < 3; k++) {
+            Frame f = n.nextMessage();
+            assertThat(TestNode.data(f)).isEqualTo("to all " + k);
+            n.ack(f);
+          }
+        }
+      }
+      for (TestNode n : nodes) n.expectNothing(100);
+    } finally {
+      nodes.forEach(TestNode::close);
+    }
+  }
+
   @Test
   void aSubscriptionMadeAtOneGatewayIsInForceAtAnotherWithoutAConfirmation() {
     try (TestNode sub = cluster.member(0).node("fast");

@@ -4,7 +4,7 @@
 # other than the one holding its queue, and each cluster member's endpoints spread over its
 # instances; then every test of a server the test kit starts, standalone or clustered, again on
 # one instance. The other CLI tests run once: they start servers from config files with the
-# default (one per core).
+# default (one per core). Last, the JavaScript client's tests, in Node and in headless chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "+ mvn -B test   (gateway.instances 4)"
@@ -12,3 +12,7 @@ mvn -B test
 echo "+ mvn -B test -Dwsmsg.test.gatewayInstances=1   (server and cluster tests again on one instance)"
 mvn -B test -pl wsmsg-tests -am -Dwsmsg.test.gatewayInstances=1 -Dsurefire.failIfNoSpecifiedTests=false \
   -Dtest='io.wsmsg.gateway.**,io.wsmsg.server.**,io.wsmsg.client.**,io.wsmsg.persistence.**,io.wsmsg.metrics.**,io.wsmsg.router.**,io.wsmsg.registry.**,io.wsmsg.tls.**,io.wsmsg.management.**,io.wsmsg.cluster.**,io.wsmsg.cli.Cluster*,io.wsmsg.cli.BenchClusterTest'
+# the JavaScript client (clients/js): unit, end-to-end (real servers from bin/wsmsg) and browser
+# tests (headless chromium, which .ci/run installs)
+echo "+ (cd clients/js && npm ci && npm test)   (the JavaScript client, in Node and in chromium)"
+(cd clients/js && npm ci --no-audit --no-fund && npm test)

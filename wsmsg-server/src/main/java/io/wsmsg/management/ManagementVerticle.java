@@ -59,6 +59,10 @@ public final class ManagementVerticle extends AbstractVerticle {
   private final Counters counters;
   private final Registry registry;
   private final ChannelRouters routers;
+  /** The page at / and its live stream. */
+  private Dashboard dashboard;
+  /** Rows of each list in a live snapshot: the deepest queues first. */
+  static final int LIVE_ROWS = 100;
   private final Gateways gateway;
   private final BooleanSupplier stopping;
   private final String nodeId;
@@ -103,6 +107,12 @@ public final class ManagementVerticle extends AbstractVerticle {
     metrics = new MetricsExport(counters, registry, routers, config.metricsTopN);
     verifiers = Authenticator.verifierPool(vertx);
     Router router = Router.router(vertx);
+    dashboard = new Dashboard(vertx, this::liveSnapshot);
+    // the dashboard's page holds no data: open; what it shows comes from /v1/live, for admins
+    router.get("/").handler(dashboard::page);
+    router.get("/dashboard.js").handler(dashboard::script);
+    router.get("/dashboard.css").handler(dashboard::style);
+    router.get(Dashboard.LIVE).handler(guarded(Access.ADMIN, dashboard::stream));
     // probes stay open: a load balancer or kubelet has no token
     router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
     router.get("/ready").handler(rc -> {
@@ -117,7 +127,8 @@ public final class ManagementVerticle extends AbstractVerticle {
     router.get("/v1/endpoints").handler(guarded(Access.ADMIN, this::v1Endpoints));
     router.get("/v1/channels").handler(guarded(Access.ADMIN, this::v1Channels));
     router.route().handler(rc -> json(rc, 404, new JsonObject().put("error",
-        "unknown path; try /health, /ready, /metrics, /status, /v1/status, /v1/process, /v1/endpoints or /v1/channels")));
+        "unknown path; try / (the dashboard), /health, /ready, /metrics, /status, /v1/status, /v1/process,"
+            + " /v1/endpoints, /v1/channels or /v1/live")));
     io.vertx.core.http.HttpServerOptions opts = new io.vertx.core.http.HttpServerOptions();
     // no client certificate here even with tls.clientCa: probes (/health, /ready) cannot show
     // one, and the routes that reveal anything are for tokens
@@ -136,6 +147,7 @@ public final class ManagementVerticle extends AbstractVerticle {
 
   @Override
   public void stop() {
+    if (dashboard != null) dashboard.close();
     if (tls != null && server != null) tls.unregister(server);
     if (metrics != null) metrics.close();
     if (verifiers != null) verifiers.close();
@@ -186,6 +198,49 @@ public final class ManagementVerticle extends AbstractVerticle {
           .put("endpoints", endpoints);
       json(rc, 200, body);
     }));
+  }
+
+  /**
+   * What the dashboard shows each second ({@link Dashboard}): the summary of /status (message
+   * counts, drops, connections, memory, cluster), the channels with their queue depth and
+   * messages published, the endpoints with queue depth, nodes, deliveries in flight and owner;
+   * each list deepest first, at most {@link #LIVE_ROWS} rows, with the full count beside it.
+   */
+  private Future<JsonObject> liveSnapshot() {
+    return gateway.clusterStatus().transform(cl -> gateway.endpointStatus().transform(eps -> routers.depths()
+        .transform(dp -> {
+          JsonObject body = summary(cl).put("time", System.currentTimeMillis())
+              .put("channelQueueDepth", routers.totalDepth());
+          Map<String, Integer> depths = dp.succeeded() ? dp.result() : Map.of();
+          Map<String, Long> published = routers.published();
+          Map<String, JsonObject> channels = new TreeMap<>();
+          registry.channels().forEach((name, c) -> channels.put(name, new JsonObject().put("name", name)
+              .put("priority", c.priority()).put("size", c.size())));
+          depths.keySet().forEach(name -> channels.computeIfAbsent(name, n -> new JsonObject().put("name", n)));
+          channels.forEach((name, j) -> j.put("depth", depths.getOrDefault(name, 0))
+              .put("published", published.getOrDefault(name, 0L)));
+          List<JsonObject> ch = new ArrayList<>(channels.values());
+          ch.sort(Comparator.<JsonObject>comparingInt(j -> -j.getInteger("depth"))
+              .thenComparingLong(j -> -j.getLong("published")).thenComparing(j -> j.getString("name")));
+          Map<String, JsonObject> endpoints = new TreeMap<>();
+          if (eps.succeeded()) {
+            for (GatewayVerticle.EndpointStatus e : eps.result()) {
+              endpoints.put(e.name(), new JsonObject().put("name", e.name()).put("queued", e.queued())
+                  .put("nodes", e.nodes()).put("inFlight", e.inFlight()));
+            }
+          }
+          registry.endpoints().forEach((name, size) -> endpoints.computeIfAbsent(name, n -> new JsonObject()
+              .put("name", n).put("queued", 0).put("nodes", 0).put("inFlight", 0)).put("size", size));
+          boolean clustered = cl.succeeded() && "clustered".equals(cl.result().get("mode"));
+          if (clustered) endpoints.forEach((name, j) -> j.put("owner", gateway.ownerOf(name)));
+          List<JsonObject> ep = new ArrayList<>(endpoints.values());
+          ep.sort(Comparator.<JsonObject>comparingInt(j -> -j.getInteger("queued"))
+              .thenComparingInt(j -> -j.getInteger("nodes")).thenComparing(j -> j.getString("name")));
+          body.put("channelCount", ch.size()).put("channels", new JsonArray(ch.subList(0, Math.min(LIVE_ROWS, ch.size()))))
+              .put("endpointCount", ep.size())
+              .put("endpoints", new JsonArray(ep.subList(0, Math.min(LIVE_ROWS, ep.size()))));
+          return Future.succeededFuture(body);
+        })));
   }
 
   /** What /status and /v1/status share: the node, its cluster, connections, message counts and memory. */

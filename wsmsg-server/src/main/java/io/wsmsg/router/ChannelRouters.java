@@ -121,6 +121,16 @@ public final class ChannelRouters {
     });
   }
 
+  /**
+   * Messages published on each channel that has a router here, since its router started (a
+   * channel idle long enough retires its router and starts again at 0). Any thread.
+   */
+  public Map<String, Long> published() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    handles.forEach((channel, h) -> out.put(channel, h.published.sum()));
+    return out;
+  }
+
   public Map<String, Handle> handles() {
     return java.util.Collections.unmodifiableMap(handles);
   }
@@ -140,6 +150,8 @@ public final class ChannelRouters {
      * loop takes). A router that retired passes what it still finds here to its successor.
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Frame> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Messages handed to this router (the dashboard's per-channel rate); starts at 0 with each router. */
+    private final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
     /** True while a task that empties the inbox is scheduled on the router's loop and has not started yet. */
     private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -153,11 +165,13 @@ public final class ChannelRouters {
         synchronized (this) {
           if (state == PARKING) {
             parked.add(f);
+            published.increment();
             return true;
           }
           if (state == RETIRED) return false;
         }
       }
+      published.increment();
       inbox.add(f);
       // one task per batch: a frame added after the router cleared the flag schedules the next one
       if (!scheduled.get() && scheduled.compareAndSet(false, true)) router.takeInboxSoon();

@@ -40,12 +40,15 @@ export async function startServer({ port = 0, dir, secret = randomBytes(32).toSt
   }));
   const proc = spawn(join(repo, "bin/wsmsg"), ["server", "-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
+  let managementPort = -1;
   const actualPort = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error("the server did not start within 180 s:\n" + log)), 180_000);
     const read = (chunk) => {
       log += chunk;
       const m = /started: WebSocket port (\d+)/.exec(log);
       if (m) {
+        const mg = /management port (\d+)/.exec(log);
+        if (mg) managementPort = Number(mg[1]);
         clearTimeout(timer);
         ok(Number(m[1]));
       }
@@ -58,6 +61,7 @@ export async function startServer({ port = 0, dir, secret = randomBytes(32).toSt
   return {
     port: actualPort,
     url: `ws://127.0.0.1:${actualPort}/`,
+    managementUrl: `http://127.0.0.1:${managementPort}/`,
     secret,
     dir: data,
     admin,

@@ -32,7 +32,7 @@ before(async () => {
   });
   await new Promise((ok) => web.listen(0, "127.0.0.1", ok));
   webUrl = `http://127.0.0.1:${web.address().port}/`;
-  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"], protocolTimeout: 60_000 });
   server = await startServer();
   stops.push(() => server.stop());
 });

@@ -23,7 +23,7 @@ before(async () => {
   if (skip) return;
   const puppeteer = (await import("puppeteer-core")).default;
   server = await startServer();
-  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"], protocolTimeout: 60_000 });
 });
 
 after(async () => {
@@ -49,7 +49,7 @@ test("the dashboard shows the server's figures moving under load", { skip }, asy
   page.on("pageerror", (e) => console.error("dashboard error:", e.message));
   // the token in the fragment: never sent to the server in a URL; the page moves it to session storage
   await page.goto(server.managementUrl + "#token=" + encodeURIComponent(server.admin));
-  await page.waitForFunction(() => document.getElementById("state").textContent === "live", { timeout: 15_000 });
+  await page.waitForFunction(() => document.getElementById("state").textContent === "live", { timeout: 15_000, polling: 100 });
   assert.equal(await page.evaluate(() => location.hash), "");
   const read = () => page.evaluate(() => ({
     updates: Number(document.body.dataset.updates || 0),
@@ -58,9 +58,9 @@ test("the dashboard shows the server's figures moving under load", { skip }, asy
     channels: [...document.querySelectorAll("#channels tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
     endpoints: [...document.querySelectorAll("#endpoints tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
   }));
-  await page.waitForFunction(() => Number(document.body.dataset.updates || 0) >= 3, { timeout: 15_000 });
+  await page.waitForFunction(() => Number(document.body.dataset.updates || 0) >= 3, { timeout: 15_000, polling: 100 });
   const a = await read();
-  await page.waitForFunction((u) => Number(document.body.dataset.updates || 0) >= u + 3, { timeout: 15_000 }, a.updates);
+  await page.waitForFunction((u) => Number(document.body.dataset.updates || 0) >= u + 3, { timeout: 15_000, polling: 100 }, a.updates);
   const b = await read();
   const num = (t) => {
     const m = /^([\d.,]+)([kM]?)$/.exec(t);
@@ -84,11 +84,13 @@ test("the dashboard shows the server's figures moving under load", { skip }, asy
 test("the dashboard asks for a token and says why one is refused", { skip }, async () => {
   const page = await browser.newPage();
   await page.goto(server.managementUrl);
-  await page.waitForFunction(() => !document.getElementById("login").hidden);
+  await page.waitForFunction(() => !document.getElementById("login").hidden, { polling: 100 });
   const alice = server.token({ sub: "alice", wsmsg: { endpoints: ["*"], publish: ["*"], subscribe: ["*"], admin: false } });
-  await page.type("#token", alice);
-  await page.click("button[type=submit]");
-  await page.waitForFunction(() => document.getElementById("state").textContent.startsWith("refused"), { timeout: 10_000 });
+  await page.evaluate((t) => {
+    document.getElementById("token").value = t;
+    document.getElementById("login").requestSubmit();
+  }, alice);
+  await page.waitForFunction(() => document.getElementById("state").textContent.startsWith("refused"), { timeout: 10_000, polling: 100 });
   const state = await page.evaluate(() => document.getElementById("state").textContent);
   assert.match(state, /not an admin token/);
   await page.close();

@@ -1,5 +1,5 @@
 import { decode, encode } from "@msgpack/msgpack";
-import { globMatches } from "./glob.js";
+import { globMatches, literalGlob } from "./glob.js";
 import { hex, ulid, uidText } from "./ulid.js";
 
 /** A failure with the server's (or the client's) error code: `forbidden`, `timeout`, `not_connected`... */
@@ -102,7 +102,8 @@ function tokenSubject(token: string | undefined): string | undefined {
   const part = token.split(".")[1];
   if (!part) return undefined;
   try {
-    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+    const bin = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+    const json = new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
     const sub = JSON.parse(json).sub;
     return typeof sub === "string" && sub.length > 0 && !sub.includes("~") ? sub : undefined;
   } catch {
@@ -124,12 +125,16 @@ export class WsmsgClient {
   private urlIndex = 0;
   private closedByUser = false;
   private paused: boolean;
+  /** The pause state the current connection was opened with (its URL's paused parameter). */
+  private openedPaused = false;
   private stateNow: ConnectionState = "connecting";
   private readonly subscriptions: Subscription[] = [];
   private readonly held: Message[] = [];
   private readonly commands = new Map<string, Pending>();
   private readonly requests = new Map<string, Request>();
   private readonly recent = new Set<string>();
+  /** Requests that finished lately: their late replies are acked and dropped. */
+  private readonly finished = new Set<string>();
   private readonly errorListeners: ((e: WsmsgError, reference: Uint8Array | null) => void)[] = [];
   private readonly eventListeners: ((m: Message) => void)[] = [];
   private readonly stateListeners: ((s: ConnectionState) => void)[] = [];
@@ -200,6 +205,7 @@ export class WsmsgClient {
     q.set("window", String(this.options.window ?? 1));
     if (this.options.ephemeral) q.set("ephemeral", "1");
     if (this.paused) q.set("paused", "1");
+    this.openedPaused = this.paused;
     if (token) q.set("access_token", token);
     return base + encodeURIComponent(this.endpoint) + "?" + q.toString();
   }
@@ -254,6 +260,8 @@ export class WsmsgClient {
 
   /** After a reconnection: the subscriptions, the pause state and the requests in flight, again. */
   private restore(): void {
+    // pause() or resume() called while this connection was being made
+    if (this.paused !== this.openedPaused) this.sendCommand(this.paused ? "pause" : "resume", []);
     for (const s of this.subscriptions) this.sendCommand("subscribe.channel", [this.endpoint, s.channel, s.subject]);
     for (const r of this.requests.values()) {
       const left = Math.max(1, Math.ceil((r.expiresAt - Date.now()) / 1000));
@@ -287,6 +295,7 @@ export class WsmsgClient {
       } catch {
         token = undefined;
       }
+      if (this.closedByUser) return; // closed while the token was being fetched
       this.open(token, false).catch(() => undefined);
     }, delay);
   }
@@ -430,12 +439,15 @@ export class WsmsgClient {
     if (this.ws && this.ws.readyState === this.WS.OPEN) await this.command("subscribe.channel", this.endpoint, channel, subject);
   }
 
-  /** Removes the endpoint's subscriptions whose channel pattern, taken literally, is `channel`. */
+  /**
+   * Removes this endpoint's subscriptions whose channel pattern is exactly `channel` (sent as a
+   * literal glob, so `orders.*` does not also remove `orders.x`), here and on the server.
+   */
   async unsubscribe(channel: string): Promise<void> {
+    await this.command("unsubscribe.channel", this.endpoint, literalGlob(channel)); // rejects when not connected
     for (let i = this.subscriptions.length - 1; i >= 0; i--) {
       if (this.subscriptions[i].channel === channel) this.subscriptions.splice(i, 1);
     }
-    await this.command("unsubscribe.channel", this.endpoint, channel);
   }
 
   private matches(s: Subscription, m: Message): boolean {
@@ -453,22 +465,23 @@ export class WsmsgClient {
     const timeout = options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000;
     return new Promise<Message>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let key: string | undefined;
       const uid = this.startRequest(channel, subject, data, timeout, {
         onReply: (m) => {
           clearTimeout(timer);
-          this.requests.delete(hex(uid!));
+          if (key) this.done(key);
           if (m.subject.endsWith(".exception")) reject(new RemoteError(String(m.data), m));
           else resolve(m);
         },
         fail: (e) => {
           clearTimeout(timer);
-          this.requests.delete(hex(uid!));
           reject(e);
         },
       });
       if (!uid) return;
+      key = hex(uid);
       timer = setTimeout(() => {
-        this.requests.delete(hex(uid));
+        this.done(key!);
         reject(new WsmsgError("timeout", `no reply to ${subject} on ${channel} within ${timeout} ms`));
       }, timeout);
     });
@@ -485,25 +498,34 @@ export class WsmsgClient {
     const replies: Message[] = [];
     return new Promise<Message[]>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
+      let key: string | undefined;
+      const over = () => {
         clearTimeout(timer);
-        this.requests.delete(hex(uid!));
+        if (key) this.done(key);
         resolve(replies);
       };
       const uid = this.startRequest(channel, subject, data, expiry, {
         onReply: (m) => {
           replies.push(m);
           options.onReply?.(m);
-          if (options.max !== undefined && replies.length >= options.max) done();
+          if (options.max !== undefined && replies.length >= options.max) over();
         },
         fail: (e) => {
           clearTimeout(timer);
-          this.requests.delete(hex(uid!));
           reject(e);
         },
       });
-      if (uid) timer = setTimeout(done, expiry);
+      if (!uid) return;
+      key = hex(uid);
+      timer = setTimeout(over, expiry);
     });
+  }
+
+  /** A request is over: forget it, remember it a while for its late replies. */
+  private done(key: string): void {
+    if (!this.requests.delete(key)) return;
+    this.finished.add(key);
+    if (this.finished.size > RECENT) this.finished.delete(this.finished.values().next().value as string);
   }
 
   private startRequest(channel: string, subject: string, data: unknown, ttlMs: number,
@@ -517,7 +539,15 @@ export class WsmsgClient {
       r.fail(e as Error);
       return undefined;
     }
-    this.requests.set(hex(uid), { uid, expiresAt: Date.now() + ttlMs, ...r });
+    const key = hex(uid);
+    this.requests.set(key, {
+      uid, expiresAt: Date.now() + ttlMs,
+      onReply: r.onReply,
+      fail: (e) => {
+        this.done(key);
+        r.fail(e);
+      },
+    });
     return uid;
   }
 
@@ -584,6 +614,10 @@ export class WsmsgClient {
       this.ack(m);
       return;
     }
+    if (key && this.finished.has(key)) {
+      this.ack(m); // a late reply to a request that is over
+      return;
+    }
     const id = hex(m.uid);
     if (this.recent.has(id)) {
       this.ack(m); // handled already (a redelivery)
@@ -591,9 +625,9 @@ export class WsmsgClient {
     }
     const handlers = this.subscriptions.filter((s) => this.matches(s, m));
     if (handlers.length === 0) {
-      if (m.channel === SYSTEM || m.reference) {
-        if (m.channel === SYSTEM) for (const l of this.eventListeners) l(m);
-        this.ack(m); // events, and late replies to finished requests
+      if (m.channel === SYSTEM) {
+        for (const l of this.eventListeners) l(m);
+        this.ack(m); // events and forwarded commands
       } else {
         this.held.push(m); // for the first handler that matches it
       }

@@ -135,3 +135,19 @@ test("after the server restarts, the client reconnects and sends its subscriptio
     if (second) await second.stop();
   }
 });
+
+test("unsubscribe removes exactly its pattern; a closed client's calls reject with not_connected", async () => {
+  const c = await client();
+  const got = inbox();
+  await c.subscribe("js.unsub.*", "*", (m) => got.push(m));
+  await c.subscribe("js.unsub.x", "*", (m) => got.push(m));
+  await c.unsubscribe("js.unsub.*"); // the literal pattern only: js.unsub.x stays
+  const pub = await client({ paused: true });
+  await pub.publish("js.unsub.y", "s", "gone");
+  await pub.publish("js.unsub.x", "s", "kept");
+  assert.equal((await next(got)).data, "kept");
+  await c.close();
+  assert.equal(c.state, "closed");
+  await assert.rejects(c.request("js.math", "add.request", [1, 2]), (e) => e instanceof WsmsgError && e.code === "not_connected");
+  await assert.rejects(c.publish("js.x", "s", 1), (e) => e instanceof WsmsgError && e.code === "not_connected");
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { globMatches, uidText, ulid, replySubject, exceptionSubject } from "../dist/index.js";
+import { globMatches, literalGlob, uidText, ulid, replySubject, exceptionSubject } from "../dist/index.js";
 
 test("globs match as the server's fnmatchcase does", () => {
   assert.ok(globMatches("order.*", "order.get.request"));
@@ -15,6 +15,24 @@ test("globs match as the server's fnmatchcase does", () => {
   assert.ok(!globMatches("a.b", "axb")); // a dot is a dot
   assert.ok(!globMatches("Order", "order")); // case-sensitive
   assert.ok(globMatches("x-(y)+", "x-(y)+"));
+  // classes as Python reads them (checked against fnmatchcase): a backwards range is dropped,
+  // "!" left first by it negates, "]" first is a member, an empty class never matches
+  assert.ok(!globMatches("[z-a]", "z"));
+  assert.ok(!globMatches("[z-a]", "a"));
+  assert.ok(globMatches("[z-a!x]", "b"));
+  assert.ok(!globMatches("[z-a!x]", "x"));
+  assert.ok(globMatches("[]a]", "]"));
+  assert.ok(globMatches("[a-c-e]", "-"));
+  assert.ok(!globMatches("[a-c-e]", "d"));
+  assert.ok(globMatches("[^a]", "^"));
+  assert.ok(globMatches("[!]", "!") === false && globMatches("[!]x", "!]x") === false);
+});
+
+test("a literal glob matches its pattern and nothing else", () => {
+  assert.equal(literalGlob("orders.*"), "orders.[*]");
+  assert.ok(globMatches(literalGlob("orders.*"), "orders.*"));
+  assert.ok(!globMatches(literalGlob("orders.*"), "orders.x"));
+  assert.ok(globMatches(literalGlob("a?[b]"), "a?[b]"));
 });
 
 test("ulids are 16 bytes, time first, and print as 26 Crockford characters", () => {

@@ -1,5 +1,6 @@
 package io.wsmsg.management;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,6 +30,8 @@ final class Dashboard {
   static final int MAX_STREAMS = 64;
 
   private final Vertx vertx;
+  /** The management verticle's loop: the streams and the timer are touched there only. */
+  private final Context context;
   private final Supplier<Future<JsonObject>> snapshot;
   private final Set<HttpServerResponse> streams = new LinkedHashSet<>();
   private final Buffer page = resource("index.html");
@@ -37,8 +40,10 @@ final class Dashboard {
   private long timer = -1;
   private boolean taking;
 
+  /** Made on the management verticle's loop, whose context it keeps. */
   Dashboard(Vertx vertx, Supplier<Future<JsonObject>> snapshot) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.snapshot = snapshot;
   }
 
@@ -101,7 +106,8 @@ final class Dashboard {
   private void take() {
     if (taking || streams.isEmpty()) return;
     taking = true;
-    snapshot.get().onComplete(ar -> {
+    // the snapshot completes on whichever loop answered last: back to this one before touching state
+    snapshot.get().onComplete(ar -> context.runOnContext(v -> {
       taking = false;
       if (ar.failed()) return;
       Buffer event = Buffer.buffer("event: status\ndata: ").appendString(ar.result().encode()).appendString("\n\n");
@@ -112,7 +118,7 @@ final class Dashboard {
           res.write(event); // a slow reader skips this second instead of queueing it
         }
       }
-    });
+    }));
   }
 
   /** Ends every stream (the verticle stops). */

@@ -207,8 +207,10 @@ public final class ManagementVerticle extends AbstractVerticle {
    * each list deepest first, at most {@link #LIVE_ROWS} rows, with the full count beside it.
    */
   private Future<JsonObject> liveSnapshot() {
+    io.vertx.core.Context here = context; // the lists are built on this verticle's loop, not on a router's or gateway's
     return gateway.clusterStatus().transform(cl -> gateway.endpointStatus().transform(eps -> routers.depths()
-        .transform(dp -> {
+        .transform(dp -> onContext(dp, here)).transform(dpOn -> {
+          io.vertx.core.AsyncResult<Map<String, Integer>> dp = dpOn.result();
           JsonObject body = summary(cl).put("time", System.currentTimeMillis())
               .put("channelQueueDepth", routers.totalDepth());
           Map<String, Integer> depths = dp.succeeded() ? dp.result() : Map.of();
@@ -241,6 +243,14 @@ public final class ManagementVerticle extends AbstractVerticle {
               .put("endpoints", new JsonArray(ep.subList(0, Math.min(LIVE_ROWS, ep.size()))));
           return Future.succeededFuture(body);
         })));
+  }
+
+  /** Completes with {@code result} on {@code ctx}'s loop. */
+  private static <T> Future<io.vertx.core.AsyncResult<T>> onContext(io.vertx.core.AsyncResult<T> result,
+      io.vertx.core.Context ctx) {
+    io.vertx.core.Promise<io.vertx.core.AsyncResult<T>> p = io.vertx.core.Promise.promise();
+    ctx.runOnContext(v -> p.complete(result));
+    return p.future();
   }
 
   /** What /status and /v1/status share: the node, its cluster, connections, message counts and memory. */

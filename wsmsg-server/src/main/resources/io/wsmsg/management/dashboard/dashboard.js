@@ -157,7 +157,12 @@
         const event = buf.slice(0, end);
         buf = buf.slice(end + 2);
         const data = event.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-        if (data) show(JSON.parse(data));
+        if (!data) continue;
+        try {
+          show(JSON.parse(data));
+        } catch (e) {
+          setState("live (a snapshot could not be shown: " + e.message + ")"); // the next one may
+        }
       }
     }
     setState("disconnected, trying again");

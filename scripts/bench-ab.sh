@@ -49,31 +49,21 @@ CONF
   URL[$side]=ws://127.0.0.1:$port/
 done
 
-declare -A ARGS=(
-  [rpc16]="rpc -n 16"
-  [fan10w32]="fanout -n 10 --window 32"
-  [q32]="queue -n 4 --window 32"
-  # the workloads of issue 14 (cost per message)
-  [rpc1]="rpc -n 1"
-  [fan10w1]="fanout -n 10 --window 1"
-  [fan10w64]="fanout -n 10 --window 64"
-  [q4w1]="queue -n 4 --window 1"
-)
 read -r -a NAMES <<< "${SCENARIOS:-rpc16 fan10w32 q32}"
 BENCH="${BENCH_CPUS:+taskset -c $BENCH_CPUS} java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar $OUT/b.jar bench"
 
 # warm both servers' JIT once per scenario (not recorded)
 for side in a b; do
   for n in "${NAMES[@]}"; do
-    $BENCH ${ARGS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "${WARMUP_RUN:-5s}" --warmup 1s --progress none --json > /dev/null 2>&1 || true
+    $BENCH ${BENCH_SCENARIOS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "${WARMUP_RUN:-5s}" --warmup 1s --progress none --json > /dev/null 2>&1 || true
   done
 done
 : > "$OUT/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
   for n in "${NAMES[@]}"; do
     for side in a b; do
-      j=$($BENCH ${ARGS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "$DURATION" --warmup "$WARMUP" --progress none --json 2> "$OUT/$n-$side-$r.err" || true)
-      echo "{\"name\":\"$n\",\"side\":\"$side\",\"round\":$r,\"args\":\"${ARGS[$n]}\",\"result\":${j:-null}}" >> "$OUT/results.jsonl"
+      j=$($BENCH ${BENCH_SCENARIOS[$n]} --url "${URL[$side]}" --server-pid "${SPID[$side]}" --duration "$DURATION" --warmup "$WARMUP" --progress none --json 2> "$OUT/$n-$side-$r.err" || true)
+      echo "{\"name\":\"$n\",\"side\":\"$side\",\"round\":$r,\"args\":\"${BENCH_SCENARIOS[$n]}\",\"result\":${j:-null}}" >> "$OUT/results.jsonl"
       echo "round $r: $n on $side done" >&2
     done
   done

@@ -25,12 +25,6 @@ fi
 ensure_jar
 mkdir -p "$OUT"
 trap 'scripts/cluster.sh stop > /dev/null 2>&1 || true' EXIT
-declare -A ARGS=(
-  [rpc1]="rpc -n 1"
-  [fan10w1]="fanout -n 10 --window 1"
-  [fan10w64]="fanout -n 10 --window 64"
-  [q4w1]="queue -n 4 --window 1"
-)
 read -r -a NAMES <<< "${SCENARIOS:-rpc1 fan10w1 fan10w64 q4w1}"
 BENCH="${BENCH_CPUS:+taskset -c $BENCH_CPUS} java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -jar target/wsmsg.jar bench"
 : > "$OUT/results.jsonl"
@@ -44,11 +38,11 @@ for r in $(seq 1 "$ROUNDS"); do
     pid=$(cat run/cluster/gateway1.pid)
     for s in "${NAMES[@]}"; do
       # each run its own endpoint names: a later run must not find the endpoints of an earlier one
-      $BENCH ${ARGS[$s]} --url "$url" --token "$token" --duration "$WARMUP" --warmup 1s --progress none \
+      $BENCH ${BENCH_SCENARIOS[$s]} --url "$url" --token "$token" --duration "$WARMUP" --warmup 1s --progress none \
         --endpoint-prefix "w$r-$n-$s" > /dev/null 2>&1 || true
-      j=$($BENCH ${ARGS[$s]} --url "$url" --token "$token" --server-pid "$pid" --duration "$DURATION" \
+      j=$($BENCH ${BENCH_SCENARIOS[$s]} --url "$url" --token "$token" --server-pid "$pid" --duration "$DURATION" \
         --warmup "$WARMUP" --progress none --json --endpoint-prefix "m$r-$n-$s" 2> "$OUT/$s-$n-$r.err" || true)
-      echo "{\"name\":\"$s\",\"instances\":$n,\"round\":$r,\"args\":\"${ARGS[$s]}\",\"result\":${j:-null}}" >> "$OUT/results.jsonl"
+      echo "{\"name\":\"$s\",\"instances\":$n,\"round\":$r,\"args\":\"${BENCH_SCENARIOS[$s]}\",\"result\":${j:-null}}" >> "$OUT/results.jsonl"
       echo "round $r: $s on $n instance(s) done" >&2
     done
     scripts/cluster.sh stop > /dev/null

@@ -57,3 +57,15 @@ cpu_of() {
   if [ "$1" = 0 ] || [ ! -r "/proc/$1/stat" ]; then echo 0; return; fi
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
 }
+
+# The load tool's scenarios by name, shared by bench-ab.sh and bench-cluster-instances.sh.
+declare -A BENCH_SCENARIOS=(
+  [rpc16]="rpc -n 16"
+  [fan10w32]="fanout -n 10 --window 32"
+  [q32]="queue -n 4 --window 32"
+  # the workloads of issue 14 (cost per message)
+  [rpc1]="rpc -n 1"
+  [fan10w1]="fanout -n 10 --window 1"
+  [fan10w64]="fanout -n 10 --window 64"
+  [q4w1]="queue -n 4 --window 1"
+)

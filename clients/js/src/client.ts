@@ -270,11 +270,7 @@ export class WsmsgClient {
   }
 
   private lost(cause: WsmsgError): void {
-    for (const [k, p] of this.commands) {
-      this.commands.delete(k);
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(cause);
-    }
+    this.rejectCommands(cause);
     this.held.length = 0; // the server's rules for a node that left apply to them
     if (this.closedByUser || this.options.reconnect === false) {
       this.finish(cause);
@@ -337,12 +333,25 @@ export class WsmsgClient {
   }
 
   private finishClosed(cause: WsmsgError): void {
-    for (const [k, p] of this.commands) {
-      this.commands.delete(k);
+    this.rejectCommands(cause);
+    if (this.stateNow !== "closed") this.finish(cause);
+  }
+
+  /** The pending command `key`, no longer pending. */
+  private takeCommand(key: string): Pending {
+    const p = this.commands.get(key)!;
+    this.commands.delete(key);
+    if (p.timer) clearTimeout(p.timer);
+    return p;
+  }
+
+  /** Commands waiting for their echo cannot get it now. */
+  private rejectCommands(cause: WsmsgError): void {
+    for (const p of this.commands.values()) {
       if (p.timer) clearTimeout(p.timer);
       p.reject(cause);
     }
-    if (this.stateNow !== "closed") this.finish(cause);
+    this.commands.clear();
   }
 
   // ---- sending ----
@@ -602,10 +611,7 @@ export class WsmsgClient {
     }
     const key = m.reference ? hex(m.reference) : undefined;
     if (key && this.commands.has(key) && m.channel === SYSTEM) {
-      const p = this.commands.get(key)!;
-      this.commands.delete(key);
-      if (p.timer) clearTimeout(p.timer);
-      p.resolve(m);
+      this.takeCommand(key).resolve(m);
       this.ack(m);
       return;
     }
@@ -658,10 +664,7 @@ export class WsmsgClient {
     const e = new WsmsgError(String(code), String(text));
     const key = m.reference ? hex(m.reference) : undefined;
     if (key && this.commands.has(key)) {
-      const p = this.commands.get(key)!;
-      this.commands.delete(key);
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(e);
+      this.takeCommand(key).reject(e);
       return;
     }
     if (key && this.requests.has(key)) {

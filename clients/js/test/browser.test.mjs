@@ -3,17 +3,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../dist/index.js";
+import { launchBrowser, skip } from "./chromium.mjs";
 import { freePort, startServer } from "./server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
-const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-const skip = chromium ? false : "no chromium here (apt-get install chromium, or set CHROMIUM)";
 
 let browser;
 let web;
@@ -23,7 +22,6 @@ const stops = [];
 
 before(async () => {
   if (skip) return;
-  const puppeteer = (await import("puppeteer-core")).default;
   // the page and the bundle, from this process (no CDN, nothing fetched from outside)
   web = createServer((req, res) => {
     const file = req.url === "/wsmsg.browser.js" ? join(here, "../dist/wsmsg.browser.js") : join(here, "browser/page.html");
@@ -32,7 +30,7 @@ before(async () => {
   });
   await new Promise((ok) => web.listen(0, "127.0.0.1", ok));
   webUrl = `http://127.0.0.1:${web.address().port}/`;
-  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"], protocolTimeout: 60_000 });
+  browser = await launchBrowser();
   server = await startServer();
   stops.push(() => server.stop());
 });

@@ -3,16 +3,15 @@
 // is kept as a build artifact: clients/js/test-artifacts/dashboard.png.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../dist/index.js";
+import { launchBrowser, skip } from "./chromium.mjs";
 import { startServer } from "./server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, "../test-artifacts");
-const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-const skip = chromium ? false : "no chromium here (apt-get install chromium, or set CHROMIUM)";
 
 let browser;
 let server;
@@ -21,9 +20,8 @@ let load;
 
 before(async () => {
   if (skip) return;
-  const puppeteer = (await import("puppeteer-core")).default;
   server = await startServer();
-  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"], protocolTimeout: 60_000 });
+  browser = await launchBrowser();
 });
 
 after(async () => {

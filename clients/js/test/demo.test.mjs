@@ -3,14 +3,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { launchBrowser, skip } from "./chromium.mjs";
 import { freePort, startServer } from "./server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const chromium = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-const skip = chromium ? false : "no chromium here (apt-get install chromium, or set CHROMIUM)";
 
 let browser;
 let server;
@@ -19,7 +17,6 @@ let demoUrl;
 
 before(async () => {
   if (skip) return;
-  const puppeteer = (await import("puppeteer-core")).default;
   server = await startServer();
   const port = await freePort();
   demo = spawn(process.execPath, [resolve(here, "../../../examples/chat/serve.mjs"), String(port)], { stdio: ["ignore", "pipe", "inherit"] });
@@ -28,7 +25,7 @@ before(async () => {
     demo.on("exit", (c) => fail(new Error("the demo server exited: " + c)));
   });
   demoUrl = `http://127.0.0.1:${port}/`;
-  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"], protocolTimeout: 60_000 });
+  browser = await launchBrowser();
 });
 
 after(async () => {

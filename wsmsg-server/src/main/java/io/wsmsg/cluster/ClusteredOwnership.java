@@ -324,7 +324,7 @@ public final class ClusteredOwnership implements Ownership {
   @Override
   public String claim(String endpoint) {
     Claim c = claims.get(endpoint);
-    if (c != null && !c.owner().equals(self) && !gw.stopping() && !membership.members().contains(c.owner())) {
+    if (c != null && !c.owner().equals(self) && !gw.stopping() && !membership.live(c.owner())) {
       // its owner is gone and this instance has not heard yet (each instance hears on its own
       // loop, and a sibling may already route by the new owner): reassign now, never send to the dead
       reassignOrphans();

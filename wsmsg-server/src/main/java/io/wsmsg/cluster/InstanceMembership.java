@@ -53,6 +53,15 @@ public final class InstanceMembership implements Membership {
     }
   }
 
+  /**
+   * True when {@code owner} is a gateway instance of a current member: asked of the members
+   * themselves, without building the list of every owner.
+   */
+  public boolean live(String owner) {
+    String member = memberOf(owner);
+    return cluster.members().contains(member) && instanceOf(owner) < cluster.instancesOf(member);
+  }
+
   /** The members themselves (Hazelcast's proven list), one entry each. */
   public Membership cluster() {
     return cluster;

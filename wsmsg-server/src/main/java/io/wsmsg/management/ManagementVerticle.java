@@ -178,18 +178,7 @@ public final class ManagementVerticle extends AbstractVerticle {
       sorted.forEach((name, c) -> channels.add(new JsonObject().put("name", name).put("size", c.size())
           .put("priority", c.priority())));
       JsonArray endpoints = new JsonArray();
-      Map<String, JsonObject> eps = new TreeMap<>();
-      registry.endpoints().forEach((name, size) -> eps.put(name, new JsonObject().put("name", name).put("size", size)
-          .put("queued", 0).put("nodes", 0).put("inFlight", 0)));
-      if (ar.succeeded()) {
-        for (GatewayVerticle.EndpointStatus s : ar.result()) {
-          eps.computeIfAbsent(s.name(), n -> new JsonObject().put("name", n).put("size", registry.endpointSize(n)))
-              .put("queued", s.queued()).put("nodes", s.nodes()).put("inFlight", s.inFlight());
-        }
-      }
-      boolean clustered = cl.succeeded() && "clustered".equals(cl.result().get("mode"));
-      if (clustered) eps.forEach((name, j) -> j.put("owner", gateway.ownerOf(name)));
-      eps.values().forEach(endpoints::add);
+      endpointRows(cl, ar).values().forEach(endpoints::add);
       JsonObject body = summary(cl)
           .put("channelQueueDepth", routers.totalDepth())
           .put("subscriptions", registry.subscriptions().size())
@@ -224,18 +213,7 @@ public final class ManagementVerticle extends AbstractVerticle {
           List<JsonObject> ch = new ArrayList<>(channels.values());
           ch.sort(Comparator.<JsonObject>comparingInt(j -> -j.getInteger("depth"))
               .thenComparingLong(j -> -j.getLong("published")).thenComparing(j -> j.getString("name")));
-          Map<String, JsonObject> endpoints = new TreeMap<>();
-          if (eps.succeeded()) {
-            for (GatewayVerticle.EndpointStatus e : eps.result()) {
-              endpoints.put(e.name(), new JsonObject().put("name", e.name()).put("queued", e.queued())
-                  .put("nodes", e.nodes()).put("inFlight", e.inFlight()));
-            }
-          }
-          registry.endpoints().forEach((name, size) -> endpoints.computeIfAbsent(name, n -> new JsonObject()
-              .put("name", n).put("queued", 0).put("nodes", 0).put("inFlight", 0)).put("size", size));
-          boolean clustered = cl.succeeded() && "clustered".equals(cl.result().get("mode"));
-          if (clustered) endpoints.forEach((name, j) -> j.put("owner", gateway.ownerOf(name)));
-          List<JsonObject> ep = new ArrayList<>(endpoints.values());
+          List<JsonObject> ep = new ArrayList<>(endpointRows(cl, eps).values());
           ep.sort(Comparator.<JsonObject>comparingInt(j -> -j.getInteger("queued"))
               .thenComparingInt(j -> -j.getInteger("nodes")).thenComparing(j -> j.getString("name")));
           body.put("channelCount", ch.size()).put("channels", new JsonArray(ch.subList(0, Math.min(LIVE_ROWS, ch.size()))))
@@ -251,6 +229,26 @@ public final class ManagementVerticle extends AbstractVerticle {
     io.vertx.core.Promise<io.vertx.core.AsyncResult<T>> p = io.vertx.core.Promise.promise();
     ctx.runOnContext(v -> p.complete(result));
     return p.future();
+  }
+
+  /**
+   * Every endpoint of the registry and of this node's gateway, by name: size, queued, nodes,
+   * unacknowledged deliveries and, in a cluster, the owning member (/status and the dashboard).
+   */
+  private Map<String, JsonObject> endpointRows(io.vertx.core.AsyncResult<Map<String, Object>> cl,
+      io.vertx.core.AsyncResult<List<GatewayVerticle.EndpointStatus>> status) {
+    Map<String, JsonObject> eps = new TreeMap<>();
+    registry.endpoints().forEach((name, size) -> eps.put(name, new JsonObject().put("name", name).put("size", size)
+        .put("queued", 0).put("nodes", 0).put("inFlight", 0)));
+    if (status.succeeded()) {
+      for (GatewayVerticle.EndpointStatus s : status.result()) {
+        eps.computeIfAbsent(s.name(), n -> new JsonObject().put("name", n).put("size", registry.endpointSize(n)))
+            .put("queued", s.queued()).put("nodes", s.nodes()).put("inFlight", s.inFlight());
+      }
+    }
+    boolean clustered = cl.succeeded() && "clustered".equals(cl.result().get("mode"));
+    if (clustered) eps.forEach((name, j) -> j.put("owner", gateway.ownerOf(name)));
+    return eps;
   }
 
   /** What /status and /v1/status share: the node, its cluster, connections, message counts and memory. */
